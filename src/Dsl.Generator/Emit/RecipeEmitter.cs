@@ -1,0 +1,163 @@
+using System;
+using System.Linq;
+using MiDistill.Dsl.Model;
+using MiDistill.Dsl.Semantics.Schema;
+
+namespace MiDistill.Dsl.Generator.Emit;
+
+/// <summary>
+/// Emits one partial class per recipe. Generated code stays thin: it builds the runtime's option
+/// records from the recipe's values and hands them to the runtime; every behaviour lives there.
+/// </summary>
+internal static class RecipeEmitter
+{
+    public const string Namespace = "MiDistill.Recipes";
+    private const string Options = "global::MiDistill.Runtime.Options.";
+    private const string Training = "global::MiDistill.Runtime.Training.";
+    private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"MiDistill.Dsl.Generator\", \"0.1.0\")]";
+
+    public static string HintName(RecipeSpec recipe) => CSharp.RecipeClass(recipe.Name) + ".g.cs";
+
+    public static string Emit(RecipeSpec recipe)
+    {
+        var className = CSharp.RecipeClass(recipe.Name);
+        var w = new CodeWriter();
+        FileHeader(w);
+        w.Open("namespace " + Namespace);
+        w.Line($"/// <summary>Recipe <c>{recipe.Name}</c> from {recipe.FileName}, line {recipe.Line}.</summary>");
+        w.Line("/// <remarks>Generated from the recipe; add members in a partial class of your own (for example <c>OnEpochCompleted</c>).</remarks>");
+        w.Line(GeneratedCode);
+        w.Open($"public sealed partial class {className} : {Training}IRecipe");
+        w.Line($"public const string RecipeName = {CSharp.String(recipe.Name)};");
+        w.Line($"public const string FileName = {CSharp.String(recipe.FileName)};");
+        w.Line();
+        w.Line("public string Name => RecipeName;");
+        w.Line("public string SourceFileName => FileName;");
+        w.Line($"public string SourceText => global::{Namespace}.RecipeSources.{CSharp.Identifier(recipe.Name)};");
+        w.Line();
+        w.Line($"/// <summary>Every variant, in the order the recipe declares them.</summary>");
+        w.Line($"public global::System.Collections.Generic.IReadOnlyList<{Options}ExperimentOptions> Variants {{ get; }} = new {Options}ExperimentOptions[]");
+        w.Open();
+        foreach (var variant in recipe.Variants) w.Line($"Settings.{CSharp.Pascal(variant.Name)},");
+        w.Close("};");
+        w.Line();
+        w.Line($"public {Training}ExperimentReport Run({Training}RunRequest request) =>");
+        w.Line($"    {Training}Experiment.Run(this, request, new {Training}ExperimentHooks");
+        w.Line("    {");
+        w.Line("        EpochCompleted = report => OnEpochCompleted(report),");
+        w.Line("    });");
+        w.Line();
+        w.Line("/// <summary>Called after every epoch of every stage; implement it in your own partial class.</summary>");
+        w.Line($"partial void OnEpochCompleted({Training}EpochReport report);");
+        w.Line();
+        w.Line("/// <summary>The typed settings of each variant: every value resolved, defaults included.</summary>");
+        w.Open("public static class Settings");
+        bool first = true;
+        foreach (var variant in recipe.Variants)
+        {
+            if (!first) w.Line();
+            first = false;
+            EmitVariant(w, recipe, variant);
+        }
+        w.Close();
+        w.Close();
+        w.Close();
+        return w.ToString();
+    }
+
+    private static void EmitVariant(CodeWriter w, RecipeSpec recipe, VariantSpec variant)
+    {
+        w.Line($"// {recipe.FileName}({variant.Line}): variant {variant.Name}");
+        w.Line($"public static {Options}ExperimentOptions {CSharp.Pascal(variant.Name)} {{ get; }} = new {Options}ExperimentOptions");
+        w.Open();
+        w.Line($"Recipe = {CSharp.String(recipe.Name)},");
+        w.Line($"Variant = {CSharp.String(variant.Name)},");
+        foreach (var section in RecipeSchema.Sections)
+        {
+            w.Line($"{section.ClrProperty} = new {section.ClrType}");
+            w.Open();
+            foreach (var setting in section.Settings)
+            {
+                var resolved = variant.Settings.First(s => s.Section == section.Name && s.Setting == setting.Name);
+                var origin = resolved.Line > 0 ? $"line {resolved.Line}" : "default";
+                w.Line($"// {recipe.FileName} {origin}: {section.Name}.{setting.Name}");
+                w.Line($"{setting.ClrName} = {Value(resolved.Value, setting.Type)},");
+            }
+            w.Close("},");
+        }
+        w.Close("};");
+    }
+
+    private static string Value(ResolvedValue value, SettingType type) => (value, type) switch
+    {
+        (IntValue v, IntType) => CSharp.Int(v.Value),
+        (FloatValue v, _) => CSharp.Double(v.Value),
+        (BoolValue v, _) => v.Value ? "true" : "false",
+        (StringValue v, _) => CSharp.String(v.Value),
+        (IntListValue v, _) => "new int[] { " + string.Join(", ", v.Values.Select(i => CSharp.Int(i))) + " }",
+        (NameListValue v, NameListType t) => $"new {t.ClrEnum}[] {{ " +
+            string.Join(", ", v.Names.Select(n => t.ClrEnum + "." + t.Members.First(m => m.Name == n).ClrMember)) + " }",
+        (FormValue v, ChoiceType t) => Form(v, t),
+        _ => throw new InvalidOperationException($"cannot emit {value.GetType().Name} as {type.GetType().Name}"),
+    };
+
+    private static string Form(FormValue value, ChoiceType type)
+    {
+        var form = type.Find(value.Form) ?? throw new InvalidOperationException($"unknown form {value.Form} of {type.Name}");
+        switch (type.Emission)
+        {
+            case ChoiceEmission.Enum: return type.ClrEnum + "." + form.ClrType;
+            case ChoiceEmission.Name: return CSharp.String(form.Name);
+        }
+        var args = form.Arguments
+            .Select(a => (Schema: a, Value: value.Argument(a.Name)))
+            .Where(a => a.Value is not null)
+            .ToList();
+        if (form.Positional)
+            return $"new {form.ClrType}(" + string.Join(", ", args.Select(a => $"{a.Schema.ClrName}: {Value(a.Value!, a.Schema.Type)}")) + ")";
+        return $"new {form.ClrType} {{ " + string.Join(", ", args.Select(a => $"{a.Schema.ClrName} = {Value(a.Value!, a.Schema.Type)}")) + " }";
+    }
+
+    public static string EmitRegistry(System.Collections.Generic.IReadOnlyList<string> recipeNames)
+    {
+        var w = new CodeWriter();
+        FileHeader(w);
+        w.Open("namespace " + Namespace);
+        w.Line("/// <summary>Every recipe this project was built with, ordered by name.</summary>");
+        w.Line(GeneratedCode);
+        w.Open("public static class RecipeRegistry");
+        w.Line($"public static global::System.Collections.Generic.IReadOnlyList<{Training}IRecipe> All {{ get; }} = new {Training}IRecipe[]");
+        w.Open();
+        foreach (var name in recipeNames.OrderBy(n => n, StringComparer.Ordinal))
+            w.Line($"new global::{Namespace}.{CSharp.RecipeClass(name)}(),");
+        w.Close("};");
+        w.Close();
+        w.Close();
+        return w.ToString();
+    }
+
+    public static string EmitSources(string fileName, System.Collections.Generic.IReadOnlyList<string> recipeNames, string text)
+    {
+        var w = new CodeWriter();
+        FileHeader(w);
+        w.Open("namespace " + Namespace);
+        w.Line(GeneratedCode);
+        w.Open("internal static partial class RecipeSources");
+        foreach (var name in recipeNames)
+        {
+            w.Line($"/// <summary>The exact text of {fileName}, as compiled.</summary>");
+            w.Line($"internal const string {CSharp.Identifier(name)} = {CSharp.String(text)};");
+        }
+        w.Close();
+        w.Close();
+        return w.ToString();
+    }
+
+    private static void FileHeader(CodeWriter w)
+    {
+        w.Line("// <auto-generated/>");
+        w.Line("// Generated by MiDistill.Dsl.Generator from .distill recipes. Do not edit: edit the recipe.");
+        w.Line("#nullable enable");
+        w.Line();
+    }
+}

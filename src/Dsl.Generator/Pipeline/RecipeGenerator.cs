@@ -1,0 +1,114 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using MiDistill.Dsl.Diagnostics;
+using MiDistill.Dsl.Generator.Emit;
+using MiDistill.Dsl.Model;
+using MiDistill.Dsl.Semantics;
+using MiDistill.Dsl.Syntax;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace MiDistill.Dsl.Generator.Pipeline;
+
+/// <summary>Compiles every .distill additional file into a typed recipe class, at build time.</summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class RecipeGenerator : IIncrementalGenerator
+{
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        // Each .distill file as plain (path, text): no Roslyn object travels further.
+        var files = context.AdditionalTextsProvider
+            .Where(static text => text.Path.EndsWith(".distill", StringComparison.OrdinalIgnoreCase))
+            .Select(static (text, ct) => new RecipeFile(text.Path, text.GetText(ct)?.ToString() ?? ""))
+            .WithTrackingName(StepNames.RecipeFiles);
+
+        // Parse, bind and check each file; a crash becomes a diagnostic, never an empty build.
+        var compiled = files
+            .Select(static (file, _) => Compile(file))
+            .WithTrackingName(StepNames.Compiled);
+
+        // Diagnostics travel on their own output, so spans moving (a comment edit) leave code emission cached.
+        var diagnostics = compiled
+            .Select(static (file, _) => file.Result.Diagnostics)
+            .WithTrackingName(StepNames.Diagnostics);
+        context.RegisterSourceOutput(diagnostics, static (spc, list) => Report(spc, list));
+
+        // One class per error-free recipe.
+        var recipes = compiled
+            .SelectMany(static (file, _) => file.Result.Recipes)
+            .WithTrackingName(StepNames.Recipes);
+        context.RegisterSourceOutput(recipes, static (spc, recipe) => Emit(spc, RecipeEmitter.HintName(recipe), () => RecipeEmitter.Emit(recipe)));
+
+        // The exact recipe text, for the run folder's copy.
+        var sources = compiled
+            .Select(static (file, _) => new RecipeSourceModel(
+                System.IO.Path.GetFileName(file.Result.Path), file.Result.Recipes.Select(r => r.Name).ToEquatableArray(), file.Text))
+            .Where(static source => source.RecipeNames.Count > 0)
+            .WithTrackingName(StepNames.RecipeSources);
+        context.RegisterSourceOutput(sources, static (spc, source) =>
+            Emit(spc, "RecipeSources." + CSharp.Identifier(source.FileName) + ".g.cs", () => RecipeEmitter.EmitSources(source.FileName, source.RecipeNames, source.Text)));
+
+        // Recipe names must be unique across files: the registry and the CLI find recipes by name.
+        var headers = compiled
+            .SelectMany(static (file, _) => file.Result.Declarations.Select(d => new RecipeHeader(d.Name, file.Result.Path, d.Span)))
+            .Collect()
+            .WithTrackingName(StepNames.RecipeHeaders);
+        context.RegisterSourceOutput(headers, static (spc, all) => ReportDuplicateNames(spc, all));
+
+        // The registry the experiment executable lists and runs recipes from.
+        var registry = recipes
+            .Select(static (recipe, _) => recipe.Name)
+            .Collect()
+            .Select(static (names, _) => names.Distinct().OrderBy(n => n, StringComparer.Ordinal).ToEquatableArray())
+            .WithTrackingName(StepNames.Registry);
+        context.RegisterSourceOutput(registry, static (spc, names) => Emit(spc, "RecipeRegistry.g.cs", () => RecipeEmitter.EmitRegistry(names)));
+    }
+
+    private static FileCompilation Compile(RecipeFile file)
+    {
+        try
+        {
+            return new FileCompilation(RecipeCompiler.Compile(file.Path, file.Text), file.Text);
+        }
+        catch (Exception e)
+        {
+            var failure = DslDiagnostic.Create(Descriptors.GeneratorFailure, file.Path, SourceSpan.None, Describe(e));
+            return new FileCompilation(
+                new CompiledFile(file.Path, EquatableArray<RecipeSpec>.Empty, EquatableArray<RecipeDeclaration>.Empty, new[] { failure }.ToEquatableArray()),
+                file.Text);
+        }
+    }
+
+    private static void Emit(SourceProductionContext spc, string hintName, Func<string> emit)
+    {
+        try
+        {
+            spc.AddSource(hintName, SourceText.From(emit(), System.Text.Encoding.UTF8));
+        }
+        catch (Exception e)
+        {
+            spc.ReportDiagnostic(Diagnostic.Create(RoslynDiagnostics.Descriptor(Descriptors.GeneratorFailure), Location.None, $"emitting {hintName}: {Describe(e)}"));
+        }
+    }
+
+    private static void Report(SourceProductionContext spc, EquatableArray<DslDiagnostic> diagnostics)
+    {
+        foreach (var d in diagnostics) spc.ReportDiagnostic(RoslynDiagnostics.Create(d));
+    }
+
+    private static void ReportDuplicateNames(SourceProductionContext spc, ImmutableArray<RecipeHeader> headers)
+    {
+        foreach (var group in headers.GroupBy(h => h.Name).Where(g => g.Select(h => h.Path).Distinct().Count() > 1))
+        {
+            var ordered = group.OrderBy(h => h.Path, StringComparer.Ordinal).ThenBy(h => h.Span.Start).ToList();
+            var first = ordered[0];
+            foreach (var duplicate in ordered.Skip(1).Where(h => h.Path != first.Path))
+                spc.ReportDiagnostic(RoslynDiagnostics.Create(DslDiagnostic.Create(Descriptors.DuplicateRecipe, duplicate.Path, duplicate.Span,
+                    duplicate.Name, System.IO.Path.GetFileName(first.Path) + first.Span)));
+        }
+    }
+
+    private static string Describe(Exception e) => e.GetType().Name + ": " + e.Message;
+}

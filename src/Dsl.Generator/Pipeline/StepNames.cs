@@ -1,0 +1,13 @@
+namespace MiDistill.Dsl.Generator.Pipeline;
+
+/// <summary>Tracking names of the incremental steps, so tests can assert what was cached.</summary>
+public static class StepNames
+{
+    public const string RecipeFiles = nameof(RecipeFiles);
+    public const string Compiled = nameof(Compiled);
+    public const string Diagnostics = nameof(Diagnostics);
+    public const string Recipes = nameof(Recipes);
+    public const string RecipeSources = nameof(RecipeSources);
+    public const string RecipeHeaders = nameof(RecipeHeaders);
+    public const string Registry = nameof(Registry);
+}

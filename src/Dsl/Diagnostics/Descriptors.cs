@@ -1,0 +1,70 @@
+namespace MiDistill.Dsl.Diagnostics;
+
+/// <summary>The one table of every diagnostic the recipe compiler can report.</summary>
+public static class Descriptors
+{
+    private const DiagnosticSeverity Error = DiagnosticSeverity.Error;
+    private const DiagnosticSeverity Warning = DiagnosticSeverity.Warning;
+
+    // Syntax
+    public static readonly DiagnosticDescriptor SyntaxError = new("MD0001", "Syntax error",
+        "syntax error: {0}", Error, "syntax");
+
+    // Semantics
+    public static readonly DiagnosticDescriptor UnknownSection = new("MD0101", "Unknown section",
+        "unknown section `{0}`{1}; sections are {2}", Error, "sections");
+    public static readonly DiagnosticDescriptor UnknownSetting = new("MD0102", "Unknown setting",
+        "unknown setting `{0}` in `{1}`{2}; settings of `{1}` are {3}", Error, "sections");
+    public static readonly DiagnosticDescriptor UnknownForm = new("MD0103", "Unknown value",
+        "`{0}` is not a valid `{1}`{2}; expected one of {3}", Error, "values");
+    public static readonly DiagnosticDescriptor UnknownArgument = new("MD0104", "Unknown argument",
+        "`{0}` has no argument `{1}`{2}; its arguments are {3}", Error, "values");
+    public static readonly DiagnosticDescriptor WrongType = new("MD0105", "Wrong value type",
+        "`{0}` expects {1}, but found {2}", Error, "values");
+    public static readonly DiagnosticDescriptor OutOfRange = new("MD0106", "Value out of range",
+        "`{0}` = {1} is out of range; expected {2}", Error, "values");
+    public static readonly DiagnosticDescriptor MissingRequired = new("MD0107", "Missing required setting",
+        "{0} is required: {1}", Error, "sections");
+    public static readonly DiagnosticDescriptor DuplicateRecipe = new("MD0108", "Duplicate recipe name",
+        "recipe `{0}` is already declared at {1}; recipe names must be unique across all .distill files", Error, "recipes");
+    public static readonly DiagnosticDescriptor DuplicateVariant = new("MD0109", "Duplicate variant name",
+        "variant `{0}` is already declared in recipe `{1}`; rename one of them", Error, "variants");
+    public static readonly DiagnosticDescriptor UnknownOverride = new("MD0110", "Variant overrides an unknown setting",
+        "variant `{0}` overrides `{1}`, which does not exist{2}; write `section.setting = value` or `section.setting.argument = value`", Error, "variants");
+    public static readonly DiagnosticDescriptor DuplicateSetting = new("MD0111", "Setting given twice",
+        "`{0}` is already set at {1}; remove one of them", Error, "sections");
+    public static readonly DiagnosticDescriptor DuplicateSection = new("MD0112", "Section given twice",
+        "section `{0}` is already declared at {1}; merge them into one", Error, "sections");
+    public static readonly DiagnosticDescriptor ReweightTooDeep = new("MD0113", "Reweighting deeper than the teacher",
+        "`reweight` top = {0} exceeds the teacher's depth ({1} blocks of `{2}`); use at most {1}", Error, "finetune");
+    public static readonly DiagnosticDescriptor TooManyShots = new("MD0114", "Not enough images per class",
+        "{0} = {1} images per class exceeds the smallest selected class of {2} ({3} training images); use at most {3}", Error, "data");
+    public static readonly DiagnosticDescriptor BadClassList = new("MD0115", "Invalid class list",
+        "{0}", Error, "data");
+    public static readonly DiagnosticDescriptor BadTeacherShape = new("MD0116", "Invalid teacher dimensions",
+        "{0}", Error, "teacher");
+    public static readonly DiagnosticDescriptor NoRecipe = new("MD0117", "Empty recipe file",
+        "this .distill file declares no recipe; start with `recipe <name> {{ ... }}`", Error, "recipes");
+
+    // Warnings: legal but suspicious.
+    public static readonly DiagnosticDescriptor SmallRho = new("MD0201", "SAM radius very small",
+        "SAM rho = {0} is below 0.01: the perturbation is too small to change the optimum, and SAM then costs twice the compute of cross-entropy for nothing; the method uses rho >= 0.05", Warning, "finetune");
+    public static readonly DiagnosticDescriptor ReweightNoEffect = new("MD0202", "Reweighting has no effect",
+        "`reweight` with alpha = 1 leaves every block unchanged; use `reweight none` or an alpha below 1", Warning, "finetune");
+    public static readonly DiagnosticDescriptor OverlappingClasses = new("MD0203", "Upstream and downstream classes overlap",
+        "pretraining classes {0} overlap the downstream classes {1}; images stay disjoint, but a class-disjoint split is the faithful setting", Warning, "data");
+    public static readonly DiagnosticDescriptor LargeTeacherOnCpu = new("MD0204", "Large teacher on the CPU",
+        "teacher `{0}` has {1} blocks of width {2}; training it on the CPU will take hours. Use a `_28` preset on the CPU, or `run {{ device cuda }}`", Warning, "teacher");
+
+    // Generator-internal
+    public static readonly DiagnosticDescriptor GeneratorFailure = new("MD0900", "Recipe generator failed",
+        "the MiDistill recipe generator failed on this file: {0}. Please report it with the recipe that triggers it.", Error, "troubleshooting");
+
+    public static readonly DiagnosticDescriptor[] All =
+    {
+        SyntaxError, UnknownSection, UnknownSetting, UnknownForm, UnknownArgument, WrongType, OutOfRange,
+        MissingRequired, DuplicateRecipe, DuplicateVariant, UnknownOverride, DuplicateSetting, DuplicateSection,
+        ReweightTooDeep, TooManyShots, BadClassList, BadTeacherShape, NoRecipe,
+        SmallRho, ReweightNoEffect, OverlappingClasses, LargeTeacherOnCpu, GeneratorFailure,
+    };
+}

@@ -1,0 +1,214 @@
+using System.Collections.Generic;
+using System.Linq;
+
+namespace MiDistill.Dsl.Semantics.Schema;
+
+/// <summary>
+/// The single source of truth for recipe settings: name, type, default, range, documentation and
+/// the runtime option record each maps to. The binder checks recipes against it, the emitter reads
+/// the C# names from it, and docs/language.md's reference tables are rendered from it (a test keeps
+/// them in sync). Chosen over attributes on the runtime records because the generator then needs
+/// nothing from the user's compilation, and the table can be read in one place.
+/// </summary>
+public static class RecipeSchema
+{
+    private const string O = "global::MiDistill.Runtime.Options.";
+
+    public const int FashionMnistClasses = 10;
+    /// <summary>Fashion-MNIST's training split holds exactly 6,000 images of every class.</summary>
+    public const int FashionMnistTrainPerClass = 6000;
+
+    private static Argument Int(string name, string? @default, long min, long max, string clr, string doc) =>
+        new(name, new IntType(min, max), @default, clr, doc);
+
+    private static Argument Float(string name, string? @default, FloatType type, string clr, string doc) =>
+        new(name, type, @default, clr, doc);
+
+    private static readonly FloatType Positive = new(0, double.PositiveInfinity, MinExclusive: true);
+    private static readonly FloatType UnitInterval = new(0, 1);
+    private static readonly FloatType LearningRate = new(0, 10, MinExclusive: true);
+
+    public static readonly ChoiceType Optimizer = new("optimizer", new[]
+    {
+        new Form("sgd", "SGD with momentum.", O + "SgdOptions", new[]
+        {
+            Float("lr", "0.01", LearningRate, "LearningRate", "base learning rate"),
+            Float("momentum", "0.9", new FloatType(0, 1, MaxExclusive: true), "Momentum", "momentum factor"),
+            Float("weight_decay", "0", new FloatType(0, 1), "WeightDecay", "L2 weight decay"),
+            new Argument("nesterov", new BoolType(), "false", "Nesterov", "Nesterov momentum"),
+        }),
+        new Form("adamw", "AdamW (decoupled weight decay).", O + "AdamWOptions", new[]
+        {
+            Float("lr", "0.001", LearningRate, "LearningRate", "base learning rate"),
+            Float("beta1", "0.9", new FloatType(0, 1, MaxExclusive: true), "Beta1", "first-moment decay"),
+            Float("beta2", "0.999", new FloatType(0, 1, MaxExclusive: true), "Beta2", "second-moment decay"),
+            Float("weight_decay", "0.05", new FloatType(0, 1), "WeightDecay", "decoupled weight decay"),
+        }),
+    });
+
+    public static readonly ChoiceType LrSchedule = new("schedule", new[]
+    {
+        new Form("constant", "The base learning rate throughout.", O + "ConstantLr", new Argument[0]),
+        new Form("cosine", "Linear warmup, then cosine decay to min_lr x the base rate.", O + "CosineLr", new[]
+        {
+            Float("warmup", "1", new FloatType(0, 1000), "WarmupEpochs", "warmup length in epochs (fractions allowed)"),
+            new Argument("min_lr", new FractionType(1), "0", "MinLrFactor", "final rate as a fraction of the base rate"),
+        }),
+    });
+
+    private static readonly Argument ClassesRequired =
+        new("classes", new ClassListType(0, FashionMnistClasses - 1), null, "Classes", "class indices (Fashion-MNIST: 0..9)");
+
+    public static readonly ChoiceType TeacherModel = new("model", new[]
+    {
+        new Form("vit", "A Vision Transformer (timm layout) by preset, with any dimension overridden.", O + "VitOptions", new[]
+        {
+            new Argument("preset", new ChoiceType("preset", VitPresets.All.Select(p => new Form(p.Name, p.Doc, "", new Argument[0])).ToList(), ChoiceEmission.Name),
+                "tiny_28", "Name", "preset the dimensions start from"),
+            new Argument("image_size", new IntType(8, 1024), null, "ImageSize", "input side in pixels (images are resized to it)", "preset"),
+            new Argument("patch", new IntType(1, 64), null, "PatchSize", "patch side in pixels; must divide image_size", "preset"),
+            new Argument("channels", new IntType(1, 3), null, "InChannels", "input channels of the patch embedding", "preset"),
+            new Argument("dim", new IntType(8, 4096), null, "EmbedDim", "embedding width; a multiple of heads", "preset"),
+            new Argument("depth", new IntType(1, 48), null, "Depth", "number of transformer blocks", "preset"),
+            new Argument("heads", new IntType(1, 64), null, "Heads", "attention heads", "preset"),
+            new Argument("mlp_ratio", new FloatType(0.25, 16), null, "MlpRatio", "MLP hidden width / dim", "preset"),
+        }, Positional: false),
+    });
+
+    public static readonly ChoiceType Pretrain = new("pretrain", new[]
+    {
+        new Form("upstream", "Supervised pretraining on an upstream split of the training images, cached on disk and reused by every run with the same teacher and pretraining settings.", O + "PretrainOptions", new[]
+        {
+            ClassesRequired with { Doc = "upstream classes; images used downstream are never used here" },
+            Int("epochs", "3", 1, 1000, "Epochs", "pretraining epochs"),
+            Int("batch_size", "128", 1, 65536, "BatchSize", "images per step"),
+            new Argument("optimizer", Optimizer, "adamw(lr: 0.001, weight_decay: 0.05)", "Optimizer", "pretraining optimizer"),
+            new Argument("schedule", LrSchedule, "cosine(warmup: 1)", "Schedule", "pretraining learning-rate schedule"),
+            Int("max_images", "0", 0, int.MaxValue, "MaxImages", "cap on upstream images (0 = all)"),
+        }, Positional: false),
+    });
+
+    public static readonly ChoiceType Regime = new("regime", new[]
+    {
+        new Form("full", "All training images of the chosen classes.", O + "FullRegime", new Argument[0]),
+        new Form("few_shot", "k labelled images per class.", O + "FewShotRegime", new[]
+        {
+            Int("per_class", null, 1, int.MaxValue, "PerClass", "images per class (k), validation included"),
+        }),
+        new Form("long_tail", "n_c = max_per_class * ratio^(-c/(C-1)) images of the c-th class.", O + "LongTailRegime", new[]
+        {
+            Float("ratio", "10", new FloatType(1, 10000), "ImbalanceRatio", "largest / smallest class size"),
+            Int("max_per_class", "0", 0, int.MaxValue, "MaxPerClass", "size of the largest class (0 = all available)"),
+        }),
+    });
+
+    public static readonly ChoiceType Objective = new("objective", new[]
+    {
+        new Form("cross_entropy", "Plain cross-entropy with the base optimizer (vanilla fine-tuning).", O + "CrossEntropyObjective", new Argument[0]),
+        new Form("sam", "Cross-entropy with sharpness-aware minimisation around the base optimizer (MI-aware).", O + "SamObjective", new[]
+        {
+            Float("rho", "0.05", Positive, "Rho", "neighbourhood radius; the method uses 0.05-0.5"),
+        }),
+    });
+
+    public static readonly ChoiceType ReweightSchedule = new("schedule", new[]
+    {
+        new Form("constant", "alpha from the first epoch.", O + "ConstantReweightSchedule", new Argument[0]),
+        new Form("ramp", "alpha moves linearly from 1 to its target over the first epochs.", O + "RampReweightSchedule", new[]
+        {
+            Int("epochs", "5", 1, 10000, "Epochs", "ramp length in epochs"),
+        }),
+    });
+
+    public static readonly ChoiceType Reweight = new("reweight", new[]
+    {
+        new Form("none", "Every MLP branch keeps weight 1.", O + "NoReweight", new Argument[0]),
+        new Form("mlp", "Scale the MLP branch of the top blocks by alpha (h = h + alpha * MLP(LN(h))).", O + "MlpReweight", new[]
+        {
+            Int("top", "1", 1, 48, "Top", "number of top blocks reweighted; at most the teacher's depth"),
+            Float("alpha", "0.5", UnitInterval, "Alpha", "MLP branch weight of those blocks"),
+            new Argument("schedule", ReweightSchedule, "constant", "Schedule", "how alpha is reached"),
+        }),
+    });
+
+    public static readonly ChoiceType Student = new("student", new[]
+    {
+        new Form("cnn_small", "A small CNN: three conv-bn-relu stages of width w, 2w, 4w, global pooling, linear head.", O + "SmallCnnOptions", new[]
+        {
+            Int("width", "16", 4, 256, "Width", "channels of the first stage"),
+        }),
+    });
+
+    public static readonly ChoiceType DistillLoss = new("loss", new[]
+    {
+        new Form("kd", "Hinton KD: (1-weight) CE(y, s) + weight T^2 KL(softmax(t/T) || softmax(s/T)).", O + "KdLossOptions", new[]
+        {
+            Float("temperature", "4", new FloatType(0, 100, MinExclusive: true), "Temperature", "softening temperature T"),
+            Float("weight", "1", UnitInterval, "Weight", "weight of the distillation term (1 = pure distillation)"),
+        }),
+        new Form("labels_only", "No teacher: the student trains on labels alone (the baseline).", O + "LabelsOnlyLossOptions", new Argument[0]),
+    });
+
+    public static readonly IReadOnlyList<Section> Sections = new[]
+    {
+        new Section("teacher", "The teacher ViT and where its pretrained weights come from.", O + "TeacherOptions", "Teacher", new[]
+        {
+            new Argument("model", TeacherModel, "vit(preset: tiny_28)", "Model", "teacher architecture"),
+            new Argument("pretrain", Pretrain, null, "Pretrain", "pretraining stage on the upstream split"),
+        }),
+        new Section("data", "The downstream task: source, classes, regime and held-out validation.", O + "DataOptions", "Data", new[]
+        {
+            new Argument("source", new ChoiceType("source", new[] { new Form("fashion_mnist", "Fashion-MNIST IDX files (60k train, 10k test, 28x28 grayscale, 10 classes).", "", new Argument[0]) }, ChoiceEmission.Name),
+                "fashion_mnist", "Source", "dataset"),
+            new Argument("path", new StringType(), "\"/usr/share/datasets/fashion-mnist\"", "Path", "folder of the IDX files (Debian's dataset-fashion-mnist puts them here)"),
+            ClassesRequired with { Doc = "downstream classes, relabelled 0..C-1 in this order" },
+            new Argument("regime", Regime, "full", "Regime", "which training images are labelled"),
+            new Argument("validation", new FractionType(0.9), "10%", "ValidationFraction", "fraction of each class's selected images held out for validation"),
+            Int("test_images", "0", 0, int.MaxValue, "MaxTestImages", "cap on test images, stratified (0 = all)"),
+            Int("seed", "0", 0, int.MaxValue, "Seed", "seed of every data sampling decision"),
+        }),
+        new Section("finetune", "Fine-tuning the pretrained teacher on the downstream task (the ReMem stage).", O + "FinetuneOptions", "Finetune", new[]
+        {
+            new Argument("objective", Objective, "sam(rho: 0.05)", "Objective", "MI objective"),
+            new Argument("reweight", Reweight, "none", "Reweight", "MLP reweighting of the top blocks"),
+            new Argument("optimizer", Optimizer, "adamw(lr: 0.0005, weight_decay: 0.05)", "Optimizer", "base optimizer"),
+            new Argument("schedule", LrSchedule, "cosine(warmup: 1)", "Schedule", "learning-rate schedule"),
+            Int("epochs", "10", 1, 100000, "Epochs", "fine-tuning epochs"),
+            Int("batch_size", "32", 1, 65536, "BatchSize", "images per step"),
+        }),
+        new Section("distill", "Distilling the fine-tuned teacher into the student.", O + "DistillOptions", "Distill", new[]
+        {
+            new Argument("student", Student, "cnn_small", "Student", "student architecture"),
+            new Argument("loss", DistillLoss, "kd(temperature: 4, weight: 1)", "Loss", "distillation loss"),
+            new Argument("optimizer", Optimizer, "adamw(lr: 0.002, weight_decay: 0.0005)", "Optimizer", "student optimizer"),
+            new Argument("schedule", LrSchedule, "cosine(warmup: 1)", "Schedule", "learning-rate schedule"),
+            Int("epochs", "20", 1, 100000, "Epochs", "distillation epochs"),
+            Int("batch_size", "32", 1, 65536, "BatchSize", "images per step"),
+        }),
+        new Section("evaluate", "Held-out test evaluation of teacher and student.", O + "EvaluateOptions", "Evaluate", new[]
+        {
+            new Argument("metrics", new NameListType(O + "Metric", new[]
+            {
+                new NameMember("accuracy", "Accuracy", "top-1 accuracy"),
+                new NameMember("balanced_accuracy", "BalancedAccuracy", "mean per-class recall (for imbalanced data)"),
+            }), "[accuracy, balanced_accuracy]", "Metrics", "metrics in the result table"),
+        }),
+        new Section("run", "How the experiment executes.", O + "RunOptions", "Run", new[]
+        {
+            new Argument("device", new ChoiceType("device", new[]
+            {
+                new Form("cpu", "The CPU.", "Cpu", new Argument[0]),
+                new Form("cuda", "An NVIDIA GPU; needs the CUDA LibTorch backend (build with -p:MiDistillTorchBackend=cuda).", "Cuda", new Argument[0]),
+                new Form("auto", "CUDA when the backend has it, else the CPU.", "Auto", new Argument[0]),
+            }, ChoiceEmission.Enum, O + "DeviceKind"), "auto", "Device", "where tensors live"),
+            Int("threads", "0", 0, 1024, "Threads", "CPU threads (0 = all cores)"),
+            Int("seed", "0", 0, int.MaxValue, "Seed", "seed of weight initialisation and batch order"),
+            new Argument("output", new StringType(), "\"runs\"", "OutputDirectory", "root of run folders"),
+            new Argument("cache", new StringType(), "\".cache/midistill\"", "CacheDirectory", "pretrained-teacher cache"),
+        }),
+    };
+
+    public const string VariantsKeyword = "variants";
+
+    public static Section? FindSection(string name) => Sections.FirstOrDefault(s => s.Name == name);
+}

@@ -1,0 +1,42 @@
+using System.Collections.Generic;
+using MiDistill.Runtime.Options;
+
+namespace MiDistill.Runtime.Training;
+
+/// <summary>A compiled recipe: what the generator emits for each `recipe` in a .distill file.</summary>
+public interface IRecipe
+{
+    string Name { get; }
+    string SourceFileName { get; }
+    /// <summary>The exact recipe text that was compiled (copied into every run folder).</summary>
+    string SourceText { get; }
+    IReadOnlyList<ExperimentOptions> Variants { get; }
+    ExperimentReport Run(RunRequest request);
+}
+
+/// <summary>Command-line choices that apply to one run of a recipe, on top of its settings.</summary>
+public sealed record RunRequest
+{
+    /// <summary>Run only these variants (empty = all).</summary>
+    public IReadOnlyList<string> Variants { get; init; } = new string[0];
+    public string? OutputDirectory { get; init; }
+    public string? CacheDirectory { get; init; }
+    public int? Threads { get; init; }
+    public DeviceKind? Device { get; init; }
+    public string? DataPath { get; init; }
+    public System.IO.TextWriter Output { get; init; } = System.Console.Out;
+}
+
+/// <summary>Callbacks the generated class wires to its partial methods.</summary>
+public sealed record ExperimentHooks
+{
+    public System.Action<EpochReport>? EpochCompleted { get; init; }
+}
+
+/// <summary>What a hook sees after each epoch of each stage.</summary>
+public sealed record EpochReport(string Stage, string Variant, int Epoch, int Epochs, IReadOnlyDictionary<string, double> Metrics);
+
+/// <summary>The outcome of one variant: test metrics of teacher and student.</summary>
+public sealed record VariantResult(string Variant, IReadOnlyDictionary<string, double> Teacher, IReadOnlyDictionary<string, double> Student, double Seconds);
+
+public sealed record ExperimentReport(string RunFolder, IReadOnlyList<VariantResult> Results);
