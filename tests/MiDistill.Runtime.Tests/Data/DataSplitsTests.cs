@@ -105,7 +105,7 @@ public sealed class DataSplitsTests
         var split = DataSplits.Build(Synthetic(100), Synthetic(2), Data(new FewShotRegime(5), new[] { 3, 4, 5 }, validation: 0.2), Pretrain(all));
         var downstream = split.Train.SourceIndices.Concat(split.Validation.SourceIndices).ToHashSet();
         Assert.Equal(15, downstream.Count);
-        Assert.Empty(split.Upstream.SourceIndices.Where(downstream.Contains));
+        Assert.DoesNotContain(split.Upstream.SourceIndices, downstream.Contains);
         Assert.Equal(1000 - 15, split.Upstream.Count);
         Assert.Equal(new[] { 100, 100, 100, 95, 95, 95, 100, 100, 100, 100 }, split.Upstream.ClassCounts());
     }
