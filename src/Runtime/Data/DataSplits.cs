@@ -1,0 +1,216 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using MiDistill.Runtime.Options;
+
+namespace MiDistill.Runtime.Data;
+
+/// <summary>
+/// The four image sets one experiment uses. Labels of <see cref="Train"/>, <see cref="Validation"/> and
+/// <see cref="Test"/> are 0..C-1 in the order of <see cref="DownstreamClasses"/>; labels of
+/// <see cref="Upstream"/> follow <see cref="UpstreamClasses"/>. <see cref="ImageSet.SourceIndices"/>
+/// point into the loaded training (or, for Test, test) split.
+/// </summary>
+public sealed record ExperimentData(
+    ImageSet Upstream,
+    ImageSet Train,
+    ImageSet Validation,
+    ImageSet Test,
+    IReadOnlyList<int> DownstreamClasses,
+    IReadOnlyList<int> UpstreamClasses);
+
+public static class DataSplits
+{
+    /// <summary>
+    /// Splits a data set into upstream (teacher pretraining), downstream train and validation, and test.
+    /// Upstream never contains an image chosen for downstream train or validation, also when the
+    /// class sets overlap: a teacher that saw the downstream images during pretraining would make
+    /// the few-shot numbers meaningless.
+    /// </summary>
+    public static ExperimentData Build(ImageSet train, ImageSet test, DataOptions data, PretrainOptions pretrain)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(pretrain);
+        if (train.NumClasses != test.NumClasses || train.Channels != test.Channels || train.Height != test.Height || train.Width != test.Width)
+            throw new ArgumentException(
+                $"training ({train.NumClasses} classes, {train.Channels}x{train.Height}x{train.Width}) and test ({test.NumClasses} classes, {test.Channels}x{test.Height}x{test.Width}) splits do not match");
+        CheckClasses(data.Classes, train.NumClasses, "data classes", allowEmpty: false);
+        CheckClasses(pretrain.Classes, train.NumClasses, "pretrain classes", allowEmpty: true);
+        if (!(data.ValidationFraction >= 0 && data.ValidationFraction < 1))
+            throw new ArgumentException($"validation fraction {data.ValidationFraction} must be in [0, 1)");
+        if (pretrain.MaxImages < 0 || data.MaxTestImages < 0)
+            throw new ArgumentException("image caps must be 0 (no cap) or positive");
+
+        var pools = data.Classes.Select(train.IndicesOf).ToArray();
+        var counts = SelectionCounts(data.Regime, data.Classes, pools.Select(p => p.Length).ToArray());
+
+        var trainIndices = new List<int>();
+        var validationIndices = new List<int>();
+        var taken = new bool[train.Count];
+        for (int k = 0; k < data.Classes.Count; k++)
+        {
+            // One stream per class, shuffled in full: k=5 few-shot images are a subset of the k=10 ones
+            // for the same seed, and adding a class leaves the other classes' images unchanged.
+            var order = Seeds.Shuffled(pools[k], new Random(Seeds.Derive(data.Seed, SeedStreams.Selection, data.Classes[k])));
+            int selected = counts[k];
+            int validation = ValidationCount(data.ValidationFraction, selected);
+            for (int i = 0; i < selected; i++)
+            {
+                taken[order[i]] = true;
+                (i < selected - validation ? trainIndices : validationIndices).Add(order[i]);
+            }
+        }
+        trainIndices.Sort();
+        validationIndices.Sort();
+
+        var upstreamClass = new bool[train.NumClasses];
+        foreach (int c in pretrain.Classes)
+            upstreamClass[c] = true;
+        var upstreamIndices = new List<int>();
+        for (int i = 0; i < train.Count; i++)
+            if (upstreamClass[train.Labels[i]] && !taken[i])
+                upstreamIndices.Add(i);
+        if (pretrain.MaxImages > 0 && pretrain.MaxImages < upstreamIndices.Count)
+        {
+            var order = Seeds.Shuffled(upstreamIndices, new Random(Seeds.Derive(data.Seed, SeedStreams.Upstream)));
+            upstreamIndices = order.Take(pretrain.MaxImages).Order().ToList();
+        }
+
+        var testIndices = TestIndices(test, data);
+
+        return new ExperimentData(
+            Upstream: train.Subset(upstreamIndices).WithClasses(pretrain.Classes),
+            Train: train.Subset(trainIndices).WithClasses(data.Classes),
+            Validation: train.Subset(validationIndices).WithClasses(data.Classes),
+            Test: test.Subset(testIndices).WithClasses(data.Classes),
+            DownstreamClasses: data.Classes.ToArray(),
+            UpstreamClasses: pretrain.Classes.ToArray());
+    }
+
+    /// <summary>Images per downstream class (train + validation) the regime asks for, in class order.</summary>
+    public static int[] SelectionCounts(RegimeOptions regime, IReadOnlyList<int> classes, IReadOnlyList<int> available)
+    {
+        ArgumentNullException.ThrowIfNull(regime);
+        int n = classes.Count;
+        var counts = new int[n];
+        switch (regime)
+        {
+            case FullRegime:
+                for (int k = 0; k < n; k++)
+                    counts[k] = available[k];
+                return counts;
+
+            case FewShotRegime fewShot:
+                if (fewShot.PerClass < 1)
+                    throw new ArgumentException($"few-shot needs at least 1 image per class, got {fewShot.PerClass}");
+                for (int k = 0; k < n; k++)
+                    counts[k] = fewShot.PerClass;
+                break;
+
+            case LongTailRegime longTail:
+                if (!(longTail.ImbalanceRatio >= 1))
+                    throw new ArgumentException($"long-tail imbalance ratio must be at least 1, got {longTail.ImbalanceRatio}");
+                if (longTail.MaxPerClass < 0)
+                    throw new ArgumentException($"long-tail max per class must be 0 (automatic) or positive, got {longTail.MaxPerClass}");
+                // Automatic n_max is the smallest class, so every class can supply its share.
+                int nMax = longTail.MaxPerClass > 0 ? longTail.MaxPerClass : available.Min();
+                for (int k = 0; k < n; k++)
+                    counts[k] = LongTailCount(nMax, longTail.ImbalanceRatio, k, n);
+                break;
+
+            default:
+                throw new ArgumentException($"unknown regime {regime.GetType().Name}");
+        }
+        for (int k = 0; k < n; k++)
+            if (counts[k] > available[k])
+                throw new ArgumentException(
+                    $"the {Describe(regime)} regime asks for {counts[k]} images of class {classes[k]}, but the training split has only {available[k]}");
+        return counts;
+    }
+
+    /// <summary>n_c = round(n_max * ratio^(-c/(C-1))), at least 1; halves round away from zero.</summary>
+    public static int LongTailCount(int nMax, double ratio, int classPosition, int classCount)
+    {
+        if (classCount <= 1)
+            return Math.Max(1, nMax);
+        double value = nMax * Math.Pow(ratio, -(double)classPosition / (classCount - 1));
+        return Math.Max(1, (int)Math.Round(value, MidpointRounding.AwayFromZero));
+    }
+
+    /// <summary>
+    /// Validation images taken from a class's <paramref name="selected"/> ones: the fraction, rounded,
+    /// but at least 1 (so every class is validated) and at most selected-1 (so every class is trained).
+    /// </summary>
+    public static int ValidationCount(double fraction, int selected)
+    {
+        if (fraction <= 0 || selected < 2)
+            return 0;
+        int count = (int)Math.Round(fraction * selected, MidpointRounding.AwayFromZero);
+        return Math.Clamp(count, 1, selected - 1);
+    }
+
+    private static List<int> TestIndices(ImageSet test, DataOptions data)
+    {
+        var pools = data.Classes.Select(test.IndicesOf).ToArray();
+        int total = pools.Sum(p => p.Length);
+        var result = new List<int>();
+        if (data.MaxTestImages == 0 || data.MaxTestImages >= total)
+        {
+            foreach (var pool in pools)
+                result.AddRange(pool);
+        }
+        else
+        {
+            var quotas = Proportional(pools.Select(p => p.Length).ToArray(), data.MaxTestImages);
+            for (int k = 0; k < pools.Length; k++)
+            {
+                var order = Seeds.Shuffled(pools[k], new Random(Seeds.Derive(data.Seed, SeedStreams.Test, data.Classes[k])));
+                result.AddRange(order.Take(quotas[k]));
+            }
+        }
+        result.Sort();
+        return result;
+    }
+
+    // Largest-remainder apportionment: the quotas sum to exactly `total` and follow the class sizes.
+    internal static int[] Proportional(int[] sizes, int total)
+    {
+        long sum = sizes.Sum(s => (long)s);
+        var quotas = new int[sizes.Length];
+        var remainders = new (double Remainder, int Index)[sizes.Length];
+        int assigned = 0;
+        for (int k = 0; k < sizes.Length; k++)
+        {
+            double exact = (double)sizes[k] * total / sum;
+            quotas[k] = (int)Math.Floor(exact);
+            remainders[k] = (exact - quotas[k], k);
+            assigned += quotas[k];
+        }
+        foreach (var (_, k) in remainders.OrderByDescending(r => r.Remainder).ThenBy(r => r.Index).Take(total - assigned))
+            quotas[k]++;
+        return quotas;
+    }
+
+    private static void CheckClasses(IReadOnlyList<int> classes, int numClasses, string what, bool allowEmpty)
+    {
+        if (classes is null || (!allowEmpty && classes.Count == 0))
+            throw new ArgumentException($"{what} must list at least one class");
+        var seen = new HashSet<int>();
+        foreach (int c in classes)
+        {
+            if ((uint)c >= (uint)numClasses)
+                throw new ArgumentException($"{what}: class {c} is outside 0..{numClasses - 1}");
+            if (!seen.Add(c))
+                throw new ArgumentException($"{what}: class {c} is listed twice");
+        }
+    }
+
+    private static string Describe(RegimeOptions regime) => regime switch
+    {
+        FewShotRegime f => $"few-shot ({f.PerClass} per class)",
+        LongTailRegime l => $"long-tail (ratio {l.ImbalanceRatio}, max {l.MaxPerClass} per class)",
+        _ => regime.GetType().Name,
+    };
+}

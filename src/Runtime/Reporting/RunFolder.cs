@@ -1,0 +1,74 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+
+namespace MiDistill.Runtime.Reporting;
+
+/// <summary>
+/// One run's folder, <c>&lt;outputRoot&gt;/&lt;recipe&gt;/&lt;yyyyMMdd-HHmmss&gt;-&lt;label&gt;/</c>, holding the exact
+/// recipe text and resolved settings from the start, so even a run that crashes can be reproduced.
+/// </summary>
+public sealed class RunFolder : IDisposable
+{
+    public const string RecipeFileName = "recipe.distill";
+    public const string SettingsFileName = "settings.json";
+    public const string MetricsFileName = "metrics.jsonl";
+    public const string CheckpointsFolderName = "checkpoints";
+
+    private MetricsWriter? _metrics;
+
+    private RunFolder(string path) => Path = path;
+
+    public string Path { get; }
+
+    /// <summary>checkpoints/, created on first use.</summary>
+    public string CheckpointsPath
+    {
+        get
+        {
+            var path = System.IO.Path.Combine(Path, CheckpointsFolderName);
+            Directory.CreateDirectory(path);
+            return path;
+        }
+    }
+
+    /// <summary>metrics.jsonl, opened on first use and closed with the folder.</summary>
+    public MetricsWriter Metrics => _metrics ??= new MetricsWriter(System.IO.Path.Combine(Path, MetricsFileName));
+
+    public static RunFolder Create(string outputRoot, string recipe, string label, string recipeSourceText, string settingsJson) =>
+        Create(outputRoot, recipe, label, recipeSourceText, settingsJson, DateTime.Now);
+
+    internal static RunFolder Create(string outputRoot, string recipe, string label, string recipeSourceText, string settingsJson, DateTime now)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(outputRoot);
+        ArgumentNullException.ThrowIfNull(recipeSourceText);
+        ArgumentNullException.ThrowIfNull(settingsJson);
+        var parent = System.IO.Path.Combine(outputRoot, SafeName(recipe));
+        Directory.CreateDirectory(parent);
+        var stem = now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + SafeName(label);
+        var path = System.IO.Path.Combine(parent, stem);
+        // Two runs started within the same second get -2, -3, ...; the check is not atomic across
+        // processes, which is acceptable for runs started by hand.
+        for (int suffix = 2; Directory.Exists(path); suffix++)
+            path = System.IO.Path.Combine(parent, $"{stem}-{suffix}");
+        Directory.CreateDirectory(path);
+
+        var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+        File.WriteAllText(System.IO.Path.Combine(path, RecipeFileName), recipeSourceText, utf8);
+        File.WriteAllText(System.IO.Path.Combine(path, SettingsFileName), settingsJson.EndsWith('\n') ? settingsJson : settingsJson + "\n", utf8);
+        return new RunFolder(path);
+    }
+
+    public void Dispose() => _metrics?.Dispose();
+
+    // Recipe and variant names become folder names: keep them to one safe path segment.
+    private static string SafeName(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var invalid = System.IO.Path.GetInvalidFileNameChars();
+        var safe = new string(name.Trim().Select(c => invalid.Contains(c) || char.IsWhiteSpace(c) ? '_' : c).ToArray());
+        return safe is "." or ".." ? safe.Replace('.', '_') : safe;
+    }
+}
