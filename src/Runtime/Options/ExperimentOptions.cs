@@ -65,7 +65,7 @@ public sealed record DataOptions
 public abstract record RegimeOptions;
 public sealed record FullRegime : RegimeOptions;
 public sealed record FewShotRegime(int PerClass) : RegimeOptions;
-/// <summary>n_c = MaxPerClass * ImbalanceRatio^(-c/(C-1)); MaxPerClass 0 = the largest class available.</summary>
+/// <summary>n_c = MaxPerClass * ImbalanceRatio^(-c/(C-1)); MaxPerClass 0 = the smallest class's available count.</summary>
 public sealed record LongTailRegime(double ImbalanceRatio, int MaxPerClass) : RegimeOptions;
 
 public sealed record FinetuneOptions
