@@ -1,0 +1,65 @@
+using System;
+using System.Collections.Generic;
+using MiDistill.Runtime.Data;
+using MiDistill.Runtime.Options;
+using MiDistill.Runtime.Reporting;
+using static TorchSharp.torch;
+
+namespace MiDistill.Runtime.Training;
+
+/// <summary>Predictions and metrics of a model on a split, in eval mode without gradients.</summary>
+internal static class Evaluator
+{
+    private const int BatchSize = 256;
+
+    public static int[] Predict(nn.Module<Tensor, Tensor> model, ImageSet set, Device device, InputAdapter adapter)
+    {
+        var predictions = new int[set.Count];
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var _ = no_grad();
+            for (int start = 0; start < set.Count; start += BatchSize)
+            {
+                using var scope = NewDisposeScope();
+                int n = Math.Min(BatchSize, set.Count - start);
+                var indices = new int[n];
+                for (int i = 0; i < n; i++) indices[i] = start + i;
+                var (images, _) = set.ToTensors(indices, InputAdapter.FashionMnistMean, InputAdapter.FashionMnistStd, device);
+                var predicted = model.forward(adapter.Apply(images)).argmax(1).to(CPU).data<long>().ToArray();
+                for (int i = 0; i < n; i++) predictions[start + i] = (int)predicted[i];
+            }
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+        return predictions;
+    }
+
+    public static double Accuracy(nn.Module<Tensor, Tensor> model, ImageSet set, Device device, InputAdapter adapter) =>
+        set.Count == 0 ? double.NaN : Metrics.Accuracy(Predict(model, set, device, adapter), set.Labels);
+
+    /// <summary>The recipe's metrics, keyed by their column suffix ("acc", "bal acc").</summary>
+    public static Dictionary<string, double> Evaluate(nn.Module<Tensor, Tensor> model, ImageSet set, Device device, InputAdapter adapter, IReadOnlyList<Metric> metrics)
+    {
+        var predictions = Predict(model, set, device, adapter);
+        var values = new Dictionary<string, double>();
+        foreach (var metric in metrics)
+            values[ColumnSuffix(metric)] = metric switch
+            {
+                Metric.Accuracy => Metrics.Accuracy(predictions, set.Labels),
+                Metric.BalancedAccuracy => Metrics.BalancedAccuracy(predictions, set.Labels, set.NumClasses),
+                _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, null),
+            };
+        return values;
+    }
+
+    public static string ColumnSuffix(Metric metric) => metric switch
+    {
+        Metric.Accuracy => "acc",
+        Metric.BalancedAccuracy => "bal acc",
+        _ => metric.ToString(),
+    };
+}
