@@ -1,0 +1,135 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MiDistill.Runtime.Optim;
+
+/// <summary>
+/// Sharpness-aware minimisation (Foret et al. 2021) around any TorchSharp optimizer:
+/// climb to w + rho g/||g|| (global L2 norm), take the gradient there, come back to w and let the
+/// base optimizer step with that gradient.
+/// </summary>
+/// <remarks>
+/// Derives from <see cref="optim.Optimizer"/> (as a managed optimizer with no native handle) so
+/// training code and LR schedulers treat it like a built-in: <see cref="ParamGroups"/> are the base
+/// optimizer's. Sam owns the base optimizer and disposes it.
+/// </remarks>
+public sealed class Sam : optim.Optimizer
+{
+    private readonly Parameter[] parameters_;
+    private readonly optim.Optimizer baseOptimizer;
+    // Exact copies of the weights before the climb. Restoring by copy rather than by w - e keeps
+    // the rounding of w + e - e from drifting the weights over thousands of steps.
+    private readonly List<(Parameter Param, Tensor Saved)> climbed = new();
+
+    public Sam(IEnumerable<Parameter> parameters, optim.Optimizer baseOptimizer, double rho) : base(IntPtr.Zero)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(baseOptimizer);
+        if (!(rho > 0) || double.IsInfinity(rho))
+            throw new ArgumentOutOfRangeException(nameof(rho), rho, "SAM's radius rho must be a positive finite number.");
+        parameters_ = parameters.ToArray();
+        this.baseOptimizer = baseOptimizer;
+        Rho = rho;
+    }
+
+    public double Rho { get; }
+
+    public optim.Optimizer BaseOptimizer => baseOptimizer;
+
+    public override IEnumerable<optim.ILearningRateController> ParamGroups => baseOptimizer.ParamGroups;
+
+    public override IEnumerable<Parameter> parameters() => parameters_;
+
+    public override void zero_grad()
+    {
+        baseOptimizer.zero_grad();
+        // Parameters handed to Sam but not to the base optimizer would otherwise keep stale grads.
+        foreach (var p in parameters_) {
+            using var g = p.grad;
+            g?.zero_();
+        }
+    }
+
+    /// <summary>Moves every parameter with a gradient to w + rho g / (||g||_2 + 1e-12).</summary>
+    public void FirstStep()
+    {
+        if (climbed.Count > 0)
+            throw new InvalidOperationException("FirstStep called twice without SecondStep: the weights are already perturbed.");
+
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var withGrad = new List<(Parameter Param, Tensor Grad)>();
+        foreach (var p in parameters_) {
+            var g = p.grad;
+            if (g is not null) withGrad.Add((p, g));
+        }
+        if (withGrad.Count == 0) return;
+
+        // One global norm over all tensors, as in the paper; kept on the device so no sync is forced.
+        // Half-precision grads are summed in float32; double grads keep their precision.
+        var normType = withGrad.Any(x => x.Grad.dtype == ScalarType.Float64) ? ScalarType.Float64 : ScalarType.Float32;
+        var norms = stack(withGrad.Select(x => linalg.vector_norm(x.Grad.to(normType))).ToArray());
+        var scale = (Rho / (linalg.vector_norm(norms) + 1e-12));
+        foreach (var (p, g) in withGrad) {
+            var saved = p.detach().clone().DetachFromDisposeScope();
+            climbed.Add((p, saved));
+            p.add_(g * scale.to(g.dtype));
+        }
+    }
+
+    /// <summary>Returns to the weights saved by <see cref="FirstStep"/>, then steps the base optimizer with the current grads.</summary>
+    public void SecondStep()
+    {
+        RestoreWeights();
+        using var loss = baseOptimizer.step();
+    }
+
+    /// <summary>
+    /// One SAM step. <paramref name="closure"/> must zero the grads, run forward and backward and
+    /// return the loss; it runs twice (at w and at w + e). Returns the first loss (at w).
+    /// </summary>
+    /// <remarks>The second loss is left to the caller's dispose scope, like every tensor the closure makes.</remarks>
+    public override Tensor step(Func<Tensor>? closure = null)
+    {
+        if (closure is null)
+            throw new ArgumentNullException(nameof(closure), "SAM needs a closure that re-evaluates the loss at the perturbed weights.");
+
+        Tensor loss;
+        using (enable_grad()) loss = closure();
+        FirstStep();
+        try {
+            zero_grad();
+            using (enable_grad()) closure();
+        } catch {
+            // Never leave the model at the perturbed point.
+            RestoreWeights();
+            throw;
+        }
+        SecondStep();
+        return loss;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) {
+            foreach (var (_, saved) in climbed) saved.Dispose();
+            climbed.Clear();
+            baseOptimizer.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+
+    private void RestoreWeights()
+    {
+        using var noGrad = no_grad();
+        foreach (var (p, saved) in climbed) {
+            p.copy_(saved);
+            saved.Dispose();
+        }
+        climbed.Clear();
+    }
+}
