@@ -1,10 +1,118 @@
+using System;
 using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using MiDistill.Runtime.Options;
+using MiDistill.Runtime.Reporting;
+using MiDistill.Runtime.Training;
+
 namespace MiDistill.Runtime.Hosting;
+
+/// <summary>The command line of an experiment executable: list, show and run the recipes it was built with.</summary>
 public static class RecipeHost
 {
-    public static int Main(string[] args, IReadOnlyList<Training.IRecipe> recipes)
+    private const string Usage =
+        "usage:\n" +
+        "  midistill-recipes list                      recipes this build contains, with their variants\n" +
+        "  midistill-recipes show <recipe>             every resolved setting of every variant (JSON)\n" +
+        "  midistill-recipes run <recipe> [options]    run a recipe end to end\n" +
+        "\n" +
+        "run options:\n" +
+        "  --variant <name>[,<name>...]   run only these variants\n" +
+        "  --threads <n>                  CPU threads (overrides run.threads; 0 = all cores)\n" +
+        "  --device cpu|cuda|auto         overrides run.device\n" +
+        "  --output <dir>                 root of run folders (overrides run.output)\n" +
+        "  --cache <dir>                  pretrained-teacher cache (overrides run.cache)\n" +
+        "  --data <dir>                   folder of the Fashion-MNIST IDX files (overrides data.path)\n";
+
+    public static int Main(string[] args, IReadOnlyList<IRecipe> recipes) => Main(args, recipes, Console.Out, Console.Error);
+
+    public static int Main(string[] args, IReadOnlyList<IRecipe> recipes, TextWriter output, TextWriter error)
     {
-        foreach (var r in recipes) System.Console.WriteLine(r.Name + " " + r.Variants.Count);
-        return 0;
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            output.Write(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        try
+        {
+            switch (args[0])
+            {
+                case "list":
+                    foreach (var recipe in recipes)
+                        output.WriteLine($"{recipe.Name,-24} {recipe.SourceFileName,-28} variants: {string.Join(", ", recipe.Variants.Select(v => v.Variant))}");
+                    if (recipes.Count == 0) output.WriteLine("(no recipes: add a .distill file to the recipes project and rebuild)");
+                    return 0;
+                case "show":
+                    output.WriteLine(SettingsJson.Serialize(Find(recipes, Argument(args, 1, "a recipe name")).Variants));
+                    return 0;
+                case "run":
+                    var chosen = Find(recipes, Argument(args, 1, "a recipe name"));
+                    chosen.Run(ParseRunOptions(args.Skip(2).ToArray(), output));
+                    return 0;
+                default:
+                    throw new UsageException($"unknown command `{args[0]}`");
+            }
+        }
+        catch (UsageException e)
+        {
+            error.WriteLine("error: " + e.Message);
+            error.Write(Usage);
+            return 2;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+        {
+            // Expected failures (missing dataset, corrupt file, bad variant, no CUDA) are messages, not stack traces.
+            error.WriteLine("error: " + e.Message);
+            return 1;
+        }
     }
+
+    private static IRecipe Find(IReadOnlyList<IRecipe> recipes, string name) =>
+        recipes.FirstOrDefault(r => r.Name == name)
+        ?? throw new UsageException($"no recipe named `{name}`; this build has {(recipes.Count == 0 ? "none" : string.Join(", ", recipes.Select(r => "`" + r.Name + "`")))}");
+
+    private static string Argument(string[] args, int index, string what) =>
+        index < args.Length ? args[index] : throw new UsageException($"`{args[0]}` needs {what}");
+
+    private static RunRequest ParseRunOptions(string[] args, TextWriter output)
+    {
+        var request = new RunRequest { Output = output };
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"`{args[i]}` needs a value");
+            switch (args[i])
+            {
+                case "--variant": request = request with { Variants = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }; break;
+                case "--threads":
+                    var text = Value();
+                    if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var threads))
+                        throw new UsageException($"--threads expects a non-negative integer, got `{text}`");
+                    request = request with { Threads = threads };
+                    break;
+                case "--device":
+                    var device = Value();
+                    request = request with
+                    {
+                        Device = device switch
+                        {
+                            "cpu" => DeviceKind.Cpu,
+                            "cuda" => DeviceKind.Cuda,
+                            "auto" => DeviceKind.Auto,
+                            _ => throw new UsageException($"--device expects cpu, cuda or auto, got `{device}`"),
+                        },
+                    };
+                    break;
+                case "--output": request = request with { OutputDirectory = Value() }; break;
+                case "--cache": request = request with { CacheDirectory = Value() }; break;
+                case "--data": request = request with { DataPath = Value() }; break;
+                default: throw new UsageException($"unknown option `{args[i]}`");
+            }
+        }
+        return request;
+    }
+
+    private sealed class UsageException(string message) : Exception(message);
 }

@@ -43,7 +43,7 @@ public sealed class MetricsWriter : IDisposable
                 throw new ArgumentException($"metric name \"{key}\" is one of the fixed fields ({string.Join(", ", Reserved)})", nameof(values));
 
         var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("stage", stage);

@@ -42,6 +42,8 @@ public static class SettingsJson
         {
             WriteIndented = true,
             NewLine = "\n",
+            // Files for people to read: keep '+', quotes in paths and non-ASCII as written.
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
             PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
             NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         };
