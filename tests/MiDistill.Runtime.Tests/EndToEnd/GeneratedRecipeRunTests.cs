@@ -1,0 +1,98 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using MiDistill.Recipes;
+using MiDistill.Runtime.Options;
+using MiDistill.Runtime.Training;
+
+namespace MiDistill.Runtime.Tests.EndToEnd;
+
+/// <summary>Runs EndToEnd/tiny.distill through its generated class on real Fashion-MNIST.</summary>
+public sealed class GeneratedRecipeRunTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "midistill-e2e-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
+    }
+
+    [Fact]
+    public void Tiny_recipe_runs_every_stage_and_writes_the_run_folder()
+    {
+        var recipe = new TinyRecipe();
+        var output = new StringWriter();
+        var report = recipe.Run(new RunRequest
+        {
+            OutputDirectory = Path.Combine(_root, "runs"),
+            CacheDirectory = Path.Combine(_root, "cache"),
+            Output = output,
+        });
+
+        Assert.Equal(new[] { "vanilla", "remem" }, report.Results.Select(r => r.Variant));
+        foreach (var result in report.Results)
+        {
+            // One epoch on 40 images proves the plumbing, not the method: the metrics must exist and be proportions.
+            Assert.Equal(new[] { "acc", "bal acc" }, result.Teacher.Keys);
+            Assert.Equal(new[] { "acc", "bal acc" }, result.Student.Keys);
+            Assert.All(result.Teacher.Values.Concat(result.Student.Values), v => Assert.InRange(v, 0.0, 1.0));
+        }
+
+        var folder = report.RunFolder;
+        Assert.Equal(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "EndToEnd", "tiny.distill.copy")), File.ReadAllText(Path.Combine(folder, "recipe.distill")));
+        var metrics = File.ReadAllLines(Path.Combine(folder, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var stages = metrics.Select(m => (m.GetProperty("stage").GetString(), m.GetProperty("variant").GetString())).ToList();
+        Assert.Contains(("pretrain", "shared"), stages);
+        Assert.Equal(2, stages.Count(s => s == ("finetune", "remem")));
+        Assert.Equal(1, stages.Count(s => s == ("distill", "vanilla")));
+        Assert.Equal(2, stages.Count(s => s.Item1 == "evaluate"));
+        Assert.True(File.Exists(Path.Combine(folder, "checkpoints", "remem-teacher.bin")));
+        Assert.True(File.Exists(Path.Combine(folder, "checkpoints", "vanilla-student.bin")));
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(folder, "results.csv")).Length);
+        Assert.Contains("| remem", File.ReadAllText(Path.Combine(folder, "results.md")));
+        Assert.Contains("\"kind\": \"SamObjective\"", File.ReadAllText(Path.Combine(folder, "settings.json")));
+
+        // The user's partial-class hook saw every epoch of every stage: pretrain 1, then per variant finetune 2 + distill 1.
+        Assert.Equal(1 + 2 * (2 + 1), recipe.Epochs.Count);
+
+        // A second run reuses the cached pretrained teacher instead of pretraining again.
+        var again = new StringWriter();
+        new TinyRecipe().Run(new RunRequest
+        {
+            OutputDirectory = Path.Combine(_root, "runs"),
+            CacheDirectory = Path.Combine(_root, "cache"),
+            Variants = new[] { "remem" },
+            Output = again,
+        });
+        Assert.Contains("using cached teacher", again.ToString());
+    }
+
+    [Fact]
+    public void Generated_settings_carry_the_recipe_values_and_the_schema_defaults()
+    {
+        var remem = TinyRecipe.Settings.Remem;
+        Assert.Equal(new MlpReweight(1, 0.5, new RampReweightSchedule(2)), remem.Finetune.Reweight);
+        Assert.Equal(new SamObjective(0.05), remem.Finetune.Objective);
+        Assert.IsType<CrossEntropyObjective>(TinyRecipe.Settings.Vanilla.Finetune.Objective);
+        Assert.Equal(new[] { 5, 6, 7, 8, 9 }, remem.Data.Classes);
+        Assert.Equal(32, remem.Teacher.Model.EmbedDim);
+        Assert.Equal("/usr/share/datasets/fashion-mnist", remem.Data.Path);
+        Assert.Equal(DeviceKind.Auto, remem.Run.Device);
+    }
+
+    [Fact]
+    public void Unknown_variant_is_an_error_that_lists_the_variants()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new TinyRecipe().Run(new RunRequest { Variants = new[] { "remme" }, Output = TextWriter.Null }));
+        Assert.Equal("recipe `tiny` has no variant `remme`; its variants are `vanilla`, `remem`", e.Message);
+    }
+
+    [Fact]
+    public void Cuda_with_the_cpu_backend_fails_with_instructions()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => DeviceSelector.Resolve(DeviceKind.Cuda));
+        Assert.Contains("-p:MiDistillTorchBackend=cuda", e.Message);
+        Assert.Contains("device cpu", e.Message);
+    }
+}
