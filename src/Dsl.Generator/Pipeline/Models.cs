@@ -7,8 +7,9 @@ namespace MiDistill.Dsl.Generator.Pipeline;
 
 // Pipeline models: records of strings, numbers and equatable arrays only, so caching works.
 
-/// <summary>An additional file as plain data; no AdditionalText goes further than the first step.</summary>
-internal sealed record RecipeFile(string Path, string Text);
+/// <summary>An additional file as plain data; no AdditionalText goes further than the first step.
+/// <see cref="ReadError"/> says why the text could not be read (then Text is empty).</summary>
+internal sealed record RecipeFile(string Path, string Text, string? ReadError);
 
 /// <summary>A compiled file plus its text (the text only feeds the recipe-source output).</summary>
 internal sealed record FileCompilation(CompiledFile Result, string Text);

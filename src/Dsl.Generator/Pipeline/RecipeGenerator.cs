@@ -21,7 +21,7 @@ public sealed class RecipeGenerator : IIncrementalGenerator
         // Each .distill file as plain (path, text): no Roslyn object travels further.
         var files = context.AdditionalTextsProvider
             .Where(static text => text.Path.EndsWith(".distill", StringComparison.OrdinalIgnoreCase))
-            .Select(static (text, ct) => new RecipeFile(text.Path, text.GetText(ct)?.ToString() ?? ""))
+            .Select(static (text, ct) => Read(text, ct))
             .WithTrackingName(StepNames.RecipeFiles);
 
         // Parse, bind and check each file; a crash becomes a diagnostic, never an empty build.
@@ -35,27 +35,40 @@ public sealed class RecipeGenerator : IIncrementalGenerator
             .WithTrackingName(StepNames.Diagnostics);
         context.RegisterSourceOutput(diagnostics, static (spc, list) => Report(spc, list));
 
-        // One class per error-free recipe.
-        var recipes = compiled
-            .SelectMany(static (file, _) => file.Result.Recipes)
-            .WithTrackingName(StepNames.Recipes);
-        context.RegisterSourceOutput(recipes, static (spc, recipe) => Emit(spc, RecipeEmitter.HintName(recipe), () => RecipeEmitter.Emit(recipe)));
-
-        // The exact recipe text, for the run folder's copy.
-        var sources = compiled
-            .Select(static (file, _) => new RecipeSourceModel(
-                System.IO.Path.GetFileName(file.Result.Path), file.Result.Recipes.Select(r => r.Name).ToEquatableArray(), file.Text))
-            .Where(static source => source.RecipeNames.Count > 0)
-            .WithTrackingName(StepNames.RecipeSources);
-        context.RegisterSourceOutput(sources, static (spc, source) =>
-            Emit(spc, "RecipeSources." + CSharp.Identifier(source.FileName) + ".g.cs", () => RecipeEmitter.EmitSources(source.FileName, source.RecipeNames, source.Text)));
-
         // Recipe names must be unique across files: the registry and the CLI find recipes by name.
         var headers = compiled
             .SelectMany(static (file, _) => file.Result.Declarations.Select(d => new RecipeHeader(d.Name, file.Result.Path, d.Span)))
             .Collect()
             .WithTrackingName(StepNames.RecipeHeaders);
         context.RegisterSourceOutput(headers, static (spc, all) => ReportDuplicateNames(spc, all));
+
+        // Names declared in several files: none of their classes is emitted (two classes, or two hint
+        // names, with one name would crash the generator and hide the MD0108 that explains it).
+        var duplicateNames = headers
+            .Select(static (all, _) => DuplicateNames(all))
+            .WithTrackingName(StepNames.DuplicateNames);
+
+        // One class per error-free recipe whose name is unique.
+        var recipes = compiled
+            .SelectMany(static (file, _) => file.Result.Recipes)
+            .WithTrackingName(StepNames.Recipes)
+            .Combine(duplicateNames)
+            .Where(static pair => !pair.Right.Contains(pair.Left.Name))
+            .Select(static (pair, _) => pair.Left)
+            .WithTrackingName(StepNames.UniqueRecipes);
+        context.RegisterSourceOutput(recipes, static (spc, recipe) => Emit(spc, RecipeEmitter.HintName(recipe), () => RecipeEmitter.Emit(recipe)));
+
+        // The exact recipe text, for the run folder's copy.
+        var sources = compiled
+            .Combine(duplicateNames)
+            .Select(static (pair, _) => new RecipeSourceModel(
+                System.IO.Path.GetFileName(pair.Left.Result.Path),
+                pair.Left.Result.Recipes.Select(r => r.Name).Where(n => !pair.Right.Contains(n)).ToEquatableArray(),
+                pair.Left.Text))
+            .Where(static source => source.RecipeNames.Count > 0)
+            .WithTrackingName(StepNames.RecipeSources);
+        context.RegisterSourceOutput(sources, static (spc, source) =>
+            Emit(spc, "RecipeSources." + CSharp.Identifier(source.FileName) + ".g.cs", () => RecipeEmitter.EmitSources(source.FileName, source.RecipeNames, source.Text)));
 
         // The registry the experiment executable lists and runs recipes from.
         var registry = recipes
@@ -66,19 +79,47 @@ public sealed class RecipeGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(registry, static (spc, names) => Emit(spc, "RecipeRegistry.g.cs", () => RecipeEmitter.EmitRegistry(names)));
     }
 
+    private static EquatableArray<string> DuplicateNames(ImmutableArray<RecipeHeader> headers) =>
+        headers.GroupBy(h => h.Name)
+            .Where(g => g.Select(h => h.Path).Distinct().Count() > 1)
+            .Select(g => g.Key)
+            .OrderBy(n => n, StringComparer.Ordinal)
+            .ToEquatableArray();
+
+    private static RecipeFile Read(AdditionalText text, System.Threading.CancellationToken ct)
+    {
+        try
+        {
+            var source = text.GetText(ct);
+            return source is null
+                ? new RecipeFile(text.Path, "", "the file could not be read")
+                : new RecipeFile(text.Path, source.ToString(), null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new RecipeFile(text.Path, "", "reading the file: " + Describe(e));
+        }
+    }
+
     private static FileCompilation Compile(RecipeFile file)
     {
+        if (file.ReadError is not null) return Failed(file, file.ReadError);
         try
         {
             return new FileCompilation(RecipeCompiler.Compile(file.Path, file.Text), file.Text);
         }
         catch (Exception e)
         {
-            var failure = DslDiagnostic.Create(Descriptors.GeneratorFailure, file.Path, SourceSpan.None, Describe(e));
-            return new FileCompilation(
-                new CompiledFile(file.Path, EquatableArray<RecipeSpec>.Empty, EquatableArray<RecipeDeclaration>.Empty, new[] { failure }.ToEquatableArray()),
-                file.Text);
+            return Failed(file, Describe(e));
         }
+    }
+
+    private static FileCompilation Failed(RecipeFile file, string why)
+    {
+        var failure = DslDiagnostic.Create(Descriptors.GeneratorFailure, file.Path, SourceSpan.None, why);
+        return new FileCompilation(
+            new CompiledFile(file.Path, EquatableArray<RecipeSpec>.Empty, EquatableArray<RecipeDeclaration>.Empty, new[] { failure }.ToEquatableArray()),
+            file.Text);
     }
 
     private static void Emit(SourceProductionContext spc, string hintName, Func<string> emit)

@@ -9,5 +9,7 @@ public static class StepNames
     public const string Recipes = nameof(Recipes);
     public const string RecipeSources = nameof(RecipeSources);
     public const string RecipeHeaders = nameof(RecipeHeaders);
+    public const string DuplicateNames = nameof(DuplicateNames);
+    public const string UniqueRecipes = nameof(UniqueRecipes);
     public const string Registry = nameof(Registry);
 }

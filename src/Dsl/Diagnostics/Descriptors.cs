@@ -32,9 +32,9 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor UnknownOverride = new("MD0110", "Variant overrides an unknown setting",
         "variant `{0}` overrides `{1}`, which does not exist{2}; write `section.setting = value` or `section.setting.argument = value`", Error, "variants");
     public static readonly DiagnosticDescriptor DuplicateSetting = new("MD0111", "Setting given twice",
-        "`{0}` is already set at {1}; remove one of them", Error, "sections");
+        "`{0}` is already set on line {1}; remove one of them", Error, "sections");
     public static readonly DiagnosticDescriptor DuplicateSection = new("MD0112", "Section given twice",
-        "section `{0}` is already declared at {1}; merge them into one", Error, "sections");
+        "section `{0}` is already declared on line {1}; merge them into one", Error, "sections");
     public static readonly DiagnosticDescriptor ReweightTooDeep = new("MD0113", "Reweighting deeper than the teacher",
         "`reweight` top = {0} exceeds the teacher's depth ({1} blocks of `{2}`); use at most {1}", Error, "finetune");
     public static readonly DiagnosticDescriptor TooManyShots = new("MD0114", "Not enough images per class",

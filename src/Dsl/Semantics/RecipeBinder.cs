@@ -76,7 +76,7 @@ internal sealed class RecipeBinder
         bool ok = true;
 
         foreach (var variantsBlock in recipe.VariantBlocks.Skip(1))
-            Report(Descriptors.DuplicateSection, variantsBlock.Keyword.Span, RecipeSchema.VariantsKeyword, recipe.VariantBlocks[0].Keyword.Span.ToString());
+            Report(Descriptors.DuplicateSection, variantsBlock.Keyword.Span, RecipeSchema.VariantsKeyword, recipe.VariantBlocks[0].Keyword.Span.Line);
 
         foreach (var section in recipe.Sections)
         {
@@ -90,7 +90,7 @@ internal sealed class RecipeBinder
             }
             if (sectionSeen.TryGetValue(schema.Name, out var firstSection))
             {
-                Report(Descriptors.DuplicateSection, section.Name.Span, schema.Name, firstSection.ToString());
+                Report(Descriptors.DuplicateSection, section.Name.Span, schema.Name, firstSection.Line);
                 ok = false;
                 continue;
             }
@@ -112,7 +112,7 @@ internal sealed class RecipeBinder
                 }
                 if (settingSeen.TryGetValue(argument.Name, out var firstSetting))
                 {
-                    Report(Descriptors.DuplicateSetting, setting.Name.Span, schema.Name + "." + argument.Name, firstSetting.ToString());
+                    Report(Descriptors.DuplicateSetting, setting.Name.Span, schema.Name + "." + argument.Name, firstSetting.Line);
                     ok = false;
                     continue;
                 }
@@ -179,7 +179,8 @@ internal sealed class RecipeBinder
         }
         if (path.Count < 2)
         {
-            Report(Descriptors.UnknownOverride, path[0].Span, variant, assignment.PathText, "");
+            Report(Descriptors.UnknownOverride, path[0].Span, variant, assignment.PathText,
+                $" as a setting (`{sectionSchema.Name}` is a section; its settings are {Suggestions.List(sectionSchema.Settings.Select(x => x.Name))})");
             return;
         }
         var setting = sectionSchema.Find(path[1].Text);

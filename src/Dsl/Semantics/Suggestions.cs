@@ -7,7 +7,8 @@ namespace MiDistill.Dsl.Semantics;
 /// <summary>"did you mean" by edit distance, for misspelt names.</summary>
 internal static class Suggestions
 {
-    /// <summary>"; did you mean `x`?" when a candidate is close enough, else "".</summary>
+    /// <summary>" (did you mean `x`?)" when a candidate is close enough, else "". Parenthesised so it reads
+    /// well wherever a message puts it, including before a following "; ..." clause.</summary>
     public static string DidYouMean(string name, IEnumerable<string> candidates)
     {
         var best = candidates
@@ -16,7 +17,7 @@ internal static class Suggestions
             .FirstOrDefault();
         if (best.Candidate is null) return "";
         int allowed = Math.Max(1, Math.Min(name.Length, best.Candidate.Length) / 3);
-        return best.Distance <= allowed ? $"; did you mean `{best.Candidate}`?" : "";
+        return best.Distance <= allowed ? $" (did you mean `{best.Candidate}`?)" : "";
     }
 
     public static string List(IEnumerable<string> names) => string.Join(", ", names.Select(n => "`" + n + "`"));

@@ -115,7 +115,7 @@ internal sealed class ValueBinder
             }
             if (seen.TryGetValue(arg.Name.Text, out var first))
             {
-                Report(Descriptors.DuplicateSetting, arg.Name.Span, label + "." + arg.Name.Text, first.ToString());
+                Report(Descriptors.DuplicateSetting, arg.Name.Span, label + "." + arg.Name.Text, first.Line);
                 ok = false;
                 continue;
             }

@@ -46,7 +46,9 @@ internal static class RecipeGrammar
 
     private static Parser<char> Symbol(char c) => Tok(Parse.Char(c).Named("`" + c + "`"));
 
-    private static Parser<(char Value, SourceSpan Span)> SpannedSymbol(char c) => Tok(Parse.Char(c).Named("`" + c + "`").Spanned());
+    /// <param name="expected">What the error says is expected here, e.g. "a setting or `}`" where a list may go on.</param>
+    private static Parser<(char Value, SourceSpan Span)> SpannedSymbol(char c, string? expected = null) =>
+        Tok(Parse.Char(c).Named(expected ?? "`" + c + "`").Spanned());
 
     private static readonly Parser<Identifier> Ident =
         Tok(
@@ -62,42 +64,61 @@ internal static class RecipeGrammar
 
     private static readonly Parser<string> Digits = Parse.Digit.AtLeastOnce().Text();
 
-    private static readonly Parser<string> NumberText =
+    private static readonly Parser<string> IntegerText =
         from sign in Parse.Char('-').Once().Text().Optional()
-        from whole in Digits
-        from fraction in (from dot in Parse.Char('.') from digits in Digits select "." + digits).Optional()
+        from whole in Parse.Digit.AtLeastOnce().Text().Named(sign.IsDefined ? "a digit after `-`" : "a digit")
+        select sign.GetOrElse("") + whole;
+
+    // XOptional: once `.` or `e` is read, what follows must complete the number, so `1.` and `1e`
+    // are reported where the digits are missing instead of leaving a stray `.` for the next setting.
+    // `5..9` is a range, not the fraction `5.`.
+    private static readonly Parser<string> NumberText =
+        from integer in IntegerText
+        from fraction in (from notRange in Parse.String("..").Not()
+                          from dot in Parse.Char('.')
+                          from digits in Parse.Digit.AtLeastOnce().Text().Named("a digit after `.`")
+                          select "." + digits).XOptional()
         from exponent in (from e in Parse.Chars('e', 'E')
                           from s in Parse.Chars('+', '-').Once().Text().Optional()
-                          from digits in Digits
-                          select "e" + s.GetOrElse("") + digits).Optional()
-        select sign.GetOrElse("") + whole + fraction.GetOrElse("") + exponent.GetOrElse("");
+                          from digits in Parse.Digit.AtLeastOnce().Text().Named("the exponent's digits")
+                          select "e" + s.GetOrElse("") + digits).XOptional()
+        select integer + fraction.GetOrElse("") + exponent.GetOrElse("");
 
-    private static readonly Parser<ValueNode> RangeValue =
-        Tok((from from_ in NumberText.Where(t => IsInteger(t))
-             from dots in Parse.String("..")
-             from to in NumberText.Where(t => IsInteger(t)).Named("an integer after `..`")
-             select (from_, to)).Spanned())
-        .Select(r => (ValueNode)new RangeNode(long.Parse(r.Value.from_, CultureInfo.InvariantCulture), long.Parse(r.Value.to, CultureInfo.InvariantCulture), r.Span));
+    private static readonly Parser<string?> RangeEnd =
+        (from dots in Parse.String("..")
+         from to in IntegerText.Named("an integer after `..`")
+         select to).XOptional().Select(to => to.IsDefined ? to.Get() : null);
 
-    private static readonly Parser<ValueNode> NumberValue =
+    /// <summary>A number (<c>5</c>, <c>-0.5</c>, <c>1e-3</c>, <c>20%</c>) or an integer range <c>5..9</c>.</summary>
+    private static readonly Parser<ValueNode> NumberOrRange =
         Tok((from text in NumberText
-             from percent in Parse.Char('%').Optional()
-             select (text, percent.IsDefined)).Spanned())
-        .Select(n => (ValueNode)new NumberNode(
-            double.Parse(n.Value.text, NumberStyles.Float, CultureInfo.InvariantCulture),
-            IsInteger(n.Value.text), n.Value.IsDefined, n.Value.text + (n.Value.IsDefined ? "%" : ""), n.Span));
+             from to in IsInteger(text) ? RangeEnd : Parse.Return((string?)null)
+             from percent in to is null ? Parse.Char('%').Optional().Select(p => p.IsDefined) : Parse.Return(false)
+             select (text, to, percent)).Spanned())
+        .Select(n => n.Value.to is not null
+            ? new RangeNode(long.Parse(n.Value.text, CultureInfo.InvariantCulture), long.Parse(n.Value.to, CultureInfo.InvariantCulture), n.Span)
+            : (ValueNode)new NumberNode(
+                double.Parse(n.Value.text, NumberStyles.Float, CultureInfo.InvariantCulture),
+                IsInteger(n.Value.text), n.Value.percent, n.Value.text + (n.Value.percent ? "%" : ""), n.Span));
+
+    // Escapes: \" \\ \n \t. Any other backslash is an error rather than a silently dropped
+    // character (a Windows path "C:\data" would otherwise read as "C:data").
+    private static readonly Parser<char> Escape =
+        from backslash in Parse.Char('\\')
+        from c in Parse.Chars("\"\\nt").Named("an escape (`\\\"`, `\\\\`, `\\n` or `\\t`)")
+        select c switch { 'n' => '\n', 't' => '\t', _ => c };
 
     private static readonly Parser<ValueNode> StringValue =
         Tok((from open in Parse.Char('"')
-             from chars in Parse.Char('\\').Then(_ => Parse.AnyChar).Or(Parse.CharExcept("\"\n")).Many().Text()
+             from chars in Escape.Or(Parse.CharExcept("\"\\\n")).XMany().Text()
              from close in Parse.Char('"').Named("closing `\"`")
              select chars).Spanned())
         .Select(s => (ValueNode)new StringNode(s.Value, s.Span));
 
     private static readonly Parser<ValueNode> ListValue =
         from open in SpannedSymbol('[')
-        from items in Parse.Ref(() => Value).XDelimitedBy(Symbol(',')).Optional()
-        from close in SpannedSymbol(']')
+        from items in Parse.Ref(() => Value).XDelimitedBy(Symbol(',')).XOptional()
+        from close in SpannedSymbol(']', items.IsDefined ? "`,` or `]`" : "a value or `]`")
         select (ValueNode)new ListNode(items.GetOrElse(Enumerable.Empty<ValueNode>()).ToList(), open.Span.To(close.Span));
 
     private static readonly Parser<ArgumentNode> Argument =
@@ -110,15 +131,15 @@ internal static class RecipeGrammar
         from name in Ident
         from call in (
             from open in Symbol('(')
-            from args in Argument.XDelimitedBy(Symbol(',')).Optional()
-            from close in SpannedSymbol(')')
-            select (Args: args.GetOrElse(Enumerable.Empty<ArgumentNode>()).ToList(), close.Span)).Optional()
+            from args in Argument.XDelimitedBy(Symbol(',')).XOptional()
+            from close in SpannedSymbol(')', args.IsDefined ? "`,` or `)`" : "an argument `name: value` or `)`")
+            select (Args: args.GetOrElse(Enumerable.Empty<ArgumentNode>()).ToList(), close.Span)).XOptional()
         select call.IsDefined
             ? new CallNode(name, call.Get().Args, name.Span.To(call.Get().Span))
             : (ValueNode)new NameNode(name, name.Span);
 
     internal static readonly Parser<ValueNode> Value =
-        RangeValue.Or(NumberValue).Or(StringValue).Or(ListValue).Or(NameOrCall).Named("a value");
+        NumberOrRange.Or(StringValue).Or(ListValue).Or(NameOrCall).Named("a value");
 
     private static readonly Parser<SettingNode> Setting =
         from name in Ident
@@ -138,7 +159,7 @@ internal static class RecipeGrammar
         from name in Ident
         from open in Symbol('{')
         from assignments in Assignment.XMany()
-        from close in SpannedSymbol('}')
+        from close in SpannedSymbol('}', "an assignment `section.setting = value` or `}`")
         select new VariantNode(name, assignments.ToList(), name.Span.To(close.Span));
 
     /// <summary>A section body; <c>variants</c> holds named variants, every other section holds settings.</summary>
@@ -148,7 +169,7 @@ internal static class RecipeGrammar
         from body in name.Text == "variants"
             ? Variant.XMany().Select(v => (object)v.ToList())
             : Setting.XMany().Select(s => (object)s.ToList())
-        from close in SpannedSymbol('}')
+        from close in SpannedSymbol('}', name.Text == "variants" ? "a variant or `}`" : "a setting or `}`")
         select name.Text == "variants"
             ? new VariantsNode(name, (List<VariantNode>)body, name.Span.To(close.Span))
             : (object)new SectionNode(name, (List<SettingNode>)body, name.Span.To(close.Span));
@@ -158,13 +179,20 @@ internal static class RecipeGrammar
         from name in Ident
         from open in Symbol('{')
         from sections in Section.XMany()
-        from close in SpannedSymbol('}')
+        from close in SpannedSymbol('}', "a section or `}`")
         select new RecipeNode(name, sections.OfType<SectionNode>().ToList(), sections.OfType<VariantsNode>().ToList(), keyword.Span.To(close.Span));
+
+    // Sprache's End() says "expected end of input"; at the top level the useful word is `recipe`.
+    private static readonly Parser<bool> EndOfFile = input =>
+        input.AtEnd
+            ? Result.Success(true, input)
+            : Result.Failure<bool>(input, "unexpected text after the last recipe", new[] { "`recipe`", "end of file" });
 
     internal static readonly Parser<RecipeFileNode> File =
         (from leading in Trivia.Many()
          from recipes in Recipe.XMany()
-         select new RecipeFileNode(recipes.ToList())).End();
+         from end in EndOfFile
+         select new RecipeFileNode(recipes.ToList()));
 
     private static bool IsInteger(string text) =>
         text.IndexOf('.') < 0 && text.IndexOf('e') < 0 && text.IndexOf('E') < 0;

@@ -22,7 +22,14 @@ public static class RecipeParser
     private static DslDiagnostic ToDiagnostic(string path, string text, IResult<RecipeFileNode> result)
     {
         var at = result.Remainder;
-        var (found, length) = DescribeFound(text, at.Position);
+        int position = at.Position, line = at.Line, column = at.Column;
+        // A bad escape fails after the backslash; point at the backslash and show the pair.
+        if (position > 0 && position < text.Length && text[position - 1] == '\\' && text[position] != '\n')
+        {
+            position--;
+            column--;
+        }
+        var (found, length) = DescribeFound(text, position);
         var expected = result.Expectations.Distinct().ToList();
         var expectedText = expected.Count switch
         {
@@ -30,7 +37,7 @@ public static class RecipeParser
             1 => "; expected " + expected[0],
             _ => "; expected " + string.Join(", ", expected.Take(expected.Count - 1)) + " or " + expected.Last(),
         };
-        var span = new SourceSpan(at.Position, length, at.Line, at.Column, at.Line, at.Column + length);
+        var span = new SourceSpan(position, length, line, column, line, column + length);
         return DslDiagnostic.Create(Descriptors.SyntaxError, path, span, "unexpected " + found + expectedText);
     }
 
@@ -38,10 +45,20 @@ public static class RecipeParser
     {
         if (position >= text.Length) return ("end of file", 0);
         int end = position;
-        if (char.IsLetterOrDigit(text[end]) || text[end] == '_')
+        if (text[end] == '\\' && end + 1 < text.Length && text[end + 1] != '\n') end += 2;
+        else if (char.IsDigit(text[end]))
+            while (end < text.Length && (char.IsLetterOrDigit(text[end]) || text[end] == '.' || text[end] == '_')) end++;
+        else if (char.IsLetter(text[end]) || text[end] == '_')
             while (end < text.Length && (char.IsLetterOrDigit(text[end]) || text[end] == '_')) end++;
         else end++;
         var token = text.Substring(position, end - position);
-        return (token == "\n" || token == "\r" ? "end of line" : "`" + token + "`", end - position);
+        var description = token switch
+        {
+            "\n" or "\r" => "end of line",
+            " " => "a space",
+            "\t" => "a tab",
+            _ => "`" + token + "`",
+        };
+        return (description, end - position);
     }
 }

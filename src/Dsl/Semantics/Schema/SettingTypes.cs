@@ -21,7 +21,7 @@ public sealed record IntType(long Min, long Max) : SettingType
 {
     public override string Describe() => "an integer";
     public override string DescribeRange() =>
-        Max == long.MaxValue ? $">= {Min}" : $"{Min}..{Max}";
+        Max >= int.MaxValue ? $">= {Min}" : $"{Min}..{Max}";
 }
 
 public sealed record FloatType(double Min, double Max, bool MinExclusive = false, bool MaxExclusive = false) : SettingType

@@ -1,0 +1,88 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using MiDistill.Dsl.Tests.Infrastructure;
+
+namespace MiDistill.Dsl.Tests.Build;
+
+/// <summary>
+/// The whole path a user takes: a project importing build/MiDistill.Recipes.targets, a broken
+/// recipe, `dotnet build`. The build must fail, with the error in MSBuild's canonical form at the
+/// recipe's line and column (a generator that only warns would leave a green build).
+/// </summary>
+public class BuildIntegrationTests
+{
+    [Fact]
+    public void Build_fails_with_the_recipe_error_at_its_position()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "midistill-build-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var targets = Repo.Path("build", "MiDistill.Recipes.targets");
+            File.WriteAllText(Path.Combine(folder, "Bad.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <Nullable>enable</Nullable>
+                    <ImplicitUsings>disable</ImplicitUsings>
+                  </PropertyGroup>
+                  <Import Project="{targets}" />
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(folder, "Program.cs"),
+                "return MiDistill.Runtime.Hosting.RecipeHost.Main(args, MiDistill.Recipes.RecipeRegistry.All);\n");
+            File.WriteAllText(Path.Combine(folder, "bad.distill"),
+                "# The teacher (tiny_28) has 4 blocks; reweighting 9 of them is an error.\n" +
+                "recipe bad {\n" +
+                "  teacher {\n" +
+                "    pretrain upstream(classes: 0..4)\n" +
+                "  }\n" +
+                "  data {\n" +
+                "    classes 5..9\n" +
+                "  }\n" +
+                "  finetune {\n" +
+                "    reweight mlp(top: 9, alpha: 0.5)\n" +
+                "  }\n" +
+                "}\n");
+
+            var (exitCode, output) = Dotnet(folder, "build", "-nologo", "-nodeReuse:false", "-p:UseSharedCompilation=false");
+
+            Assert.True(exitCode != 0, "the build should fail:\n" + output);
+            Assert.Contains("bad.distill(10,23): error MD0113: `reweight` top = 9 exceeds the teacher's depth (4 blocks of `tiny_28`); use at most 4", output);
+            Assert.DoesNotContain("CS8785", output);
+        }
+        finally
+        {
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { /* a leftover temp folder is harmless */ }
+        }
+    }
+
+    private static (int ExitCode, string Output) Dotnet(string folder, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        // The test host's own MSBuild variables must not leak into the child build.
+        start.Environment.Remove("MSBuildExtensionsPath");
+        start.Environment.Remove("MSBUILD_EXE_PATH");
+        start.Environment.Remove("MSBuildSDKsPath");
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(4)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("dotnet build took more than 4 minutes:\n" + stdout);
+        }
+        return (process.ExitCode, stdout + stderr.Result);
+    }
+}

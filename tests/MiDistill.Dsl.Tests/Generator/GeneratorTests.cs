@@ -1,0 +1,195 @@
+using System;
+using System.IO;
+using System.Linq;
+using MiDistill.Dsl.Generator.Pipeline;
+using MiDistill.Dsl.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+using static MiDistill.Dsl.Tests.Infrastructure.GeneratorHarness;
+
+namespace MiDistill.Dsl.Tests.Generator;
+
+public class GeneratorTests
+{
+    // A test copy, so that tuning recipes/quickstart.distill does not churn the approved files.
+    private static readonly string QuickstartText = File.ReadAllText(Path.Combine(Repo.SourceFolder(), "Recipes", "quickstart.distill")).Replace("\r\n", "\n");
+    private const string QuickstartPath = "/project/recipes/quickstart.distill";
+
+    private static GeneratorRunResult RunQuickstart() =>
+        Result(Run(CreateDriver(new InMemoryText(QuickstartPath, QuickstartText)), EmptyCompilation()));
+
+    [Fact]
+    public void Quickstart_emits_recipe_registry_and_sources_without_diagnostics()
+    {
+        var result = RunQuickstart();
+        Assert.Null(result.Exception);
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(
+            new[] { "QuickstartRecipe.g.cs", "RecipeRegistry.g.cs", "RecipeSources.quickstart_distill.g.cs" },
+            result.GeneratedSources.Select(s => s.HintName).OrderBy(n => n, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Quickstart_recipe_class() => Approvals.Verify(Source(RunQuickstart(), "QuickstartRecipe.g.cs"));
+
+    [Fact]
+    public void Quickstart_registry() => Approvals.Verify(Source(RunQuickstart(), "RecipeRegistry.g.cs"));
+
+    [Fact]
+    public void Quickstart_sources() => Approvals.Verify(Source(RunQuickstart(), "RecipeSources.quickstart_distill.g.cs"));
+
+    [Fact]
+    public void Generated_code_compiles_against_the_runtime()
+    {
+        var driver = Run(CreateDriver(new InMemoryText(QuickstartPath, QuickstartText)), EmptyCompilation());
+        driver.RunGeneratorsAndUpdateCompilation(EmptyCompilation(), out var output, out var generatorDiagnostics);
+        Assert.Empty(generatorDiagnostics);
+        Assert.Equal(3, output.SyntaxTrees.Count());
+        var errors = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString());
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public void Sources_embed_the_exact_recipe_text()
+    {
+        var source = Source(RunQuickstart(), "RecipeSources.quickstart_distill.g.cs");
+        var tree = Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(source);
+        var literal = tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax>().Single().Initializer!.Value;
+        Assert.Equal(QuickstartText, ((Microsoft.CodeAnalysis.CSharp.Syntax.LiteralExpressionSyntax)literal).Token.ValueText);
+    }
+
+    // Incrementality on purpose: caching is what keeps a big recipe folder cheap in the IDE.
+
+    [Fact]
+    public void Rerun_without_changes_is_cached()
+    {
+        var text = new InMemoryText(QuickstartPath, QuickstartText);
+        var driver = Run(CreateDriver(text), EmptyCompilation());
+        var result = Result(Run(driver, EmptyCompilation()));
+        foreach (var step in new[] { StepNames.RecipeFiles, StepNames.Compiled, StepNames.Diagnostics, StepNames.Recipes, StepNames.UniqueRecipes, StepNames.RecipeSources, StepNames.Registry })
+            Assert.All(Outputs(result, step), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+        Assert.All(result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs), o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+    }
+
+    [Fact]
+    public void Comment_edit_leaves_emission_unchanged_but_updates_the_embedded_text()
+    {
+        var before = new InMemoryText(QuickstartPath, QuickstartText);
+        var edited = QuickstartText.Replace("# Quickstart: does ReMem", "# Quickstart (edited): does ReMem");
+        Assert.NotEqual(QuickstartText, edited);
+        var after = new InMemoryText(QuickstartPath, edited);
+
+        var driver = Run(CreateDriver(before), EmptyCompilation());
+        var result = Result(Run(driver.ReplaceAdditionalText(before, after), EmptyCompilation()));
+
+        Assert.Equal(new[] { IncrementalStepRunReason.Modified }, Outputs(result, StepNames.RecipeFiles));
+        Assert.Equal(new[] { IncrementalStepRunReason.Modified }, Outputs(result, StepNames.Compiled));
+        Assert.Equal(new[] { IncrementalStepRunReason.Unchanged }, Outputs(result, StepNames.Recipes));
+        Assert.All(Outputs(result, StepNames.UniqueRecipes), r => Assert.Contains(r, new[] { IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged }));
+        Assert.Equal(new[] { IncrementalStepRunReason.Unchanged }, Outputs(result, StepNames.Diagnostics));
+        Assert.Equal(new[] { IncrementalStepRunReason.Modified }, Outputs(result, StepNames.RecipeSources));
+        Assert.All(Outputs(result, StepNames.Registry), r => Assert.Contains(r, new[] { IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged }));
+        Assert.Contains("(edited)", Source(result, "RecipeSources.quickstart_distill.g.cs"));
+    }
+
+    [Fact]
+    public void Value_edit_modifies_the_recipe_step()
+    {
+        var before = new InMemoryText(QuickstartPath, QuickstartText);
+        var edited = QuickstartText.Replace("epochs 15", "epochs 16");
+        Assert.NotEqual(QuickstartText, edited);
+        var after = new InMemoryText(QuickstartPath, edited);
+
+        var driver = Run(CreateDriver(before), EmptyCompilation());
+        var result = Result(Run(driver.ReplaceAdditionalText(before, after), EmptyCompilation()));
+
+        Assert.Equal(new[] { IncrementalStepRunReason.Modified }, Outputs(result, StepNames.Recipes));
+        Assert.Contains("Epochs = 16,", Source(result, "QuickstartRecipe.g.cs"));
+        // The recipe's name did not change, so the registry stays as it was.
+        Assert.All(Outputs(result, StepNames.Registry), r => Assert.Contains(r, new[] { IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged }));
+    }
+
+    private static IncrementalStepRunReason[] Outputs(GeneratorRunResult result, string step) =>
+        result.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToArray();
+
+    [Fact]
+    public void Error_is_reported_at_the_recipe_position_and_nothing_is_emitted_for_it()
+    {
+        const string bad = "recipe bad {\n  teacher {\n    pretrain upstream(classes: 0..4)\n  }\n  data {\n    classes 5..9\n  }\n  finetune {\n    reweight mlp(top: 9, alpha: 0.5)\n  }\n}\n";
+        var result = Result(Run(CreateDriver(new InMemoryText("/p/bad.distill", bad), new InMemoryText(QuickstartPath, QuickstartText)), EmptyCompilation()));
+
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("MD0113", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal("`reweight` top = 9 exceeds the teacher's depth (4 blocks of `tiny_28`); use at most 4", diagnostic.GetMessage());
+        var span = diagnostic.Location.GetLineSpan();
+        Assert.Equal("/p/bad.distill", span.Path);
+        // bad.distill(9,23) in 1-based recipe terms; Roslyn counts from 0.
+        Assert.Equal(new LinePosition(8, 22), span.StartLinePosition);
+        Assert.Equal(new LinePosition(8, 23), span.EndLinePosition);
+        Assert.Equal("9", bad.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+        Assert.Equal("https://github.com/midistill/midistill/blob/main/docs/language.md#finetune", diagnostic.Descriptor.HelpLinkUri);
+
+        Assert.DoesNotContain(result.GeneratedSources, s => s.HintName.StartsWith("BadRecipe", StringComparison.Ordinal));
+        Assert.DoesNotContain("BadRecipe", Source(result, "RecipeRegistry.g.cs"));
+        Assert.Contains("QuickstartRecipe", Source(result, "RecipeRegistry.g.cs"));
+    }
+
+    [Fact]
+    public void Syntax_error_is_reported_with_zero_based_position()
+    {
+        var result = Result(Run(CreateDriver(new InMemoryText("/p/s.distill", "recipe s {\n  data {\n    seed 1.\n  }\n}\n")), EmptyCompilation()));
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("MD0001", diagnostic.Id);
+        Assert.Equal(new LinePosition(2, 11), diagnostic.Location.GetLineSpan().StartLinePosition); // s.distill(3,12)
+        Assert.Empty(result.GeneratedSources.Where(s => s.HintName != "RecipeRegistry.g.cs"));
+    }
+
+    [Fact]
+    public void Duplicate_recipe_names_across_files_are_reported_on_the_later_file_and_not_emitted()
+    {
+        var result = Result(Run(CreateDriver(
+            new InMemoryText("/p/a.distill", QuickstartText),
+            new InMemoryText("/p/b.distill", "\n" + QuickstartText)), EmptyCompilation()));
+        Assert.Null(result.Exception);
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("MD0108", diagnostic.Id);
+        Assert.Equal("recipe `quickstart` is already declared at a.distill(4,8); recipe names must be unique across all .distill files", diagnostic.GetMessage());
+        Assert.Equal("/p/b.distill", diagnostic.Location.GetLineSpan().Path);
+        Assert.Equal(new LinePosition(4, 7), diagnostic.Location.GetLineSpan().StartLinePosition);
+        // Neither copy is emitted: two classes of one name (or two equal hint names) would crash the generator.
+        Assert.Equal(new[] { "RecipeRegistry.g.cs" }, result.GeneratedSources.Select(s => s.HintName));
+    }
+
+    // MD0900: an AdditionalText the compiler cannot read is the legitimate way to reach the failure
+    // path without planting a bug; it must be an error on that file, never an empty build.
+    [Fact]
+    public void MD0900_unreadable_file_is_a_generator_failure_not_an_empty_recipe()
+    {
+        var result = Result(Run(CreateDriver(new InMemoryText("/p/gone.distill", null, new IOException("disk gone"))), EmptyCompilation()));
+        Assert.Null(result.Exception);
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("MD0900", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal("the MiDistill recipe generator failed on this file: reading the file: IOException: disk gone. Please report it with the recipe that triggers it.", diagnostic.GetMessage());
+        Assert.Equal("/p/gone.distill", diagnostic.Location.GetLineSpan().Path);
+        Assert.Equal(new LinePosition(0, 0), diagnostic.Location.GetLineSpan().StartLinePosition);
+    }
+
+    [Fact]
+    public void MD0900_null_text_is_a_generator_failure()
+    {
+        var result = Result(Run(CreateDriver(new InMemoryText("/p/null.distill", null)), EmptyCompilation()));
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("MD0900", diagnostic.Id);
+        Assert.Contains("the file could not be read", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void Non_distill_additional_files_are_ignored()
+    {
+        var result = Result(Run(CreateDriver(new InMemoryText("/p/notes.txt", "recipe x {")), EmptyCompilation()));
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(new[] { "RecipeRegistry.g.cs" }, result.GeneratedSources.Select(s => s.HintName));
+    }
+}
