@@ -109,9 +109,9 @@ public class SchemaAndQuickstartTests
     public void Quickstart_shared_settings_match_the_recipe_in_every_variant(string name)
     {
         var v = Variant(name);
-        Assert.Equal(new IntValue(15), v.Get("finetune", "epochs"));
+        Assert.Equal(new IntValue(40), v.Get("finetune", "epochs"));
         Assert.Equal(new IntValue(16), v.Get("finetune", "batch_size"));
-        Assert.Equal(new IntValue(30), v.Get("distill", "epochs"));
+        Assert.Equal(new IntValue(40), v.Get("distill", "epochs"));
         Assert.Equal(new IntListValue(new[] { 5, 6, 7, 8, 9 }.ToEquatableArray()), v.Get("data", "classes"));
         Assert.Equal(new FloatValue(0.2), v.Get("data", "validation")); // 20%
         Assert.Equal(new IntValue(1), v.Get("data", "seed"));
@@ -122,8 +122,8 @@ public class SchemaAndQuickstartTests
         Assert.Equal(new FloatValue(0.5), loss.Argument("weight"));
         var pretrain = Form(v, "teacher", "pretrain");
         Assert.Equal(new IntListValue(new[] { 0, 1, 2, 3, 4 }.ToEquatableArray()), pretrain.Argument("classes"));
-        Assert.Equal(new IntValue(2), pretrain.Argument("epochs"));
-        Assert.Equal(new IntValue(20000), pretrain.Argument("max_images"));
+        Assert.Equal(new IntValue(4), pretrain.Argument("epochs"));
+        Assert.Equal(new IntValue(0), pretrain.Argument("max_images")); // schema default: all upstream images
         // The preset fills the dimensions the recipe leaves out (tiny_28: 4 blocks of width 64, patch 4).
         var vit = Form(v, "teacher", "model");
         Assert.Equal(new IntValue(4), vit.Argument("depth"));
