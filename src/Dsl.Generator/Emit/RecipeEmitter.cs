@@ -42,10 +42,15 @@ internal static class RecipeEmitter
         w.Close("};");
         w.Line();
         w.Line($"public {Training}ExperimentReport Run({Training}RunRequest request) =>");
-        w.Line($"    {Training}Experiment.Run(this, request, new {Training}ExperimentHooks");
-        w.Line("    {");
-        w.Line("        EpochCompleted = report => OnEpochCompleted(report),");
-        w.Line("    });");
+        w.Line($"    {Training}Experiment.Run(this, request, Hooks());");
+        w.Line();
+        w.Line($"public {Training}ExperimentReport Resume(string runFolder, {Training}RunRequest request) =>");
+        w.Line($"    {Training}Experiment.Resume(this, runFolder, request, Hooks());");
+        w.Line();
+        w.Line($"private {Training}ExperimentHooks Hooks() => new {Training}ExperimentHooks");
+        w.Line("{");
+        w.Line("    EpochCompleted = report => OnEpochCompleted(report),");
+        w.Line("};");
         w.Line();
         w.Line("/// <summary>Called after every epoch of every stage; implement it in your own partial class.</summary>");
         w.Line($"partial void OnEpochCompleted({Training}EpochReport report);");
@@ -141,11 +146,13 @@ internal static class RecipeEmitter
         var w = new CodeWriter();
         FileHeader(w);
         w.Open("namespace " + Namespace);
-        w.Line(GeneratedCode);
+        // One partial class spans every .distill file; the attribute goes on the members, since a
+        // class-level one would be repeated once per file.
         w.Open("internal static partial class RecipeSources");
         foreach (var name in recipeNames)
         {
             w.Line($"/// <summary>The exact text of {fileName}, as compiled.</summary>");
+            w.Line(GeneratedCode);
             w.Line($"internal const string {CSharp.Identifier(name)} = {CSharp.String(text)};");
         }
         w.Close();

@@ -46,6 +46,11 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor NoRecipe = new("MD0117", "Empty recipe file",
         "this .distill file declares no recipe; start with `recipe <name> {{ ... }}`", Error, "recipes");
 
+    public static readonly DiagnosticDescriptor RepeatedValue = new("MD0118", "Value repeated in a list",
+        "{0} appears twice in `{1}`; list each value once", Error, "values");
+    public static readonly DiagnosticDescriptor CheckpointAfterLastEpoch = new("MD0119", "Protocol checkpoint after the last epoch",
+        "the paper protocol keeps the teacher after epoch {0}, but `finetune.epochs` is {1}; list epochs from 1 to {1}", Error, "evaluate");
+
     // Warnings: legal but suspicious.
     public static readonly DiagnosticDescriptor SmallRho = new("MD0201", "SAM radius very small",
         "SAM rho = {0} is below 0.01: the perturbation is too small to change the optimum, and SAM then costs twice the compute of cross-entropy for nothing; the method uses rho >= 0.05", Warning, "finetune");
@@ -64,7 +69,7 @@ public static class Descriptors
     {
         SyntaxError, UnknownSection, UnknownSetting, UnknownForm, UnknownArgument, WrongType, OutOfRange,
         MissingRequired, DuplicateRecipe, DuplicateVariant, UnknownOverride, DuplicateSetting, DuplicateSection,
-        ReweightTooDeep, TooManyShots, BadClassList, BadTeacherShape, NoRecipe,
+        ReweightTooDeep, TooManyShots, BadClassList, BadTeacherShape, NoRecipe, RepeatedValue, CheckpointAfterLastEpoch,
         SmallRho, ReweightNoEffect, OverlappingClasses, LargeTeacherOnCpu, GeneratorFailure,
     };
 }

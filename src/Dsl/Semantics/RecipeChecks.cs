@@ -69,6 +69,14 @@ internal static class RecipeChecks
                 Report(Descriptors.SmallRho, SpanOf(sam, "rho"), rho.ToString("R", CultureInfo.InvariantCulture));
         }
 
+        if (settings[("evaluate", "protocol")] is BoundForm { Form.Name: "paper" } paper)
+        {
+            long epochs = ((IntValue)((BoundScalar)settings[("finetune", "epochs")]).Value).Value;
+            var kept = (BoundScalar)paper.Argument("checkpoints")!;
+            foreach (var epoch in ((IntListValue)kept.Value).Values.Where(e => e > epochs).Take(1))
+                Report(Descriptors.CheckpointAfterLastEpoch, kept.Span, epoch, epochs);
+        }
+
         // Data.
         var classes = ((IntListValue)((BoundScalar)settings[("data", "classes")]).Value).Values;
         var regime = (BoundForm)settings[("data", "regime")];

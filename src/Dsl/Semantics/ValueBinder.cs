@@ -60,6 +60,9 @@ internal sealed class ValueBinder
             case NameListType t:
                 return BindNames(node, t, label);
 
+            case IntListType t:
+                return BindIntegers(node, t, label);
+
             case ChoiceType t:
                 return BindChoice(node, t, label);
 
@@ -182,6 +185,43 @@ internal sealed class ValueBinder
             if (!seen.Add(value))
             {
                 Report(Descriptors.BadClassList, span, $"class {value} appears twice in `{label}`; list each class once");
+                return null;
+            }
+        }
+        return new BoundScalar(new IntListValue(values.Select(v => (int)v.Value).ToEquatableArray()), node.Span);
+    }
+
+    private BoundValue? BindIntegers(ValueNode node, IntListType type, string label)
+    {
+        var values = new List<(long Value, SourceSpan Span, string Text)>();
+        switch (node)
+        {
+            case NumberNode { IsInteger: true, IsPercent: false } single:
+                values.Add(((long)single.Value, node.Span, single.Text));
+                break;
+            case RangeNode r when r.From <= r.To && r.To - r.From < 10000:
+                for (long v = r.From; v <= r.To; v++) values.Add((v, node.Span, v.ToString(CultureInfo.InvariantCulture)));
+                break;
+            case ListNode l when l.Items.Count > 0:
+                foreach (var item in l.Items)
+                {
+                    if (item is not NumberNode { IsInteger: true, IsPercent: false } n) return WrongType(label, type, item);
+                    values.Add(((long)n.Value, item.Span, n.Text));
+                }
+                break;
+            case RangeNode or ListNode:
+                Report(Descriptors.OutOfRange, node.Span, label, ValueBinder.Describe(node), type.DescribeRange());
+                return null;
+            default:
+                return WrongType(label, type, node);
+        }
+        var seen = new HashSet<long>();
+        foreach (var (value, span, text) in values)
+        {
+            if (value < type.Min || value > type.Max) return OutOfRange(label, text, type.DescribeRange(), span);
+            if (!seen.Add(value))
+            {
+                Report(Descriptors.RepeatedValue, span, value, label);
                 return null;
             }
         }

@@ -17,6 +17,8 @@ public static class RecipeHost
         "  midistill-recipes list                      recipes this build contains, with their variants\n" +
         "  midistill-recipes show <recipe>             every resolved setting of every variant (JSON)\n" +
         "  midistill-recipes run <recipe> [options]    run a recipe end to end\n" +
+        "  midistill-recipes resume <run-folder> [--threads n] [--device d] [--data dir]\n" +
+        "                                              continue an interrupted run where it stopped\n" +
         "\n" +
         "run options:\n" +
         "  --variant <name>[,<name>...]   run only these variants\n" +
@@ -52,6 +54,13 @@ public static class RecipeHost
                     var chosen = Find(recipes, Argument(args, 1, "a recipe name"));
                     chosen.Run(ParseRunOptions(args.Skip(2).ToArray(), output));
                     return 0;
+                case "resume":
+                    var folder = Argument(args, 1, "a run folder");
+                    var request = ParseRunOptions(args.Skip(2).ToArray(), output);
+                    if (request.Variants.Count > 0 || request.OutputDirectory is not null || request.CacheDirectory is not null)
+                        throw new UsageException("`resume` continues a run with the settings it started with; only --threads, --device and --data may change");
+                    Find(recipes, RecipeOfRunFolder(folder)).Resume(folder, request);
+                    return 0;
                 default:
                     throw new UsageException($"unknown command `{args[0]}`");
             }
@@ -62,7 +71,7 @@ public static class RecipeHost
             error.Write(Usage);
             return 2;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or System.Text.Json.JsonException)
         {
             // Expected failures (missing dataset, corrupt file, bad variant, no CUDA) are messages, not stack traces.
             error.WriteLine("error: " + e.Message);
@@ -73,6 +82,15 @@ public static class RecipeHost
     private static IRecipe Find(IReadOnlyList<IRecipe> recipes, string name) =>
         recipes.FirstOrDefault(r => r.Name == name)
         ?? throw new UsageException($"no recipe named `{name}`; this build has {(recipes.Count == 0 ? "none" : string.Join(", ", recipes.Select(r => "`" + r.Name + "`")))}");
+
+    private static string RecipeOfRunFolder(string folder)
+    {
+        var settings = Path.Combine(folder, RunFolder.SettingsFileName);
+        if (!File.Exists(settings))
+            throw new FileNotFoundException($"{folder}: not a MiDistill run folder ({RunFolder.SettingsFileName} is missing)");
+        var variants = SettingsJson.Deserialize<List<ExperimentOptions>>(File.ReadAllText(settings));
+        return variants?.FirstOrDefault()?.Recipe ?? throw new InvalidDataException($"{settings}: no variants recorded");
+    }
 
     private static string Argument(string[] args, int index, string what) =>
         index < args.Length ? args[index] : throw new UsageException($"`{args[0]}` needs {what}");

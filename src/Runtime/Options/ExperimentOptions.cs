@@ -48,6 +48,8 @@ public sealed record PretrainOptions
     public required LrScheduleOptions Schedule { get; init; }
     /// <summary>At most this many upstream images (0 = all of them).</summary>
     public required int MaxImages { get; init; }
+    /// <summary>Seed of the pretraining run (initialisation and batch order), independent of the downstream seeds.</summary>
+    public required int Seed { get; init; }
 }
 
 public sealed record DataOptions
@@ -124,7 +126,18 @@ public sealed record LabelsOnlyLossOptions : DistillLossOptions;
 public sealed record EvaluateOptions
 {
     public required IReadOnlyList<Metric> Metrics { get; init; }
+    public required SelectionProtocol Protocol { get; init; }
 }
+
+/// <summary>How teacher checkpoint and student are chosen before the test split is read.</summary>
+public abstract record SelectionProtocol;
+/// <summary>Every choice on the validation split; the test split is evaluated once, at the end.</summary>
+public sealed record HonestProtocol : SelectionProtocol;
+/// <summary>
+/// The paper's protocol: keep the teacher after each listed fine-tuning epoch, distil a student from
+/// each, report the best student on the test split (optimistic: the test split makes the choice).
+/// </summary>
+public sealed record PaperProtocol(IReadOnlyList<int> Checkpoints) : SelectionProtocol;
 
 public enum Metric { Accuracy, BalancedAccuracy }
 
@@ -135,7 +148,13 @@ public sealed record RunOptions
     public required DeviceKind Device { get; init; }
     /// <summary>Intra-op threads; 0 = all cores.</summary>
     public required int Threads { get; init; }
-    public required int Seed { get; init; }
+    /// <summary>One replicate per seed: the table reports mean and standard deviation over them.</summary>
+    public required IReadOnlyList<int> Seeds { get; init; }
+    /// <summary>The seed of this replicate (the first when several are listed).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int Seed => Seeds[0];
+    /// <summary>Checkpoint every this many steps within an epoch as well (0 = at epoch ends only).</summary>
+    public required int CheckpointEverySteps { get; init; }
     /// <summary>Root of run folders (runs/&lt;recipe&gt;/...).</summary>
     public required string OutputDirectory { get; init; }
     /// <summary>Where pretrained teachers are cached, keyed by teacher and pretraining settings.</summary>

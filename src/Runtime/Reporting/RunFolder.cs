@@ -58,7 +58,32 @@ public sealed class RunFolder : IDisposable
         var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
         File.WriteAllText(System.IO.Path.Combine(path, RecipeFileName), recipeSourceText, utf8);
         File.WriteAllText(System.IO.Path.Combine(path, SettingsFileName), settingsJson.EndsWith('\n') ? settingsJson : settingsJson + "\n", utf8);
-        return new RunFolder(path);
+        return new RunFolder(System.IO.Path.GetFullPath(path));
+    }
+
+    /// <summary>Opens the folder of an earlier run (to resume it); it must hold the recipe copy and settings.</summary>
+    public static RunFolder Open(string path)
+    {
+        if (!Directory.Exists(path))
+            throw new DirectoryNotFoundException($"{path}: no such run folder");
+        foreach (var required in new[] { RecipeFileName, SettingsFileName })
+            if (!File.Exists(System.IO.Path.Combine(path, required)))
+                throw new FileNotFoundException($"{path}: not a MiDistill run folder ({required} is missing)", System.IO.Path.Combine(path, required));
+        return new RunFolder(System.IO.Path.GetFullPath(path));
+    }
+
+    /// <summary>
+    /// Cuts metrics.jsonl back to <paramref name="length"/> bytes: on resume, lines written after the
+    /// checkpoint being resumed are written again by the replayed steps.
+    /// </summary>
+    public void TruncateMetrics(long length)
+    {
+        _metrics?.Dispose();
+        _metrics = null;
+        var file = System.IO.Path.Combine(Path, MetricsFileName);
+        if (!File.Exists(file)) return;
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Write);
+        if (stream.Length > length) stream.SetLength(length);
     }
 
     public void Dispose() => _metrics?.Dispose();

@@ -1,70 +1,171 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
+using System.IO;
 using System.Linq;
 using MiDistill.Runtime.Data;
+using MiDistill.Runtime.Models;
 using MiDistill.Runtime.Options;
 using MiDistill.Runtime.Reporting;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace MiDistill.Runtime.Training;
 
 /// <summary>
-/// Runs a compiled recipe: for each variant, pretrain (or reuse) the teacher, fine-tune it, distil
-/// the student, evaluate both on the held-out test split; then print and save the result table.
+/// Runs a compiled recipe: for each variant and seed, pretrain (or reuse) the teacher, fine-tune
+/// it, distil the student, evaluate both on the held-out test split; then print and save the table.
+/// Every stage is checkpointed in the run folder, so <see cref="Resume"/> continues a killed run.
 /// </summary>
 public static class Experiment
 {
     public static ExperimentReport Run(IRecipe recipe, RunRequest request, ExperimentHooks hooks)
     {
         var variants = SelectVariants(recipe, request).Select(v => ApplyRequest(v, request)).ToList();
-        var output = request.Output;
         var first = variants[0];
-
-        torch.set_num_threads(first.Run.Threads > 0 ? first.Run.Threads : Environment.ProcessorCount);
-        var device = DeviceSelector.Resolve(first.Run.Device);
-
         var label = variants.Count == recipe.Variants.Count ? "all" : string.Join("+", variants.Select(v => v.Variant));
         using var folder = RunFolder.Create(first.Run.OutputDirectory, recipe.Name, label, recipe.SourceText, SettingsJson.Serialize(variants));
+        return Execute(recipe, variants, folder, request.Output, hooks);
+    }
+
+    /// <summary>
+    /// Continues the run in <paramref name="runFolder"/> with the settings it was started with
+    /// (settings.json), skipping finished stages and resuming the interrupted one from its checkpoint.
+    /// </summary>
+    public static ExperimentReport Resume(IRecipe recipe, string runFolder, RunRequest request, ExperimentHooks hooks)
+    {
+        using var folder = RunFolder.Open(runFolder);
+        var saved = SettingsJson.Deserialize<List<ExperimentOptions>>(File.ReadAllText(Path.Combine(folder.Path, RunFolder.SettingsFileName)))
+            ?? throw new InvalidDataException($"{folder.Path}: settings.json holds no variants");
+        if (saved.Count == 0 || saved.Any(v => v.Recipe != recipe.Name))
+            throw new InvalidDataException($"{folder.Path}: this run belongs to recipe `{saved.FirstOrDefault()?.Recipe}`, not `{recipe.Name}`");
+        // Only how the run executes may change on resume; what it computes stays as recorded.
+        var variants = saved.Select(v => v with
+        {
+            Run = v.Run with { Threads = request.Threads ?? v.Run.Threads, Device = request.Device ?? v.Run.Device },
+            Data = request.DataPath is null ? v.Data : v.Data with { Path = request.DataPath },
+        }).ToList();
+        request.Output.WriteLine($"resuming {folder.Path}");
+        return Execute(recipe, variants, folder, request.Output, hooks);
+    }
+
+    private static ExperimentReport Execute(IRecipe recipe, IReadOnlyList<ExperimentOptions> variants, RunFolder folder, TextWriter output, ExperimentHooks hooks)
+    {
+        var first = variants[0];
+        torch.set_num_threads(first.Run.Threads > 0 ? first.Run.Threads : Environment.ProcessorCount);
+        var device = DeviceSelector.Resolve(first.Run.Device);
         output.WriteLine($"MiDistill: recipe `{recipe.Name}` ({recipe.SourceFileName}), {variants.Count} variant(s), device {device.type.ToString().ToLowerInvariant()}, {torch.get_num_threads()} thread(s)");
         output.WriteLine($"run folder: {folder.Path}");
 
+        var checkpoints = folder.CheckpointsPath;
+        var state = RunState.Load(checkpoints);
         var context = new RunContext(device, output, folder, hooks);
         var loaded = new Dictionary<string, (ImageSet Train, ImageSet Test)>();
         var results = new List<VariantResult>();
-        foreach (var options in variants)
+
+        foreach (var options in variants.SelectMany(Replicates))
         {
+            var unit = $"{options.Variant}/seed{options.Run.Seed}";
+            if (state.Results.TryGetValue(unit, out var done))
+            {
+                results.Add(done);
+                continue;
+            }
+            // Anything written after the last finished stage belongs to the stage about to run again.
+            folder.TruncateMetrics(state.MetricsBytes);
+
             var watch = Stopwatch.StartNew();
             if (!loaded.TryGetValue(options.Data.Path, out var dataset))
                 loaded[options.Data.Path] = dataset = FashionMnist.Load(options.Data.Path);
             var data = DataSplits.Build(dataset.Train, dataset.Test, options.Data, options.Teacher.Pretrain);
-            output.WriteLine($"[{options.Variant}] data: {data.Train.Count} train, {data.Validation.Count} validation, {data.Test.Count} test images of classes [{string.Join(", ", data.DownstreamClasses)}]");
+            output.WriteLine($"[{unit}] data: {data.Train.Count} train, {data.Validation.Count} validation, {data.Test.Count} test images of classes [{string.Join(", ", data.DownstreamClasses)}]");
 
             var pretrained = Stages.PretrainedTeacher(context, options, data);
-            using var teacher = Stages.Finetune(context, options, data, pretrained);
-            Checkpoints.SaveAtomically(teacher, System.IO.Path.Combine(folder.CheckpointsPath, $"{options.Variant}-teacher.bin"));
-            using var student = Stages.Distill(context, options, data, teacher);
-            Checkpoints.SaveAtomically(student, System.IO.Path.Combine(folder.CheckpointsPath, $"{options.Variant}-student.bin"));
+            var stem = Path.Combine(checkpoints, $"{options.Variant}-seed{options.Run.Seed}");
+            using var teacher = RunStage(state, folder, unit, "finetune", stem + "-teacher.bin",
+                () => Stages.Finetune(context, options, data, pretrained, new StageFiles(stem + "-finetune.ckpt", epoch => $"{stem}-teacher-epoch{epoch}.bin")),
+                () => Stages.LoadTeacher(options, data, stem + "-teacher.bin", device));
 
-            var teacherInput = new InputAdapter(options.Teacher.Model.ImageSize, options.Teacher.Model.InChannels);
-            var studentInput = new InputAdapter(data.Test.Height, data.Test.Channels);
-            var teacherTest = Evaluator.Evaluate(teacher, data.Test, device, teacherInput, options.Evaluate.Metrics);
-            var studentTest = Evaluator.Evaluate(student, data.Test, device, studentInput, options.Evaluate.Metrics);
-            var result = new VariantResult(options.Variant, teacherTest, studentTest, watch.Elapsed.TotalSeconds);
+            var result = options.Evaluate.Protocol switch
+            {
+                PaperProtocol paper => PaperSelection(context, state, folder, options, data, teacher, stem, unit, paper),
+                _ => HonestSelection(context, state, folder, options, data, teacher, stem, unit),
+            };
+            result = result with { Seconds = watch.Elapsed.TotalSeconds };
             results.Add(result);
             folder.Metrics.Write("evaluate", options.Variant, 0, Prefixed(result));
-            output.WriteLine($"[{options.Variant}] test: " + string.Join(", ", Prefixed(result).Select(kv => $"{kv.Key} {Percent(kv.Value)}")));
+            output.WriteLine($"[{unit}] test: " + string.Join(", ", Prefixed(result).Select(kv => $"{kv.Key} {Percent(kv.Value)}")));
+            state.Results[unit] = result;
+            state.MetricsBytes = context.MetricsLength();
+            state.Save(checkpoints);
             GC.Collect();
         }
 
-        var table = ResultTable(first.Evaluate.Metrics, results);
-        table.WriteTo(folder.Path);
+        var summary = ResultReport.Write(folder.Path, recipe.Name, first.Evaluate, results);
         output.WriteLine();
-        output.WriteLine($"Results of `{recipe.Name}` (test split; teacher and student chosen on the validation split):");
-        output.Write(table.ToMarkdown());
+        output.Write(summary);
         output.WriteLine($"Saved to {folder.Path}");
         return new ExperimentReport(folder.Path, results);
     }
+
+    private static VariantResult HonestSelection(RunContext context, RunState state, RunFolder folder, ExperimentOptions options, ExperimentData data, VisionTransformer teacher, string stem, string unit)
+    {
+        using var student = RunStage(state, folder, unit, "distill", stem + "-student.bin",
+            () => Stages.Distill(context, options, data, teacher, new StageFiles(stem + "-distill.ckpt")),
+            () => Stages.LoadStudent(options, data, stem + "-student.bin", context.Device));
+        return Evaluate(options, data, teacher, student, context.Device);
+    }
+
+    /// <summary>The paper's protocol: a student from each kept teacher epoch; the best on the test split is reported.</summary>
+    private static VariantResult PaperSelection(RunContext context, RunState state, RunFolder folder, ExperimentOptions options, ExperimentData data, VisionTransformer teacher, string stem, string unit, PaperProtocol paper)
+    {
+        VariantResult? best = null;
+        foreach (var epoch in paper.Checkpoints)
+        {
+            teacher.load($"{stem}-teacher-epoch{epoch}.bin");
+            teacher.to(context.Device);
+            using var student = RunStage(state, folder, $"{unit}/epoch{epoch}", "distill", $"{stem}-student-epoch{epoch}.bin",
+                () => Stages.Distill(context, options with { Variant = $"{options.Variant}@{epoch}" }, data, teacher, new StageFiles($"{stem}-distill-epoch{epoch}.ckpt")),
+                () => Stages.LoadStudent(options, data, $"{stem}-student-epoch{epoch}.bin", context.Device));
+            var candidate = Evaluate(options, data, teacher, student, context.Device) with { TeacherEpoch = epoch };
+            context.Output.WriteLine($"[{unit}] teacher epoch {epoch}: student test acc {Percent(candidate.Student.Values.First())}");
+            if (best is null || candidate.Student.Values.First() > best.Student.Values.First()) best = candidate;
+        }
+        return best!;
+    }
+
+    /// <summary>Runs a stage once: a finished stage's weights are loaded instead of trained again.</summary>
+    private static TModel RunStage<TModel>(RunState state, RunFolder folder, string unit, string stage, string weights, Func<TModel> train, Func<TModel> load)
+        where TModel : nn.Module
+    {
+        var key = $"{unit}/{stage}";
+        if (state.Finished.Contains(key) && File.Exists(weights)) return load();
+        var model = train();
+        Checkpoints.SaveAtomically(model, weights);
+        state.Finished.Add(key);
+        state.MetricsBytes = new FileInfo(Path.Combine(folder.Path, RunFolder.MetricsFileName)) is { Exists: true } f ? f.Length : 0;
+        state.Save(folder.CheckpointsPath);
+        return model;
+    }
+
+    private static VariantResult Evaluate(ExperimentOptions options, ExperimentData data, VisionTransformer teacher, nn.Module<Tensor, Tensor> student, Device device)
+    {
+        var teacherInput = new InputAdapter(options.Teacher.Model.ImageSize, options.Teacher.Model.InChannels);
+        var studentInput = new InputAdapter(data.Test.Height, data.Test.Channels);
+        return new VariantResult(options.Variant, options.Run.Seed,
+            Evaluator.Evaluate(teacher, data.Test, device, teacherInput, options.Evaluate.Metrics),
+            Evaluator.Evaluate(student, data.Test, device, studentInput, options.Evaluate.Metrics),
+            0);
+    }
+
+    /// <summary>One options record per seed: replicate i uses run seed seeds[i] and data seed + i.</summary>
+    private static IEnumerable<ExperimentOptions> Replicates(ExperimentOptions options) =>
+        options.Run.Seeds.Select((seed, i) => options with
+        {
+            Run = options.Run with { Seeds = new[] { seed } },
+            Data = options.Data with { Seed = options.Data.Seed + i },
+        });
 
     private static IReadOnlyList<ExperimentOptions> SelectVariants(IRecipe recipe, RunRequest request)
     {
@@ -88,7 +189,7 @@ public static class Experiment
         },
     };
 
-    private static Dictionary<string, double> Prefixed(VariantResult result)
+    internal static Dictionary<string, double> Prefixed(VariantResult result)
     {
         var values = new Dictionary<string, double>();
         foreach (var kv in result.Teacher) values["teacher " + kv.Key] = kv.Value;
@@ -96,21 +197,6 @@ public static class Experiment
         return values;
     }
 
-    private static ResultsTable ResultTable(IReadOnlyList<Metric> metrics, IReadOnlyList<VariantResult> results)
-    {
-        var metricColumns = new[] { "teacher", "student" }
-            .SelectMany(model => metrics.Select(m => model + " " + Evaluator.ColumnSuffix(m)))
-            .ToList();
-        var table = new ResultsTable(metricColumns.Append("time (s)"), metricColumns);
-        foreach (var result in results)
-        {
-            var row = Prefixed(result);
-            row["time (s)"] = Math.Round(result.Seconds, 1);
-            table.AddRow(result.Variant, row);
-        }
-        return table;
-    }
-
     private static string Percent(double value) =>
-        (100 * value).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + "%";
+        (100 * value).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 }

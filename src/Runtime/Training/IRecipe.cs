@@ -12,6 +12,8 @@ public interface IRecipe
     string SourceText { get; }
     IReadOnlyList<ExperimentOptions> Variants { get; }
     ExperimentReport Run(RunRequest request);
+    /// <summary>Continues an interrupted run of this recipe from its run folder.</summary>
+    ExperimentReport Resume(string runFolder, RunRequest request);
 }
 
 /// <summary>Command-line choices that apply to one run of a recipe, on top of its settings.</summary>
@@ -36,7 +38,10 @@ public sealed record ExperimentHooks
 /// <summary>What a hook sees after each epoch of each stage.</summary>
 public sealed record EpochReport(string Stage, string Variant, int Epoch, int Epochs, IReadOnlyDictionary<string, double> Metrics);
 
-/// <summary>The outcome of one variant: test metrics of teacher and student.</summary>
-public sealed record VariantResult(string Variant, IReadOnlyDictionary<string, double> Teacher, IReadOnlyDictionary<string, double> Student, double Seconds);
+/// <summary>
+/// The outcome of one replicate of one variant: test metrics of teacher and student.
+/// <see cref="TeacherEpoch"/> is the fine-tuning epoch the reported teacher comes from under the paper's protocol.
+/// </summary>
+public sealed record VariantResult(string Variant, int Seed, IReadOnlyDictionary<string, double> Teacher, IReadOnlyDictionary<string, double> Student, double Seconds, int? TeacherEpoch = null);
 
 public sealed record ExperimentReport(string RunFolder, IReadOnlyList<VariantResult> Results);

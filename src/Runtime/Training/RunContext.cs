@@ -22,6 +22,13 @@ internal sealed class RunContext
     public TextWriter Output { get; }
     public RunFolder Folder { get; }
 
+    /// <summary>Bytes of metrics.jsonl written so far (each line is flushed as it is written).</summary>
+    public long MetricsLength()
+    {
+        var file = new FileInfo(Path.Combine(Folder.Path, RunFolder.MetricsFileName));
+        return file.Exists ? file.Length : 0;
+    }
+
     /// <summary>Each finished epoch goes to metrics.jsonl and to the recipe's hook.</summary>
     public void EpochCompleted(EpochReport report)
     {

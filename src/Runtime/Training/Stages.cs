@@ -26,7 +26,7 @@ internal static class Stages
     /// </summary>
     public static string PretrainedTeacher(RunContext context, ExperimentOptions options, ExperimentData data)
     {
-        var key = CacheKey(options);
+        var key = CacheKey(options, data);
         var directory = Path.Combine(options.Run.CacheDirectory, "teachers");
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, $"{options.Teacher.Model.Name}-{key}.bin");
@@ -47,7 +47,7 @@ internal static class Stages
 
         context.Output.WriteLine($"[pretrain] pretraining `{options.Teacher.Model.Name}` on {data.Upstream.Count} upstream images of classes [{string.Join(", ", data.UpstreamClasses)}]");
         var pretrain = options.Teacher.Pretrain;
-        torch.manual_seed(options.Run.Seed + PretrainSeedOffset);
+        torch.manual_seed(pretrain.Seed + PretrainSeedOffset);
         using var teacher = new VisionTransformer(options.Teacher.Model, data.UpstreamClasses.Count);
         teacher.to(context.Device);
         var adapter = new InputAdapter(options.Teacher.Model.ImageSize, options.Teacher.Model.InChannels);
@@ -63,16 +63,20 @@ internal static class Stages
             Train = data.Upstream,
             Epochs = pretrain.Epochs,
             BatchSize = pretrain.BatchSize,
-            Seed = options.Run.Seed + PretrainSeedOffset,
+            Seed = pretrain.Seed + PretrainSeedOffset,
             Loss = (x, y) => { var logits = teacher.forward(adapter.Apply(x)); return (nn.functional.cross_entropy(logits, y), logits); },
+            // Pretraining is resumable too; its checkpoint lives beside the cache entry it will become.
+            CheckpointPath = path + ".ckpt",
+            CheckpointEverySteps = options.Run.CheckpointEverySteps,
         });
         Checkpoints.SaveAtomically(teacher, path);
-        File.WriteAllText(Path.ChangeExtension(path, ".json"), CacheKeyJson(options));
+        File.WriteAllText(Path.ChangeExtension(path, ".json"), CacheKeyJson(options, data));
+        File.Delete(path + ".ckpt");
         return path;
     }
 
     /// <summary>Fine-tunes a fresh copy of the pretrained teacher with the variant's MI objective and reweighting.</summary>
-    public static VisionTransformer Finetune(RunContext context, ExperimentOptions options, ExperimentData data, string pretrainedPath)
+    public static VisionTransformer Finetune(RunContext context, ExperimentOptions options, ExperimentData data, string pretrainedPath, StageFiles files)
     {
         var settings = options.Finetune;
         var teacher = new VisionTransformer(options.Teacher.Model, data.UpstreamClasses.Count);
@@ -104,9 +108,14 @@ internal static class Stages
                 Seed = options.Run.Seed + FinetuneSeedOffset,
                 Loss = (x, y) => { var logits = teacher.forward(adapter.Apply(x)); return (nn.functional.cross_entropy(logits, y), logits); },
                 BeforeEpoch = epoch => teacher.SetMlpAlphas(ReweightSchedule.Alphas(settings.Reweight, teacher.Depth, epoch)),
-                Validate = data.Validation.Count == 0 ? null : () => Evaluator.Accuracy(teacher, data.Validation, context.Device, adapter),
+                // Under the paper's protocol the kept epochs are fixed in advance; no validation choice.
+                Validate = data.Validation.Count == 0 || options.Evaluate.Protocol is PaperProtocol ? null : () => Evaluator.Accuracy(teacher, data.Validation, context.Device, adapter),
+                CheckpointPath = files.Checkpoint,
+                CheckpointEverySteps = options.Run.CheckpointEverySteps,
+                SnapshotEpochs = options.Evaluate.Protocol is PaperProtocol paper ? paper.Checkpoints : Array.Empty<int>(),
+                SnapshotPath = files.Snapshot,
             });
-            if (data.Validation.Count > 0)
+            if (double.IsFinite(result.BestValidationAccuracy))
                 context.Output.WriteLine($"[finetune/{options.Variant}] kept epoch {result.BestEpoch} (validation accuracy {100 * result.BestValidationAccuracy:0.0}%)");
             teacher.eval();
             return teacher;
@@ -119,7 +128,7 @@ internal static class Stages
     }
 
     /// <summary>Distils the fine-tuned teacher into a new student; the teacher's reweighting stays in place.</summary>
-    public static nn.Module<Tensor, Tensor> Distill(RunContext context, ExperimentOptions options, ExperimentData data, VisionTransformer teacher)
+    public static nn.Module<Tensor, Tensor> Distill(RunContext context, ExperimentOptions options, ExperimentData data, VisionTransformer teacher, StageFiles files)
     {
         var settings = options.Distill;
         torch.manual_seed(options.Run.Seed + DistillSeedOffset);
@@ -161,8 +170,10 @@ internal static class Stages
                 Seed = options.Run.Seed + DistillSeedOffset,
                 Loss = loss,
                 Validate = data.Validation.Count == 0 ? null : () => Evaluator.Accuracy(student, data.Validation, context.Device, studentInput),
+                CheckpointPath = files.Checkpoint,
+                CheckpointEverySteps = options.Run.CheckpointEverySteps,
             });
-            if (data.Validation.Count > 0)
+            if (double.IsFinite(result.BestValidationAccuracy))
                 context.Output.WriteLine($"[distill/{options.Variant}] kept epoch {result.BestEpoch} (validation accuracy {100 * result.BestValidationAccuracy:0.0}%)");
             student.eval();
             return student;
@@ -174,23 +185,47 @@ internal static class Stages
         }
     }
 
-    // Everything the pretrained weights depend on: architecture, pretraining, the upstream images
-    // (which exclude the downstream selection, so data settings count) and the seed.
-    private static string CacheKeyJson(ExperimentOptions options) => SettingsJson.Serialize(new
+    /// <summary>The fine-tuned teacher of a finished stage, from its weights file.</summary>
+    public static VisionTransformer LoadTeacher(ExperimentOptions options, ExperimentData data, string weights, Device device)
     {
-        format = 1,
+        var teacher = new VisionTransformer(options.Teacher.Model, data.DownstreamClasses.Count);
+        teacher.load(weights);
+        teacher.to(device);
+        teacher.eval();
+        return teacher;
+    }
+
+    /// <summary>The distilled student of a finished stage, from its weights file.</summary>
+    public static nn.Module<Tensor, Tensor> LoadStudent(ExperimentOptions options, ExperimentData data, string weights, Device device)
+    {
+        var student = ModelFactory.CreateStudent(options.Distill.Student, data.Train.Channels, data.DownstreamClasses.Count);
+        student.load(weights);
+        student.to(device);
+        student.eval();
+        return student;
+    }
+
+    // Everything the pretrained weights depend on: architecture, pretraining settings (seed
+    // included), and exactly which upstream images it sees. Keying on the images rather than the
+    // data settings lets replicates and variants whose upstream split is the same share one teacher.
+    private static string CacheKeyJson(ExperimentOptions options, ExperimentData data) => SettingsJson.Serialize(new
+    {
+        format = 2,
         model = options.Teacher.Model,
         pretrain = options.Teacher.Pretrain,
-        data = options.Data with { Path = "", MaxTestImages = 0 },
-        seed = options.Run.Seed,
+        source = options.Data.Source,
+        upstreamImages = Convert.ToHexString(SHA256.HashData(data.Upstream.SourceIndices.SelectMany(BitConverter.GetBytes).ToArray())),
     });
 
-    private static string CacheKey(ExperimentOptions options)
+    private static string CacheKey(ExperimentOptions options, ExperimentData data)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(CacheKeyJson(options)));
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(CacheKeyJson(options, data)));
         return Convert.ToHexString(hash, 0, 8).ToLowerInvariant();
     }
 }
+
+/// <summary>Where a stage keeps its resumable checkpoint and (paper protocol) its per-epoch snapshots.</summary>
+internal sealed record StageFiles(string Checkpoint, Func<int, string>? Snapshot = null);
 
 /// <summary>Model files are written to a temporary name and renamed, so a crash never leaves half a file.</summary>
 internal static class Checkpoints

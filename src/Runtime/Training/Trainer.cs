@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
+using System.IO;
 using System.Linq;
 using MiDistill.Runtime.Data;
 using MiDistill.Runtime.Optim;
@@ -30,9 +32,19 @@ internal sealed record FitSpec
     public Func<double>? Validate { get; init; }
     /// <summary>Called before each epoch (0-based), e.g. to set the MLP reweighting schedule.</summary>
     public Action<int>? BeforeEpoch { get; init; }
+    /// <summary>Where this stage's resumable checkpoint lives; null = not checkpointed.</summary>
+    public string? CheckpointPath { get; init; }
+    /// <summary>Also checkpoint every this many steps inside an epoch (0 = at epoch ends only).</summary>
+    public int CheckpointEverySteps { get; init; }
+    /// <summary>Epochs (1-based) after which the model's weights are kept (the paper's selection protocol).</summary>
+    public IReadOnlyCollection<int> SnapshotEpochs { get; init; } = Array.Empty<int>();
+    public Func<int, string>? SnapshotPath { get; init; }
 }
 
 internal sealed record FitResult(int BestEpoch, double BestValidationAccuracy, double Seconds);
+
+/// <summary>A loss became NaN or infinite; the stage's last good checkpoint stays on disk.</summary>
+public sealed class TrainingDivergedException(string message) : InvalidOperationException(message);
 
 /// <summary>The one training loop every stage uses.</summary>
 internal sealed class Trainer
@@ -51,61 +63,79 @@ internal sealed class Trainer
         int steps = (spec.Train.Count + spec.BatchSize - 1) / spec.BatchSize;
         long totalSteps = (long)steps * spec.Epochs;
         var progress = new ConsoleProgress(spec.Stage, spec.Variant, spec.Epochs, steps, _context.Output);
+        var state = new TrainerProgress
+        {
+            Stage = spec.Stage, Variant = spec.Variant, Epoch = 0, NextBatch = 0, GlobalStep = 0,
+            LossSum = 0, Correct = 0, Seen = 0, BestAccuracy = double.NegativeInfinity, BestEpoch = spec.Epochs, HasBest = false,
+            MetricsBytes = 0,
+        };
         Dictionary<string, Tensor>? best = null;
-        double bestAccuracy = double.NegativeInfinity;
-        int bestEpoch = spec.Epochs;
-        long globalStep = 0;
 
         try
         {
-            for (int epoch = 0; epoch < spec.Epochs; epoch++)
+            if (spec.CheckpointPath is not null && File.Exists(spec.CheckpointPath))
+            {
+                (state, best) = TrainerCheckpoint.Load(spec.CheckpointPath, spec.Model, spec.Optimizer);
+                _context.Output.WriteLine($"[{spec.Stage}/{spec.Variant}] resuming at epoch {state.Epoch + 1}, step {state.NextBatch + 1} from {spec.CheckpointPath}");
+            }
+
+            for (int epoch = state.Epoch; epoch < spec.Epochs; epoch++)
             {
                 var epochWatch = Stopwatch.StartNew();
                 spec.BeforeEpoch?.Invoke(epoch);
                 spec.Model.train();
-                double lossSum = 0;
-                long correct = 0, seen = 0;
                 double lr = spec.BaseLearningRate;
                 var batches = BatchPlan.Epoch(spec.Train.Count, spec.BatchSize, shuffle: true, spec.Seed, epoch);
-                for (int b = 0; b < batches.Length; b++, globalStep++)
+                for (int b = state.NextBatch; b < batches.Length; b++)
                 {
-                    lr = spec.BaseLearningRate * LrSchedule.Factor(spec.Schedule, globalStep, totalSteps, steps);
+                    lr = spec.BaseLearningRate * LrSchedule.Factor(spec.Schedule, state.GlobalStep, totalSteps, steps);
                     OptimizerFactory.SetLearningRate(spec.Optimizer, lr);
                     var (loss, hits) = Step(spec, batches[b]);
                     if (double.IsNaN(loss) || double.IsInfinity(loss))
-                        throw new InvalidOperationException($"the {spec.Stage} loss of variant `{spec.Variant}` became {loss} at epoch {epoch + 1}, step {b + 1}; lower the learning rate or check the data");
-                    lossSum += loss * batches[b].Length;
-                    correct += hits;
-                    seen += batches[b].Length;
-                    progress.Step(epoch + 1, b + 1, lossSum / seen, (double)correct / seen);
-                    if (globalStep % CollectEverySteps == CollectEverySteps - 1) GC.Collect();
+                        throw new TrainingDivergedException(
+                            $"the {spec.Stage} loss of variant `{spec.Variant}` became {loss.ToString(CultureInfo.InvariantCulture)} at epoch {epoch + 1}, step {b + 1}; " +
+                            "training stopped" + (spec.CheckpointPath is null ? "" : $" and the last good checkpoint ({spec.CheckpointPath}) was kept") +
+                            ". Lower the learning rate, enable gradient clipping, or check the data.");
+                    state = state with
+                    {
+                        Epoch = epoch, NextBatch = b + 1, GlobalStep = state.GlobalStep + 1,
+                        LossSum = state.LossSum + loss * batches[b].Length, Correct = state.Correct + hits, Seen = state.Seen + batches[b].Length,
+                    };
+                    progress.Step(epoch + 1, b + 1, state.LossSum / state.Seen, (double)state.Correct / state.Seen);
+                    if (state.GlobalStep % CollectEverySteps == 0) GC.Collect();
+                    if (spec.CheckpointEverySteps > 0 && state.GlobalStep % spec.CheckpointEverySteps == 0 && b + 1 < batches.Length)
+                        Checkpoint(spec, state, best);
                 }
 
                 var values = new Dictionary<string, double>
                 {
-                    ["loss"] = lossSum / Math.Max(1, seen),
-                    ["train_acc"] = (double)correct / Math.Max(1, seen),
+                    ["loss"] = state.LossSum / Math.Max(1, state.Seen),
+                    ["train_acc"] = (double)state.Correct / Math.Max(1, state.Seen),
                     ["lr"] = lr,
                 };
                 if (spec.Validate is not null)
                 {
                     double accuracy = spec.Validate();
                     values["val_acc"] = accuracy;
-                    if (accuracy > bestAccuracy)
+                    if (accuracy > state.BestAccuracy)
                     {
-                        bestAccuracy = accuracy;
-                        bestEpoch = epoch + 1;
+                        state = state with { BestAccuracy = accuracy, BestEpoch = epoch + 1, HasBest = true };
                         DisposeAll(best);
                         best = Snapshot(spec.Model);
                     }
                 }
+                if (spec.SnapshotEpochs.Contains(epoch + 1) && spec.SnapshotPath is not null)
+                    Checkpoints.SaveAtomically(spec.Model, spec.SnapshotPath(epoch + 1));
                 values["epoch_s"] = epochWatch.Elapsed.TotalSeconds;
                 progress.EpochEnd(epoch + 1, values);
                 _context.EpochCompleted(new EpochReport(spec.Stage, spec.Variant, epoch + 1, spec.Epochs, values));
+
+                state = state with { Epoch = epoch + 1, NextBatch = 0, LossSum = 0, Correct = 0, Seen = 0 };
+                if (epoch + 1 < spec.Epochs) Checkpoint(spec, state, best);
             }
 
             if (best is not null) Restore(spec.Model, best);
-            return new FitResult(bestEpoch, spec.Validate is null ? double.NaN : bestAccuracy, watch.Elapsed.TotalSeconds);
+            return new FitResult(state.BestEpoch, spec.Validate is null ? double.NaN : state.BestAccuracy, watch.Elapsed.TotalSeconds);
         }
         finally
         {
@@ -113,6 +143,11 @@ internal sealed class Trainer
         }
     }
 
+    private void Checkpoint(FitSpec spec, TrainerProgress state, Dictionary<string, Tensor>? best)
+    {
+        if (spec.CheckpointPath is null) return;
+        TrainerCheckpoint.Save(spec.CheckpointPath, state with { MetricsBytes = _context.MetricsLength() }, spec.Model, spec.Optimizer, best);
+    }
     /// <summary>One optimisation step inside its own dispose scope; returns the batch loss and correct count.</summary>
     private (double Loss, long Correct) Step(FitSpec spec, int[] batch)
     {

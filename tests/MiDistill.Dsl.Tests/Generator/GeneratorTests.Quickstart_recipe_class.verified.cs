@@ -25,10 +25,15 @@ namespace MiDistill.Recipes
         };
 
         public global::MiDistill.Runtime.Training.ExperimentReport Run(global::MiDistill.Runtime.Training.RunRequest request) =>
-            global::MiDistill.Runtime.Training.Experiment.Run(this, request, new global::MiDistill.Runtime.Training.ExperimentHooks
-            {
-                EpochCompleted = report => OnEpochCompleted(report),
-            });
+            global::MiDistill.Runtime.Training.Experiment.Run(this, request, Hooks());
+
+        public global::MiDistill.Runtime.Training.ExperimentReport Resume(string runFolder, global::MiDistill.Runtime.Training.RunRequest request) =>
+            global::MiDistill.Runtime.Training.Experiment.Resume(this, runFolder, request, Hooks());
+
+        private global::MiDistill.Runtime.Training.ExperimentHooks Hooks() => new global::MiDistill.Runtime.Training.ExperimentHooks
+        {
+            EpochCompleted = report => OnEpochCompleted(report),
+        };
 
         /// <summary>Called after every epoch of every stage; implement it in your own partial class.</summary>
         partial void OnEpochCompleted(global::MiDistill.Runtime.Training.EpochReport report);
@@ -46,7 +51,7 @@ namespace MiDistill.Recipes
                     // quickstart.distill line 6: teacher.model
                     Model = new global::MiDistill.Runtime.Options.VitOptions { Name = "tiny_28", ImageSize = 28, PatchSize = 4, InChannels = 1, EmbedDim = 64, Depth = 4, Heads = 4, MlpRatio = 2d },
                     // quickstart.distill line 7: teacher.pretrain
-                    Pretrain = new global::MiDistill.Runtime.Options.PretrainOptions { Classes = new int[] { 0, 1, 2, 3, 4 }, Epochs = 2, BatchSize = 128, Optimizer = new global::MiDistill.Runtime.Options.AdamWOptions(LearningRate: 0.001, Beta1: 0.9, Beta2: 0.999, WeightDecay: 0.05), Schedule = new global::MiDistill.Runtime.Options.CosineLr(WarmupEpochs: 1d, MinLrFactor: 0d), MaxImages = 20000 },
+                    Pretrain = new global::MiDistill.Runtime.Options.PretrainOptions { Classes = new int[] { 0, 1, 2, 3, 4 }, Epochs = 2, BatchSize = 128, Optimizer = new global::MiDistill.Runtime.Options.AdamWOptions(LearningRate: 0.001, Beta1: 0.9, Beta2: 0.999, WeightDecay: 0.05), Schedule = new global::MiDistill.Runtime.Options.CosineLr(WarmupEpochs: 1d, MinLrFactor: 0d), MaxImages = 20000, Seed = 0 },
                 },
                 Data = new global::MiDistill.Runtime.Options.DataOptions
                 {
@@ -99,6 +104,8 @@ namespace MiDistill.Recipes
                 {
                     // quickstart.distill line 29: evaluate.metrics
                     Metrics = new global::MiDistill.Runtime.Options.Metric[] { global::MiDistill.Runtime.Options.Metric.Accuracy, global::MiDistill.Runtime.Options.Metric.BalancedAccuracy },
+                    // quickstart.distill default: evaluate.protocol
+                    Protocol = new global::MiDistill.Runtime.Options.HonestProtocol(),
                 },
                 Run = new global::MiDistill.Runtime.Options.RunOptions
                 {
@@ -107,7 +114,9 @@ namespace MiDistill.Recipes
                     // quickstart.distill default: run.threads
                     Threads = 0,
                     // quickstart.distill default: run.seed
-                    Seed = 0,
+                    Seeds = new int[] { 0 },
+                    // quickstart.distill default: run.checkpoint_every
+                    CheckpointEverySteps = 0,
                     // quickstart.distill default: run.output
                     OutputDirectory = "runs",
                     // quickstart.distill default: run.cache
@@ -125,7 +134,7 @@ namespace MiDistill.Recipes
                     // quickstart.distill line 6: teacher.model
                     Model = new global::MiDistill.Runtime.Options.VitOptions { Name = "tiny_28", ImageSize = 28, PatchSize = 4, InChannels = 1, EmbedDim = 64, Depth = 4, Heads = 4, MlpRatio = 2d },
                     // quickstart.distill line 7: teacher.pretrain
-                    Pretrain = new global::MiDistill.Runtime.Options.PretrainOptions { Classes = new int[] { 0, 1, 2, 3, 4 }, Epochs = 2, BatchSize = 128, Optimizer = new global::MiDistill.Runtime.Options.AdamWOptions(LearningRate: 0.001, Beta1: 0.9, Beta2: 0.999, WeightDecay: 0.05), Schedule = new global::MiDistill.Runtime.Options.CosineLr(WarmupEpochs: 1d, MinLrFactor: 0d), MaxImages = 20000 },
+                    Pretrain = new global::MiDistill.Runtime.Options.PretrainOptions { Classes = new int[] { 0, 1, 2, 3, 4 }, Epochs = 2, BatchSize = 128, Optimizer = new global::MiDistill.Runtime.Options.AdamWOptions(LearningRate: 0.001, Beta1: 0.9, Beta2: 0.999, WeightDecay: 0.05), Schedule = new global::MiDistill.Runtime.Options.CosineLr(WarmupEpochs: 1d, MinLrFactor: 0d), MaxImages = 20000, Seed = 0 },
                 },
                 Data = new global::MiDistill.Runtime.Options.DataOptions
                 {
@@ -178,6 +187,8 @@ namespace MiDistill.Recipes
                 {
                     // quickstart.distill line 29: evaluate.metrics
                     Metrics = new global::MiDistill.Runtime.Options.Metric[] { global::MiDistill.Runtime.Options.Metric.Accuracy, global::MiDistill.Runtime.Options.Metric.BalancedAccuracy },
+                    // quickstart.distill default: evaluate.protocol
+                    Protocol = new global::MiDistill.Runtime.Options.HonestProtocol(),
                 },
                 Run = new global::MiDistill.Runtime.Options.RunOptions
                 {
@@ -186,7 +197,9 @@ namespace MiDistill.Recipes
                     // quickstart.distill default: run.threads
                     Threads = 0,
                     // quickstart.distill default: run.seed
-                    Seed = 0,
+                    Seeds = new int[] { 0 },
+                    // quickstart.distill default: run.checkpoint_every
+                    CheckpointEverySteps = 0,
                     // quickstart.distill default: run.output
                     OutputDirectory = "runs",
                     // quickstart.distill default: run.cache
@@ -204,7 +217,7 @@ namespace MiDistill.Recipes
                     // quickstart.distill line 6: teacher.model
                     Model = new global::MiDistill.Runtime.Options.VitOptions { Name = "tiny_28", ImageSize = 28, PatchSize = 4, InChannels = 1, EmbedDim = 64, Depth = 4, Heads = 4, MlpRatio = 2d },
                     // quickstart.distill line 7: teacher.pretrain
-                    Pretrain = new global::MiDistill.Runtime.Options.PretrainOptions { Classes = new int[] { 0, 1, 2, 3, 4 }, Epochs = 2, BatchSize = 128, Optimizer = new global::MiDistill.Runtime.Options.AdamWOptions(LearningRate: 0.001, Beta1: 0.9, Beta2: 0.999, WeightDecay: 0.05), Schedule = new global::MiDistill.Runtime.Options.CosineLr(WarmupEpochs: 1d, MinLrFactor: 0d), MaxImages = 20000 },
+                    Pretrain = new global::MiDistill.Runtime.Options.PretrainOptions { Classes = new int[] { 0, 1, 2, 3, 4 }, Epochs = 2, BatchSize = 128, Optimizer = new global::MiDistill.Runtime.Options.AdamWOptions(LearningRate: 0.001, Beta1: 0.9, Beta2: 0.999, WeightDecay: 0.05), Schedule = new global::MiDistill.Runtime.Options.CosineLr(WarmupEpochs: 1d, MinLrFactor: 0d), MaxImages = 20000, Seed = 0 },
                 },
                 Data = new global::MiDistill.Runtime.Options.DataOptions
                 {
@@ -257,6 +270,8 @@ namespace MiDistill.Recipes
                 {
                     // quickstart.distill line 29: evaluate.metrics
                     Metrics = new global::MiDistill.Runtime.Options.Metric[] { global::MiDistill.Runtime.Options.Metric.Accuracy, global::MiDistill.Runtime.Options.Metric.BalancedAccuracy },
+                    // quickstart.distill default: evaluate.protocol
+                    Protocol = new global::MiDistill.Runtime.Options.HonestProtocol(),
                 },
                 Run = new global::MiDistill.Runtime.Options.RunOptions
                 {
@@ -265,7 +280,9 @@ namespace MiDistill.Recipes
                     // quickstart.distill default: run.threads
                     Threads = 0,
                     // quickstart.distill default: run.seed
-                    Seed = 0,
+                    Seeds = new int[] { 0 },
+                    // quickstart.distill default: run.checkpoint_every
+                    CheckpointEverySteps = 0,
                     // quickstart.distill default: run.output
                     OutputDirectory = "runs",
                     // quickstart.distill default: run.cache

@@ -50,6 +50,18 @@ public class GeneratorTests
     }
 
     [Fact]
+    public void Two_recipe_files_compile_together()
+    {
+        // Every file adds members to the one RecipeSources partial class; nothing may be declared twice.
+        var second = QuickstartText.Replace("recipe quickstart", "recipe second");
+        var driver = Run(CreateDriver(new InMemoryText(QuickstartPath, QuickstartText), new InMemoryText("/p/second.distill", second)), EmptyCompilation());
+        driver.RunGeneratorsAndUpdateCompilation(EmptyCompilation(), out var output, out var generatorDiagnostics);
+        Assert.Empty(generatorDiagnostics);
+        Assert.Equal(5, output.SyntaxTrees.Count());
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()));
+    }
+
+    [Fact]
     public void Sources_embed_the_exact_recipe_text()
     {
         var source = Source(RunQuickstart(), "RecipeSources.quickstart_distill.g.cs");

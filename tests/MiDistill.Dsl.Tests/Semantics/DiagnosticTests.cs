@@ -102,7 +102,7 @@ public class DiagnosticTests
     [Fact]
     public void MD0110_section_alone_is_not_a_setting() => AssertDiagnostics(
         Recipe(Teacher + Data + "  variants {\n    a { run = 3 }\n  }\n"),
-        "r.distill(9,9): error MD0110: variant `a` overrides `run`, which does not exist as a setting (`run` is a section; its settings are `device`, `threads`, `seed`, `output`, `cache`); write `section.setting = value` or `section.setting.argument = value`");
+        "r.distill(9,9): error MD0110: variant `a` overrides `run`, which does not exist as a setting (`run` is a section; its settings are `device`, `threads`, `seed`, `checkpoint_every`, `output`, `cache`); write `section.setting = value` or `section.setting.argument = value`");
 
     [Fact]
     public void MD0111_setting_given_twice() => AssertDiagnostics(
@@ -153,6 +153,16 @@ public class DiagnosticTests
     public void MD0117_file_without_recipe() => AssertDiagnostics(
         "# nothing here yet\n",
         "r.distill(1,1): error MD0117: this .distill file declares no recipe; start with `recipe <name> { ... }`");
+
+    [Fact]
+    public void MD0118_repeated_seed() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  run {\n    seed [0, 1, 1]\n  }\n"),
+        "r.distill(9,17): error MD0118: 1 appears twice in `run.seed`; list each value once");
+
+    [Fact]
+    public void MD0119_paper_protocol_checkpoint_after_the_last_epoch() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  evaluate {\n    protocol paper(checkpoints: [5, 12])\n  }\n"),
+        "r.distill(9,33): error MD0119: the paper protocol keeps the teacher after epoch 12, but `finetune.epochs` is 10; list epochs from 1 to 10");
 
     [Fact]
     public void MD0201_tiny_sam_radius_warns() => AssertDiagnostics(

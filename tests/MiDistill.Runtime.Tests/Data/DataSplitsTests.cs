@@ -37,6 +37,7 @@ public sealed class DataSplitsTests
         Optimizer = new SgdOptions(0.1, 0.9, 0, false),
         Schedule = new ConstantLr(),
         MaxImages = maxImages,
+        Seed = 0,
     };
 
     private static readonly int[] Downstream = { 5, 6, 7, 8, 9 };

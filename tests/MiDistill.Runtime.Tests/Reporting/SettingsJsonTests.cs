@@ -76,7 +76,7 @@ public sealed class SettingsJsonTests
             Pretrain = new PretrainOptions
             {
                 Classes = new[] { 0, 1, 2, 3, 4 }, Epochs = 3, BatchSize = 128,
-                Optimizer = new AdamWOptions(1e-3, 0.9, 0.999, 0.05), Schedule = new CosineLr(1, 0.01), MaxImages = 0,
+                Optimizer = new AdamWOptions(1e-3, 0.9, 0.999, 0.05), Schedule = new CosineLr(1, 0.01), MaxImages = 0, Seed = 0,
             },
         },
         Data = new DataOptions
@@ -94,7 +94,7 @@ public sealed class SettingsJsonTests
             Student = new SmallCnnOptions(16), Loss = new KdLossOptions(4, 1), Optimizer = new SgdOptions(0.05, 0.9, 5e-4, false),
             Schedule = new ConstantLr(), Epochs = 20, BatchSize = 64,
         },
-        Evaluate = new EvaluateOptions { Metrics = new[] { Metric.Accuracy, Metric.BalancedAccuracy } },
-        Run = new RunOptions { Device = DeviceKind.Cpu, Threads = 0, Seed = 1, OutputDirectory = "runs", CacheDirectory = "cache" },
+        Evaluate = new EvaluateOptions { Metrics = new[] { Metric.Accuracy, Metric.BalancedAccuracy }, Protocol = new PaperProtocol(new[] { 5, 10 }) },
+        Run = new RunOptions { Device = DeviceKind.Cpu, Threads = 0, Seeds = new[] { 1, 2 }, CheckpointEverySteps = 0, OutputDirectory = "runs", CacheDirectory = "cache" },
     };
 }

@@ -85,6 +85,7 @@ public static class RecipeSchema
             new Argument("optimizer", Optimizer, "adamw(lr: 0.001, weight_decay: 0.05)", "Optimizer", "pretraining optimizer"),
             new Argument("schedule", LrSchedule, "cosine(warmup: 1)", "Schedule", "pretraining learning-rate schedule"),
             Int("max_images", "0", 0, int.MaxValue, "MaxImages", "cap on upstream images (0 = all)"),
+            Int("seed", "0", 0, int.MaxValue, "Seed", "seed of pretraining (initialisation, batch order); replicates share the pretrained teacher"),
         }, Positional: false),
     });
 
@@ -149,6 +150,15 @@ public static class RecipeSchema
         new Form("labels_only", "No teacher: the student trains on labels alone (the baseline).", O + "LabelsOnlyLossOptions", new Argument[0]),
     });
 
+    public static readonly ChoiceType Protocol = new("protocol", new[]
+    {
+        new Form("honest", "Teacher epoch and student epoch chosen on the validation split; the test split is read once, at the end.", O + "HonestProtocol", new Argument[0]),
+        new Form("paper", "The paper's protocol: keep the teacher after each listed epoch, distil a student from each, report the best on the test split (optimistic).", O + "PaperProtocol", new[]
+        {
+            new Argument("checkpoints", new IntListType(1, 100000), null, "Checkpoints", "fine-tuning epochs after which the teacher is kept"),
+        }),
+    });
+
     public static readonly IReadOnlyList<Section> Sections = new[]
     {
         new Section("teacher", "The teacher ViT and where its pretrained weights come from.", O + "TeacherOptions", "Teacher", new[]
@@ -192,6 +202,7 @@ public static class RecipeSchema
                 new NameMember("accuracy", "Accuracy", "top-1 accuracy"),
                 new NameMember("balanced_accuracy", "BalancedAccuracy", "mean per-class recall (for imbalanced data)"),
             }), "[accuracy, balanced_accuracy]", "Metrics", "metrics in the result table"),
+            new Argument("protocol", Protocol, "honest", "Protocol", "how teacher checkpoint and student are selected"),
         }),
         new Section("run", "How the experiment executes.", O + "RunOptions", "Run", new[]
         {
@@ -202,7 +213,8 @@ public static class RecipeSchema
                 new Form("auto", "CUDA when the backend has it, else the CPU.", "Auto", new Argument[0]),
             }, ChoiceEmission.Enum, O + "DeviceKind"), "auto", "Device", "where tensors live"),
             Int("threads", "0", 0, 1024, "Threads", "CPU threads (0 = all cores)"),
-            Int("seed", "0", 0, int.MaxValue, "Seed", "seed of weight initialisation and batch order"),
+            new Argument("seed", new IntListType(0, int.MaxValue), "0", "Seeds", "seed of initialisation and batch order; a list runs one replicate per seed (the i-th also uses data seed + i) and reports mean and standard deviation"),
+            Int("checkpoint_every", "0", 0, int.MaxValue, "CheckpointEverySteps", "also checkpoint every N steps within an epoch (0 = at epoch ends only)"),
             new Argument("output", new StringType(), "\"runs\"", "OutputDirectory", "root of run folders"),
             new Argument("cache", new StringType(), "\".cache/midistill\"", "CacheDirectory", "pretrained-teacher cache"),
         }),

@@ -60,6 +60,13 @@ public sealed record ClassListType(int Min, int Max) : SettingType
     public override string DescribeRange() => $"classes {Min}..{Max}, non-empty, no repeats";
 }
 
+/// <summary>Distinct integers: <c>0</c>, <c>[0, 1, 2]</c> or <c>0..4</c>.</summary>
+public sealed record IntListType(long Min, long Max) : SettingType
+{
+    public override string Describe() => "an integer, a list like `[0, 1, 2]` or a range like `0..4`";
+    public override string DescribeRange() => (Max == long.MaxValue ? $">= {Min}" : $"{Min}..{Max}") + ", non-empty, no repeats";
+}
+
 /// <summary>A list of names mapping to members of a runtime enum.</summary>
 public sealed record NameListType(string ClrEnum, IReadOnlyList<NameMember> Members) : SettingType
 {

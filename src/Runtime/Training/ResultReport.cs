@@ -1,0 +1,71 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using MiDistill.Runtime.Options;
+using MiDistill.Runtime.Reporting;
+
+namespace MiDistill.Runtime.Training;
+
+/// <summary>The final table: one row per variant, mean and standard deviation over seeds, and how it was selected.</summary>
+internal static class ResultReport
+{
+    public static string Write(string folder, string recipe, EvaluateOptions evaluate, IReadOnlyList<VariantResult> results)
+    {
+        var metricColumns = new[] { "teacher", "student" }
+            .SelectMany(model => evaluate.Metrics.Select(m => model + " " + Evaluator.ColumnSuffix(m)))
+            .ToList();
+        var groups = results.GroupBy(r => r.Variant).ToList();
+        bool replicated = groups.Any(g => g.Count() > 1);
+        var columns = new List<string>(metricColumns);
+        var percent = new List<string>(metricColumns);
+        if (replicated)
+        {
+            columns.AddRange(metricColumns.Select(c => c + " sd"));
+            percent.AddRange(metricColumns.Select(c => c + " sd"));
+            columns.Add("seeds");
+        }
+        if (evaluate.Protocol is PaperProtocol) columns.Add("teacher epoch");
+        columns.Add("time (s)");
+
+        var table = new ResultsTable(columns, percent);
+        foreach (var group in groups)
+        {
+            var rows = group.Select(Experiment.Prefixed).ToList();
+            var values = new Dictionary<string, double>();
+            foreach (var column in metricColumns)
+            {
+                var samples = rows.Select(r => r[column]).ToList();
+                values[column] = samples.Average();
+                if (replicated) values[column + " sd"] = StandardDeviation(samples);
+            }
+            if (replicated) values["seeds"] = rows.Count;
+            if (evaluate.Protocol is PaperProtocol && group.Count() == 1 && group.First().TeacherEpoch is int epoch) values["teacher epoch"] = epoch;
+            values["time (s)"] = Math.Round(group.Sum(r => r.Seconds), 1);
+            table.AddRow(group.Key, values);
+        }
+
+        var protocol = evaluate.Protocol switch
+        {
+            PaperProtocol p => $"paper protocol: a student distilled from the teacher after each of epochs {string.Join(", ", p.Checkpoints)}; the best on the test split is reported (optimistic)",
+            _ => "honest protocol: teacher and student epochs chosen on the validation split; the test split evaluated once",
+        };
+        var spread = replicated ? "; mean and sample standard deviation (sd) over seeds" : "";
+        var text = new StringBuilder()
+            .Append("Results of `").Append(recipe).Append("` on the test split (").Append(protocol).Append(spread).Append("):\n")
+            .Append(table.ToMarkdown())
+            .ToString();
+        File.WriteAllText(Path.Combine(folder, ResultsTable.MarkdownFileName), text);
+        File.WriteAllText(Path.Combine(folder, ResultsTable.CsvFileName), table.ToCsv());
+        return text;
+    }
+
+    /// <summary>Sample standard deviation (n - 1); 0 for a single sample.</summary>
+    internal static double StandardDeviation(IReadOnlyList<double> samples)
+    {
+        if (samples.Count < 2) return 0;
+        double mean = samples.Average();
+        return Math.Sqrt(samples.Sum(x => (x - mean) * (x - mean)) / (samples.Count - 1));
+    }
+}

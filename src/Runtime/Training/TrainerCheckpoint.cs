@@ -1,0 +1,102 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+using MiDistill.Runtime.Optim;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MiDistill.Runtime.Training;
+
+/// <summary>Where a stage's loop stands: enough to continue it and end exactly as if never stopped.</summary>
+internal sealed record TrainerProgress
+{
+    public required string Stage { get; init; }
+    public required string Variant { get; init; }
+    /// <summary>The epoch in progress (0-based) and the next batch of it to run.</summary>
+    public required int Epoch { get; init; }
+    public required int NextBatch { get; init; }
+    public required long GlobalStep { get; init; }
+    public required double LossSum { get; init; }
+    public required long Correct { get; init; }
+    public required long Seen { get; init; }
+    public required double BestAccuracy { get; init; }
+    public required int BestEpoch { get; init; }
+    public required bool HasBest { get; init; }
+    /// <summary>Length of metrics.jsonl when this was written: lines after it are replayed on resume.</summary>
+    public required long MetricsBytes { get; init; }
+}
+
+/// <summary>
+/// A stage checkpoint in one file: a JSON header (progress), then model, optimizer, the
+/// best-so-far snapshot and the torch RNG state. Written to a temporary file and renamed, so a
+/// kill at any moment leaves either the previous checkpoint or the new one, never half of one.
+/// </summary>
+internal static class TrainerCheckpoint
+{
+    private const string Magic = "MIDISTILL-TRAINER-CHECKPOINT-1";
+
+    public static void Save(string path, TrainerProgress progress, nn.Module model, optim.Optimizer optimizer, IReadOnlyDictionary<string, Tensor>? best)
+    {
+        var temporary = path + ".tmp";
+        using (var stream = File.Create(temporary))
+        using (var writer = new BinaryWriter(stream, Encoding.UTF8))
+        {
+            writer.Write(Magic);
+            writer.Write(JsonSerializer.Serialize(progress));
+            model.save(writer);
+            OptimizerState(optimizer).save_state_dict(writer);
+            writer.Write(best?.Count ?? 0);
+            if (best is not null)
+                foreach (var (name, tensor) in best)
+                {
+                    writer.Write(name);
+                    tensor.Save(writer);
+                }
+            using var rng = torch.random.get_rng_state();
+            rng.Save(writer);
+            writer.Flush();
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Restores model and optimizer in place; returns the progress and the best snapshot (owned by the caller).</summary>
+    public static (TrainerProgress Progress, Dictionary<string, Tensor>? Best) Load(string path, nn.Module model, optim.Optimizer optimizer)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            using var reader = new BinaryReader(stream, Encoding.UTF8);
+            if (reader.ReadString() != Magic) throw new InvalidDataException("not a MiDistill trainer checkpoint (wrong magic)");
+            var progress = JsonSerializer.Deserialize<TrainerProgress>(reader.ReadString())
+                ?? throw new InvalidDataException("empty progress header");
+            model.load(reader);
+            OptimizerState(optimizer).load_state_dict(reader);
+            int count = reader.ReadInt32();
+            Dictionary<string, Tensor>? best = count == 0 ? null : new Dictionary<string, Tensor>(count);
+            for (int i = 0; i < count; i++)
+            {
+                var name = reader.ReadString();
+                best![name] = TensorExtensionMethods.Load(reader).DetachFromDisposeScope();
+            }
+            using var rng = TensorExtensionMethods.Load(reader);
+            torch.random.set_rng_state(rng);
+            return (progress, best);
+        }
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or JsonException or ArgumentException or IOException)
+        {
+            throw new InvalidDataException($"{path}: the checkpoint is unreadable ({e.Message}); delete it to restart this stage from its beginning", e);
+        }
+    }
+
+    // SAM keeps no state of its own between steps; its base optimizer holds the moments.
+    private static OptimizerHelper OptimizerState(optim.Optimizer optimizer) => optimizer switch
+    {
+        Sam sam => OptimizerState(sam.BaseOptimizer),
+        OptimizerHelper helper => helper,
+        _ => throw new NotSupportedException($"cannot checkpoint optimizer {optimizer.GetType().Name}"),
+    };
+}
