@@ -60,7 +60,7 @@ public static class Experiment
 
         var checkpoints = folder.CheckpointsPath;
         var state = RunState.Load(checkpoints);
-        var context = new RunContext(device, output, folder, hooks);
+        var context = new RunContext(device, output, folder, hooks) { CommittedMetricsBytes = state.MetricsBytes };
         var loaded = new Dictionary<string, (ImageSet Train, ImageSet Test)>();
         var results = new List<VariantResult>();
 
@@ -72,9 +72,6 @@ public static class Experiment
                 results.Add(done);
                 continue;
             }
-            // Anything written after the last finished stage belongs to the stage about to run again.
-            folder.TruncateMetrics(state.MetricsBytes);
-
             var watch = Stopwatch.StartNew();
             if (!loaded.TryGetValue(options.Data.Path, out var dataset))
                 loaded[options.Data.Path] = dataset = FashionMnist.Load(options.Data.Path);
@@ -82,8 +79,9 @@ public static class Experiment
             output.WriteLine($"[{unit}] data: {data.Train.Count} train, {data.Validation.Count} validation, {data.Test.Count} test images of classes [{string.Join(", ", data.DownstreamClasses)}]");
 
             var pretrained = Stages.PretrainedTeacher(context, options, data);
+            Commit(state, context);
             var stem = Path.Combine(checkpoints, $"{options.Variant}-seed{options.Run.Seed}");
-            using var teacher = RunStage(state, folder, unit, "finetune", stem + "-teacher.bin",
+            using var teacher = RunStage(state, context, unit, "finetune", stem + "-teacher.bin",
                 () => Stages.Finetune(context, options, data, pretrained, new StageFiles(stem + "-finetune.ckpt", epoch => $"{stem}-teacher-epoch{epoch}.bin")),
                 () => Stages.LoadTeacher(options, data, stem + "-teacher.bin", device));
 
@@ -94,11 +92,11 @@ public static class Experiment
             };
             result = result with { Seconds = watch.Elapsed.TotalSeconds };
             results.Add(result);
+            folder.TruncateMetrics(context.CommittedMetricsBytes);
             folder.Metrics.Write("evaluate", options.Variant, 0, Prefixed(result));
             output.WriteLine($"[{unit}] test: " + string.Join(", ", Prefixed(result).Select(kv => $"{kv.Key} {Percent(kv.Value)}")));
             state.Results[unit] = result;
-            state.MetricsBytes = context.MetricsLength();
-            state.Save(checkpoints);
+            Commit(state, context);
             GC.Collect();
         }
 
@@ -111,7 +109,7 @@ public static class Experiment
 
     private static VariantResult HonestSelection(RunContext context, RunState state, RunFolder folder, ExperimentOptions options, ExperimentData data, VisionTransformer teacher, string stem, string unit)
     {
-        using var student = RunStage(state, folder, unit, "distill", stem + "-student.bin",
+        using var student = RunStage(state, context, unit, "distill", stem + "-student.bin",
             () => Stages.Distill(context, options, data, teacher, new StageFiles(stem + "-distill.ckpt")),
             () => Stages.LoadStudent(options, data, stem + "-student.bin", context.Device));
         return Evaluate(options, data, teacher, student, context.Device);
@@ -125,7 +123,7 @@ public static class Experiment
         {
             teacher.load($"{stem}-teacher-epoch{epoch}.bin");
             teacher.to(context.Device);
-            using var student = RunStage(state, folder, $"{unit}/epoch{epoch}", "distill", $"{stem}-student-epoch{epoch}.bin",
+            using var student = RunStage(state, context, $"{unit}/epoch{epoch}", "distill", $"{stem}-student-epoch{epoch}.bin",
                 () => Stages.Distill(context, options with { Variant = $"{options.Variant}@{epoch}" }, data, teacher, new StageFiles($"{stem}-distill-epoch{epoch}.ckpt")),
                 () => Stages.LoadStudent(options, data, $"{stem}-student-epoch{epoch}.bin", context.Device));
             var candidate = Evaluate(options, data, teacher, student, context.Device) with { TeacherEpoch = epoch };
@@ -136,7 +134,7 @@ public static class Experiment
     }
 
     /// <summary>Runs a stage once: a finished stage's weights are loaded instead of trained again.</summary>
-    private static TModel RunStage<TModel>(RunState state, RunFolder folder, string unit, string stage, string weights, Func<TModel> train, Func<TModel> load)
+    private static TModel RunStage<TModel>(RunState state, RunContext context, string unit, string stage, string weights, Func<TModel> train, Func<TModel> load)
         where TModel : nn.Module
     {
         var key = $"{unit}/{stage}";
@@ -144,9 +142,16 @@ public static class Experiment
         var model = train();
         Checkpoints.SaveAtomically(model, weights);
         state.Finished.Add(key);
-        state.MetricsBytes = new FileInfo(Path.Combine(folder.Path, RunFolder.MetricsFileName)) is { Exists: true } f ? f.Length : 0;
-        state.Save(folder.CheckpointsPath);
+        Commit(state, context);
         return model;
+    }
+
+    /// <summary>Records a finished step of the run: metrics written so far belong to it for good.</summary>
+    private static void Commit(RunState state, RunContext context)
+    {
+        state.MetricsBytes = context.MetricsLength();
+        state.Save(context.Folder.CheckpointsPath);
+        context.CommittedMetricsBytes = state.MetricsBytes;
     }
 
     private static VariantResult Evaluate(ExperimentOptions options, ExperimentData data, VisionTransformer teacher, nn.Module<Tensor, Tensor> student, Device device)

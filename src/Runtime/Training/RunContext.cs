@@ -19,6 +19,12 @@ internal sealed class RunContext
     }
 
     public torch.Device Device { get; }
+
+    /// <summary>
+    /// Length of metrics.jsonl when the last stage finished (from the run state). A stage that
+    /// starts afresh cuts the file back to it, so a replayed stage never leaves its lines twice.
+    /// </summary>
+    public long CommittedMetricsBytes { get; set; }
     public TextWriter Output { get; }
     public RunFolder Folder { get; }
 

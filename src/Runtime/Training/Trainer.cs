@@ -67,17 +67,22 @@ internal sealed class Trainer
         {
             Stage = spec.Stage, Variant = spec.Variant, Epoch = 0, NextBatch = 0, GlobalStep = 0,
             LossSum = 0, Correct = 0, Seen = 0, BestAccuracy = double.NegativeInfinity, BestEpoch = spec.Epochs, HasBest = false,
-            MetricsBytes = 0,
+            MetricsBytes = 0, RunFolder = _context.Folder.Path,
         };
         Dictionary<string, Tensor>? best = null;
 
         try
         {
+            long keepMetrics = _context.CommittedMetricsBytes;
             if (spec.CheckpointPath is not null && File.Exists(spec.CheckpointPath))
             {
                 (state, best) = TrainerCheckpoint.Load(spec.CheckpointPath, spec.Model, spec.Optimizer);
+                if (state.RunFolder == _context.Folder.Path) keepMetrics = state.MetricsBytes;
+                state = state with { RunFolder = _context.Folder.Path };
                 _context.Output.WriteLine($"[{spec.Stage}/{spec.Variant}] resuming at epoch {state.Epoch + 1}, step {state.NextBatch + 1} from {spec.CheckpointPath}");
             }
+            // Lines written after the point this stage (re)starts from are written again below.
+            _context.Folder.TruncateMetrics(keepMetrics);
 
             for (int epoch = state.Epoch; epoch < spec.Epochs; epoch++)
             {

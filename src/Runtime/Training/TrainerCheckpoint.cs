@@ -27,6 +27,8 @@ internal sealed record TrainerProgress
     public required bool HasBest { get; init; }
     /// <summary>Length of metrics.jsonl when this was written: lines after it are replayed on resume.</summary>
     public required long MetricsBytes { get; init; }
+    /// <summary>The run folder whose metrics.jsonl <see cref="MetricsBytes"/> measures (pretraining checkpoints live in the shared cache).</summary>
+    public required string RunFolder { get; init; }
 }
 
 /// <summary>
@@ -37,6 +39,8 @@ internal sealed record TrainerProgress
 internal static class TrainerCheckpoint
 {
     private const string Magic = "MIDISTILL-TRAINER-CHECKPOINT-1";
+    // The best accuracy starts at -infinity, which plain JSON cannot hold.
+    private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public static void Save(string path, TrainerProgress progress, nn.Module model, optim.Optimizer optimizer, IReadOnlyDictionary<string, Tensor>? best)
     {
@@ -45,7 +49,7 @@ internal static class TrainerCheckpoint
         using (var writer = new BinaryWriter(stream, Encoding.UTF8))
         {
             writer.Write(Magic);
-            writer.Write(JsonSerializer.Serialize(progress));
+            writer.Write(JsonSerializer.Serialize(progress, Json));
             model.save(writer);
             OptimizerState(optimizer).save_state_dict(writer);
             writer.Write(best?.Count ?? 0);
@@ -71,7 +75,7 @@ internal static class TrainerCheckpoint
             using var stream = File.OpenRead(path);
             using var reader = new BinaryReader(stream, Encoding.UTF8);
             if (reader.ReadString() != Magic) throw new InvalidDataException("not a MiDistill trainer checkpoint (wrong magic)");
-            var progress = JsonSerializer.Deserialize<TrainerProgress>(reader.ReadString())
+            var progress = JsonSerializer.Deserialize<TrainerProgress>(reader.ReadString(), Json)
                 ?? throw new InvalidDataException("empty progress header");
             model.load(reader);
             OptimizerState(optimizer).load_state_dict(reader);
