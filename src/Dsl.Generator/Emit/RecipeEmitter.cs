@@ -103,6 +103,9 @@ internal static class RecipeEmitter
         (NameListValue v, NameListType t) => $"new {t.ClrEnum}[] {{ " +
             string.Join(", ", v.Names.Select(n => t.ClrEnum + "." + t.Members.First(m => m.Name == n).ClrMember)) + " }",
         (FormValue v, ChoiceType t) => Form(v, t),
+        (FloatListValue v, _) => "new double[] { " + string.Join(", ", v.Values.Select(CSharp.Double)) + " }",
+        (FormListValue { Forms.Count: 0 }, FormListType t) => $"global::System.Array.Empty<{t.ClrElement}>()",
+        (FormListValue v, FormListType t) => $"new {t.ClrElement}[] {{ " + string.Join(", ", v.Forms.Select(f => Form(f, t.Item))) + " }",
         _ => throw new InvalidOperationException($"cannot emit {value.GetType().Name} as {type.GetType().Name}"),
     };
 

@@ -45,6 +45,15 @@ public static class Descriptors
         "{0}", Error, "teacher");
     public static readonly DiagnosticDescriptor NoRecipe = new("MD0117", "Empty recipe file",
         "this .distill file declares no recipe; start with `recipe <name> {{ ... }}`", Error, "recipes");
+    // Training methods (issue #4): MD0130-MD0139.
+    public static readonly DiagnosticDescriptor RepeatedListForm = new("MD0130", "Form listed twice",
+        "`{0}` appears twice in `{1}` (first on line {2}); list each at most once", Error, "values");
+    public static readonly DiagnosticDescriptor ReweightAlphasDepth = new("MD0131", "Per-block alphas do not match the teacher's depth",
+        "`reweight mlp_blocks` lists {0} alphas, but the teacher has {1} blocks (`{2}`); give exactly one alpha per block, bottom block first", Error, "finetune");
+    public static readonly DiagnosticDescriptor FolderSettingOnBuiltIn = new("MD0132", "Image-folder setting on a built-in dataset",
+        "`data.{0}` applies to `source image_folder` only; {1} images are 28x28 grayscale. Remove `{0}` or use `source image_folder`", Error, "data");
+    public static readonly DiagnosticDescriptor MixupAlone = new("MD0133", "Augmentation after mixup",
+        "`{0}` follows `mixup` in `{1}`; mixup blends whole images, so crop and flip go first: write `mixup` last", Error, "values");
 
     public static readonly DiagnosticDescriptor RepeatedValue = new("MD0118", "Value repeated in a list",
         "{0} appears twice in `{1}`; list each value once", Error, "values");
@@ -60,6 +69,12 @@ public static class Descriptors
         "pretraining classes {0} overlap the downstream classes {1}; images stay disjoint, but a class-disjoint split is the faithful setting", Warning, "data");
     public static readonly DiagnosticDescriptor LargeTeacherOnCpu = new("MD0204", "Large teacher on the CPU",
         "teacher `{0}` has {1} blocks of width {2}; training it on the CPU will take hours. Use a `_28` preset on the CPU, or `run {{ device cuda }}`", Warning, "teacher");
+    public static readonly DiagnosticDescriptor SmallAsamRho = new("MD0220", "ASAM radius small",
+        "ASAM rho = {0} is below 0.1: adaptive SAM's radius is measured relative to the weights and is about 10x SAM's (0.5-2.0); at this size the climb barely moves, and the step still costs two passes", Warning, "finetune");
+    public static readonly DiagnosticDescriptor StepNeverDecays = new("MD0221", "Step schedule never decays",
+        "the step schedule decays every {0} epochs, but `{1}` runs {2} epochs; the rate never drops. Use a smaller `every` or `constant`", Warning, "values");
+    public static readonly DiagnosticDescriptor AlphasAllOne = new("MD0222", "Reweighting has no effect",
+        "every alpha of `mlp_blocks` is 1, which leaves every block unchanged; use `reweight none` or alphas below 1", Warning, "finetune");
 
     // Generator-internal
     public static readonly DiagnosticDescriptor GeneratorFailure = new("MD0900", "Recipe generator failed",
@@ -70,6 +85,8 @@ public static class Descriptors
         SyntaxError, UnknownSection, UnknownSetting, UnknownForm, UnknownArgument, WrongType, OutOfRange,
         MissingRequired, DuplicateRecipe, DuplicateVariant, UnknownOverride, DuplicateSetting, DuplicateSection,
         ReweightTooDeep, TooManyShots, BadClassList, BadTeacherShape, NoRecipe, RepeatedValue, CheckpointAfterLastEpoch,
-        SmallRho, ReweightNoEffect, OverlappingClasses, LargeTeacherOnCpu, GeneratorFailure,
+        RepeatedListForm, ReweightAlphasDepth, FolderSettingOnBuiltIn, MixupAlone,
+        SmallRho, ReweightNoEffect, OverlappingClasses, LargeTeacherOnCpu,
+        SmallAsamRho, StepNeverDecays, AlphasAllOne, GeneratorFailure,
     };
 }

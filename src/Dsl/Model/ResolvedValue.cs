@@ -12,6 +12,9 @@ public sealed record FloatValue(double Value) : ResolvedValue;
 public sealed record BoolValue(bool Value) : ResolvedValue;
 public sealed record StringValue(string Value) : ResolvedValue;
 public sealed record IntListValue(EquatableArray<int> Values) : ResolvedValue;
+public sealed record FloatListValue(EquatableArray<double> Values) : ResolvedValue;
+/// <summary>A list of chosen forms (e.g. augmentations), in the order written.</summary>
+public sealed record FormListValue(EquatableArray<FormValue> Forms) : ResolvedValue;
 public sealed record NameListValue(EquatableArray<string> Names) : ResolvedValue;
 /// <summary>A chosen form of a choice setting with all of its arguments (defaults filled in).</summary>
 public sealed record FormValue(string Form, EquatableArray<ResolvedArgument> Arguments) : ResolvedValue

@@ -41,3 +41,9 @@ internal sealed record BoundForm(Form Form, IReadOnlyDictionary<string, BoundVal
             .Select(a => new ResolvedArgument(a.Name, Arguments[a.Name].ToResolved()))
             .ToEquatableArray());
 }
+
+internal sealed record BoundFormList(IReadOnlyList<BoundForm> Items, SourceSpan Span) : BoundValue(Span)
+{
+    public override ResolvedValue ToResolved() =>
+        new FormListValue(Items.Select(i => (FormValue)i.ToResolved()).ToEquatableArray());
+}

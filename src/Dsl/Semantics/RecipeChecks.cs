@@ -37,6 +37,25 @@ internal static class RecipeChecks
     {
         void Report(DiagnosticDescriptor d, SourceSpan span, params object[] args) => diagnostics.Add(DslDiagnostic.Create(d, path, span, args));
 
+        void CheckStepSchedule(BoundValue schedule, long epochs, string label)
+        {
+            if (schedule is not BoundForm { Form.Name: "step" } step) return;
+            long every = ((IntValue)((BoundScalar)step.Argument("every")!).Value).Value;
+            if (every >= epochs)
+                Report(Descriptors.StepNeverDecays, step.Argument("every")!.Span, every, label, epochs);
+        }
+
+        void CheckAugmentOrder(BoundValue augment, string label)
+        {
+            if (augment is not BoundFormList list) return;
+            bool mixed = false;
+            foreach (var item in list.Items)
+            {
+                if (mixed) Report(Descriptors.MixupAlone, item.Span, item.Form.Name, label);
+                if (item.Form.Name == "mixup") mixed = true;
+            }
+        }
+
         // Teacher shape.
         var vit = (BoundForm)settings[TeacherModel];
         long Int(BoundForm form, string name) => ((IntValue)((BoundScalar)form.Argument(name)!).Value).Value;
@@ -76,13 +95,39 @@ internal static class RecipeChecks
             foreach (var epoch in ((IntListValue)kept.Value).Values.Where(e => e > epochs).Take(1))
                 Report(Descriptors.CheckpointAfterLastEpoch, kept.Span, epoch, epochs);
         }
+        if (settings[("finetune", "reweight")] is BoundForm { Form.Name: "mlp_blocks" } blocks)
+        {
+            var alphas = ((FloatListValue)((BoundScalar)blocks.Argument("alphas")!).Value).Values;
+            if (alphas.Count != depth)
+                Report(Descriptors.ReweightAlphasDepth, SpanOf(blocks, "alphas"), alphas.Count, depth, preset);
+            else if (alphas.All(a => a == 1.0))
+                Report(Descriptors.AlphasAllOne, SpanOf(blocks, "alphas"));
+        }
+        if (settings[("finetune", "objective")] is BoundForm { Form.Name: "asam" } asam)
+        {
+            var rho = ((FloatValue)((BoundScalar)asam.Argument("rho")!).Value).Value;
+            if (rho < 0.1)
+                Report(Descriptors.SmallAsamRho, SpanOf(asam, "rho"), rho.ToString("R", CultureInfo.InvariantCulture));
+        }
+        foreach (var stage in new[] { "finetune", "distill" })
+        {
+            CheckStepSchedule(settings[(stage, "schedule")], Int2(settings[(stage, "epochs")]), stage + ".schedule");
+            CheckAugmentOrder(settings[(stage, "augment")], stage + ".augment");
+        }
+        if (settings[("teacher", "pretrain")] is BoundForm upstreamForm)
+            CheckStepSchedule(upstreamForm.Argument("schedule")!, Int(upstreamForm, "epochs"), "teacher.pretrain.schedule");
 
         // Data.
+        bool builtIn = ((BoundForm)settings[("data", "source")]).Form.Name == "fashion_mnist";
+        if (builtIn)
+            foreach (var name in new[] { "image_size", "color" })
+                if (!settings[("data", name)].FromDefault)
+                    Report(Descriptors.FolderSettingOnBuiltIn, settings[("data", name)].Span, name, "Fashion-MNIST");
         var classes = ((IntListValue)((BoundScalar)settings[("data", "classes")]).Value).Values;
         var regime = (BoundForm)settings[("data", "regime")];
-        if (regime.Form.Name == "few_shot" && Int(regime, "per_class") > RecipeSchema.FashionMnistTrainPerClass)
+        if (builtIn && regime.Form.Name == "few_shot" && Int(regime, "per_class") > RecipeSchema.FashionMnistTrainPerClass)
             Report(Descriptors.TooManyShots, SpanOf(regime, "per_class"), "few_shot per_class", Int(regime, "per_class"), "Fashion-MNIST", RecipeSchema.FashionMnistTrainPerClass);
-        if (regime.Form.Name == "long_tail" && Int(regime, "max_per_class") > RecipeSchema.FashionMnistTrainPerClass)
+        if (builtIn && regime.Form.Name == "long_tail" && Int(regime, "max_per_class") > RecipeSchema.FashionMnistTrainPerClass)
             Report(Descriptors.TooManyShots, SpanOf(regime, "max_per_class"), "long_tail max_per_class", Int(regime, "max_per_class"), "Fashion-MNIST", RecipeSchema.FashionMnistTrainPerClass);
 
         var pretrain = (BoundForm)settings[("teacher", "pretrain")];
@@ -91,6 +136,8 @@ internal static class RecipeChecks
         if (shared.Count > 0)
             Report(Descriptors.OverlappingClasses, settings[("data", "classes")].Span, Show(upstream), Show(classes));
     }
+
+    private static long Int2(BoundValue value) => ((IntValue)((BoundScalar)value).Value).Value;
 
     private static string Show(IEnumerable<int> classes) => "[" + string.Join(", ", classes) + "]";
 }

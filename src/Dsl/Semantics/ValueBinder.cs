@@ -66,6 +66,12 @@ internal sealed class ValueBinder
             case ChoiceType t:
                 return BindChoice(node, t, label);
 
+            case NumberListType t:
+                return BindNumbers(node, t, label);
+
+            case FormListType t:
+                return BindFormList(node, t, label);
+
             default:
                 throw new InvalidOperationException("unhandled setting type " + type.GetType().Name);
         }
@@ -250,6 +256,40 @@ internal sealed class ValueBinder
             if (!names.Contains(n.Name.Text)) names.Add(n.Name.Text);
         }
         return new BoundScalar(new NameListValue(names.ToEquatableArray()), node.Span);
+    }
+
+    private BoundValue? BindNumbers(ValueNode node, NumberListType type, string label)
+    {
+        if (node is not ListNode l) return WrongType(label, type, node);
+        var values = new List<double>();
+        foreach (var item in l.Items)
+        {
+            if (item is not NumberNode { IsPercent: false } n) return WrongType(label, type, item);
+            if (!type.Item.Contains(n.Value)) return OutOfRange(label, n.Text, type.Item.DescribeRange(), item.Span);
+            values.Add(n.Value);
+        }
+        return new BoundScalar(new FloatListValue(values.ToEquatableArray()), node.Span);
+    }
+
+    private BoundValue? BindFormList(ValueNode node, FormListType type, string label)
+    {
+        if (node is not ListNode l) return WrongType(label, type, node);
+        var forms = new List<BoundForm>();
+        var seen = new Dictionary<string, SourceSpan>();
+        bool ok = true;
+        foreach (var item in l.Items)
+        {
+            if (Bind(item, type.Item, label) is not BoundForm form) { ok = false; continue; }
+            if (seen.TryGetValue(form.Form.Name, out var first))
+            {
+                Report(Descriptors.RepeatedListForm, item.Span, form.Form.Name, label, first.Line);
+                ok = false;
+                continue;
+            }
+            seen[form.Form.Name] = item.Span;
+            forms.Add(form);
+        }
+        return ok ? new BoundFormList(forms, node.Span) : null;
     }
 
     private BoundValue? WrongType(string label, SettingType type, ValueNode found)

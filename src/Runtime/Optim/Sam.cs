@@ -10,7 +10,9 @@ namespace MiDistill.Runtime.Optim;
 /// <summary>
 /// Sharpness-aware minimisation (Foret et al. 2021) around any TorchSharp optimizer:
 /// climb to w + rho g/||g|| (global L2 norm), take the gradient there, come back to w and let the
-/// base optimizer step with that gradient.
+/// base optimizer step with that gradient. With <c>adaptive</c> it is ASAM (Kwon et al. 2021): the
+/// climb is e = rho T^2 g / ||T g|| with T = diag(|w| + eta) for weights (two or more dimensions)
+/// and the identity for 1-D parameters (biases, norm scales).
 /// </summary>
 /// <remarks>
 /// Derives from <see cref="optim.Optimizer"/> (as a managed optimizer with no native handle) so
@@ -25,18 +27,27 @@ public sealed class Sam : optim.Optimizer
     // the rounding of w + e - e from drifting the weights over thousands of steps.
     private readonly List<(Parameter Param, Tensor Saved)> climbed = new();
 
-    public Sam(IEnumerable<Parameter> parameters, optim.Optimizer baseOptimizer, double rho) : base(IntPtr.Zero)
+    public Sam(IEnumerable<Parameter> parameters, optim.Optimizer baseOptimizer, double rho, bool adaptive = false, double eta = 0.01) : base(IntPtr.Zero)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(baseOptimizer);
         if (!(rho > 0) || double.IsInfinity(rho))
             throw new ArgumentOutOfRangeException(nameof(rho), rho, "SAM's radius rho must be a positive finite number.");
+        if (adaptive && (!(eta >= 0) || double.IsInfinity(eta)))
+            throw new ArgumentOutOfRangeException(nameof(eta), eta, "ASAM's eta must be a finite number >= 0.");
         parameters_ = parameters.ToArray();
         this.baseOptimizer = baseOptimizer;
         Rho = rho;
+        Adaptive = adaptive;
+        Eta = eta;
     }
 
     public double Rho { get; }
+
+    /// <summary>True for ASAM (the climb is scaled by |w| + <see cref="Eta"/> per weight).</summary>
+    public bool Adaptive { get; }
+
+    public double Eta { get; }
 
     public optim.Optimizer BaseOptimizer => baseOptimizer;
 
@@ -54,7 +65,10 @@ public sealed class Sam : optim.Optimizer
         }
     }
 
-    /// <summary>Moves every parameter with a gradient to w + rho g / (||g||_2 + 1e-12).</summary>
+    /// <summary>
+    /// Moves every parameter with a gradient to w + rho g / (||g||_2 + 1e-12), or for ASAM to
+    /// w + rho T^2 g / (||T g||_2 + 1e-12).
+    /// </summary>
     public void FirstStep()
     {
         if (climbed.Count > 0)
@@ -72,12 +86,16 @@ public sealed class Sam : optim.Optimizer
         // One global norm over all tensors, as in the paper; kept on the device so no sync is forced.
         // Half-precision grads are summed in float32; double grads keep their precision.
         var normType = withGrad.Any(x => x.Grad.dtype == ScalarType.Float64) ? ScalarType.Float64 : ScalarType.Float32;
-        var norms = stack(withGrad.Select(x => linalg.vector_norm(x.Grad.to(normType))).ToArray());
+        // T per parameter (null = identity). Scale-invariant in g, so clipping g first changes nothing.
+        var t = withGrad.Select(x => Adaptive && x.Param.dim() > 1 ? x.Param.detach().abs().add(Eta) : null).ToArray();
+        var norms = stack(withGrad.Select((x, i) => linalg.vector_norm((t[i] is null ? x.Grad : x.Grad * t[i]!).to(normType))).ToArray());
         var scale = (Rho / (linalg.vector_norm(norms) + 1e-12));
-        foreach (var (p, g) in withGrad) {
+        for (int i = 0; i < withGrad.Count; i++) {
+            var (p, g) = withGrad[i];
             var saved = p.detach().clone().DetachFromDisposeScope();
             climbed.Add((p, saved));
-            p.add_(g * scale.to(g.dtype));
+            var direction = t[i] is null ? g : g * t[i]! * t[i]!;
+            p.add_(direction * scale.to(g.dtype));
         }
     }
 

@@ -50,6 +50,12 @@ public sealed record PretrainOptions
     public required int MaxImages { get; init; }
     /// <summary>Seed of the pretraining run (initialisation and batch order), independent of the downstream seeds.</summary>
     public required int Seed { get; init; }
+    // Training-method settings (TrainingOptions.cs). Not `required` so hand-built options stay valid;
+    // an absent value means the feature is off, recipes always set them.
+    /// <summary>Clip the gradient's global L2 norm to this value (0 = off).</summary>
+    public double ClipGrad { get; init; }
+    /// <summary>Weight decay 0 for 1-D parameters (norms, biases) and position embeddings / tokens.</summary>
+    public bool DecayExclusions { get; init; }
 }
 
 public sealed record DataOptions
@@ -62,7 +68,13 @@ public sealed record DataOptions
     /// <summary>At most this many test images (0 = the whole test split of the chosen classes).</summary>
     public required int MaxTestImages { get; init; }
     public required int Seed { get; init; }
+    /// <summary>Side in pixels image-folder images are resized to when loaded (0 = the source's own size).</summary>
+    public int ImageSize { get; init; }
+    /// <summary>Channels image-folder images are decoded to.</summary>
+    public ColorMode Color { get; init; }
 }
+
+public enum ColorMode { Grayscale, Rgb }
 
 public abstract record RegimeOptions;
 public sealed record FullRegime : RegimeOptions;
@@ -78,6 +90,12 @@ public sealed record FinetuneOptions
     public required LrScheduleOptions Schedule { get; init; }
     public required int Epochs { get; init; }
     public required int BatchSize { get; init; }
+    /// <summary>Clip the gradient's global L2 norm to this value (0 = off); with SAM, the gradient the base optimizer uses.</summary>
+    public double ClipGrad { get; init; }
+    /// <summary>Weight decay 0 for 1-D parameters (norms, biases) and position embeddings / tokens.</summary>
+    public bool DecayExclusions { get; init; }
+    /// <summary>Batch augmentations in order (empty = none).</summary>
+    public IReadOnlyList<AugmentOptions> Augment { get; init; } = [];
 }
 
 public abstract record ObjectiveOptions;
@@ -111,6 +129,12 @@ public sealed record DistillOptions
     public required LrScheduleOptions Schedule { get; init; }
     public required int Epochs { get; init; }
     public required int BatchSize { get; init; }
+    /// <summary>Clip the gradient's global L2 norm to this value (0 = off); with SAM, the gradient the base optimizer uses.</summary>
+    public double ClipGrad { get; init; }
+    /// <summary>Weight decay 0 for 1-D parameters (norms, biases) and position embeddings / tokens.</summary>
+    public bool DecayExclusions { get; init; }
+    /// <summary>Batch augmentations in order (empty = none).</summary>
+    public IReadOnlyList<AugmentOptions> Augment { get; init; } = [];
 }
 
 public abstract record StudentOptions;

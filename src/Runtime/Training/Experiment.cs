@@ -61,7 +61,7 @@ public static class Experiment
         var checkpoints = folder.CheckpointsPath;
         var state = RunState.Load(checkpoints);
         var context = new RunContext(device, output, folder, hooks) { CommittedMetricsBytes = state.MetricsBytes };
-        var loaded = new Dictionary<string, (ImageSet Train, ImageSet Test)>();
+        var loaded = new Dictionary<DataOptions, (ImageSet Train, ImageSet Test)>();
         var results = new List<VariantResult>();
 
         foreach (var options in variants.SelectMany(Replicates))
@@ -73,8 +73,10 @@ public static class Experiment
                 continue;
             }
             var watch = Stopwatch.StartNew();
-            if (!loaded.TryGetValue(options.Data.Path, out var dataset))
-                loaded[options.Data.Path] = dataset = FashionMnist.Load(options.Data.Path);
+            // Replicates and variants that read the same files share one loaded copy.
+            var source = options.Data with { Classes = Array.Empty<int>(), Regime = new FullRegime(), Seed = 0, ValidationFraction = 0, MaxTestImages = 0 };
+            if (!loaded.TryGetValue(source, out var dataset))
+                loaded[source] = dataset = Datasets.Load(options.Data);
             var data = DataSplits.Build(dataset.Train, dataset.Test, options.Data, options.Teacher.Pretrain);
             output.WriteLine($"[{unit}] data: {data.Train.Count} train, {data.Validation.Count} validation, {data.Test.Count} test images of classes [{string.Join(", ", data.DownstreamClasses)}]");
 

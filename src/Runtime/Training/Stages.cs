@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
+using MiDistill.Runtime.Augment;
 using MiDistill.Runtime.Data;
 using MiDistill.Runtime.Distill;
 using MiDistill.Runtime.Models;
@@ -51,7 +52,7 @@ internal static class Stages
         using var teacher = new VisionTransformer(options.Teacher.Model, data.UpstreamClasses.Count);
         teacher.to(context.Device);
         var adapter = new InputAdapter(options.Teacher.Model.ImageSize, options.Teacher.Model.InChannels);
-        using var optimizer = OptimizerFactory.Create(pretrain.Optimizer, teacher.parameters());
+        using var optimizer = OptimizerFactory.Create(pretrain.Optimizer, teacher, pretrain.DecayExclusions);
         new Trainer(context).Fit(new FitSpec
         {
             Stage = "pretrain",
@@ -64,6 +65,7 @@ internal static class Stages
             Epochs = pretrain.Epochs,
             BatchSize = pretrain.BatchSize,
             Seed = pretrain.Seed + PretrainSeedOffset,
+            ClipGrad = pretrain.ClipGrad,
             Loss = (x, y) => { var logits = teacher.forward(adapter.Apply(x)); return (nn.functional.cross_entropy(logits, y), logits); },
             // Pretraining is resumable too; its checkpoint lives beside the cache entry it will become.
             CheckpointPath = path + ".ckpt",
@@ -87,10 +89,11 @@ internal static class Stages
             teacher.ResetHead(data.DownstreamClasses.Count);
             teacher.to(context.Device);
             var adapter = new InputAdapter(options.Teacher.Model.ImageSize, options.Teacher.Model.InChannels);
-            var baseOptimizer = OptimizerFactory.Create(settings.Optimizer, teacher.parameters());
+            var baseOptimizer = OptimizerFactory.Create(settings.Optimizer, teacher, settings.DecayExclusions);
             using optim.Optimizer optimizer = settings.Objective switch
             {
                 SamObjective sam => new Sam(teacher.parameters(), baseOptimizer, sam.Rho),
+                AsamObjective asam => new Sam(teacher.parameters(), baseOptimizer, asam.Rho, adaptive: true, eta: asam.Eta),
                 CrossEntropyObjective => baseOptimizer,
                 var other => throw new NotSupportedException($"objective {other.GetType().Name} is not supported by this runtime"),
             };
@@ -106,6 +109,8 @@ internal static class Stages
                 Epochs = settings.Epochs,
                 BatchSize = settings.BatchSize,
                 Seed = options.Run.Seed + FinetuneSeedOffset,
+                ClipGrad = settings.ClipGrad,
+                Augment = Augmenter(settings.Augment, data.DownstreamClasses.Count),
                 Loss = (x, y) => { var logits = teacher.forward(adapter.Apply(x)); return (nn.functional.cross_entropy(logits, y), logits); },
                 BeforeEpoch = epoch => teacher.SetMlpAlphas(ReweightSchedule.Alphas(settings.Reweight, teacher.Depth, epoch)),
                 // Under the paper's protocol the kept epochs are fixed in advance; no validation choice.
@@ -139,23 +144,8 @@ internal static class Stages
             var teacherInput = new InputAdapter(options.Teacher.Model.ImageSize, options.Teacher.Model.InChannels);
             var studentInput = new InputAdapter(data.Train.Height, data.Train.Channels);
             teacher.eval();
-            using var optimizer = OptimizerFactory.Create(settings.Optimizer, student.parameters());
-            Func<Tensor, Tensor, (Tensor, Tensor)> loss = settings.Loss switch
-            {
-                KdLossOptions kd => (x, y) =>
-                {
-                    Tensor teacherLogits;
-                    using (no_grad()) teacherLogits = teacher.forward(teacherInput.Apply(x));
-                    var logits = student.forward(studentInput.Apply(x));
-                    return (KnowledgeDistillationLoss.Compute(logits, teacherLogits, y, kd.Temperature, kd.Weight), logits);
-                },
-                LabelsOnlyLossOptions => (x, y) =>
-                {
-                    var logits = student.forward(studentInput.Apply(x));
-                    return (nn.functional.cross_entropy(logits, y), logits);
-                },
-                var other => throw new NotSupportedException($"distillation loss {other.GetType().Name} is not supported by this runtime"),
-            };
+            using var optimizer = OptimizerFactory.Create(settings.Optimizer, student, settings.DecayExclusions);
+            var loss = DistillationLoss(settings.Loss, teacher.forward, student.forward, teacherInput, studentInput);
             var result = new Trainer(context).Fit(new FitSpec
             {
                 Stage = "distill",
@@ -168,6 +158,8 @@ internal static class Stages
                 Epochs = settings.Epochs,
                 BatchSize = settings.BatchSize,
                 Seed = options.Run.Seed + DistillSeedOffset,
+                ClipGrad = settings.ClipGrad,
+                Augment = Augmenter(settings.Augment, data.DownstreamClasses.Count),
                 Loss = loss,
                 Validate = data.Validation.Count == 0 ? null : () => Evaluator.Accuracy(student, data.Validation, context.Device, studentInput),
                 CheckpointPath = files.Checkpoint,
@@ -184,6 +176,47 @@ internal static class Stages
             throw;
         }
     }
+
+    /// <summary>
+    /// The distillation stage's loss of one (already augmented) batch. Teacher and student both see
+    /// exactly <c>x</c>, each through its own input adapter, and the teacher's outputs are computed
+    /// on it every step (never cached): patient and consistent function matching.
+    /// </summary>
+    internal static Func<Tensor, Tensor, (Tensor Loss, Tensor Logits)> DistillationLoss(
+        DistillLossOptions options, Func<Tensor, Tensor> teacher, Func<Tensor, Tensor> student,
+        InputAdapter teacherInput, InputAdapter studentInput)
+    {
+        Tensor Teacher(Tensor x)
+        {
+            using (no_grad()) return teacher(teacherInput.Apply(x));
+        }
+        return options switch
+        {
+            KdLossOptions kd => (x, y) =>
+            {
+                var teacherLogits = kd.Weight > 0 ? Teacher(x) : null;
+                var logits = student(studentInput.Apply(x));
+                return (KnowledgeDistillationLoss.Compute(logits, teacherLogits, y, kd.Temperature, kd.Weight), logits);
+            },
+            DistLossOptions dist => (x, y) =>
+            {
+                var teacherLogits = dist.Weight > 0 ? Teacher(x) : null;
+                var logits = student(studentInput.Apply(x));
+                return (DistLoss.Compute(logits, teacherLogits, y, dist.Inter, dist.Intra, dist.Temperature, dist.Weight), logits);
+            },
+            LabelsOnlyLossOptions => (x, y) =>
+            {
+                var logits = student(studentInput.Apply(x));
+                return (nn.functional.cross_entropy(logits, y), logits);
+            },
+            var other => throw new NotSupportedException($"distillation loss {other.GetType().Name} is not supported by this runtime"),
+        };
+    }
+
+    /// <summary>The batch augmenter of a stage, or null when the recipe declares none; pads with black.</summary>
+    internal static BatchAugmenter? Augmenter(System.Collections.Generic.IReadOnlyList<AugmentOptions>? steps, int numClasses) =>
+        steps is null || steps.Count == 0 ? null
+            : new BatchAugmenter(steps, numClasses, (0 - InputAdapter.FashionMnistMean) / InputAdapter.FashionMnistStd);
 
     /// <summary>The fine-tuned teacher of a finished stage, from its weights file.</summary>
     public static VisionTransformer LoadTeacher(ExperimentOptions options, ExperimentData data, string weights, Device device)

@@ -39,6 +39,12 @@ internal sealed record FitSpec
     /// <summary>Epochs (1-based) after which the model's weights are kept (the paper's selection protocol).</summary>
     public IReadOnlyCollection<int> SnapshotEpochs { get; init; } = Array.Empty<int>();
     public Func<int, string>? SnapshotPath { get; init; }
+
+    // Training methods (issue #4): applied inside Step only.
+    /// <summary>Augments each batch before <see cref="Loss"/> sees it (seeded per (Seed, epoch, step)); null = none.</summary>
+    public global::MiDistill.Runtime.Augment.BatchAugmenter? Augment { get; init; }
+    /// <summary>Clips the gradient's global norm to this value before every optimizer step; 0 = off.</summary>
+    public double ClipGrad { get; init; }
 }
 
 internal sealed record FitResult(int BestEpoch, double BestValidationAccuracy, double Seconds);
@@ -95,7 +101,7 @@ internal sealed class Trainer
                 {
                     lr = spec.BaseLearningRate * LrSchedule.Factor(spec.Schedule, state.GlobalStep, totalSteps, steps);
                     OptimizerFactory.SetLearningRate(spec.Optimizer, lr);
-                    var (loss, hits) = Step(spec, batches[b]);
+                    var (loss, hits) = Step(spec, batches[b], epoch, b);
                     if (double.IsNaN(loss) || double.IsInfinity(loss))
                         throw new TrainingDivergedException(
                             $"the {spec.Stage} loss of variant `{spec.Variant}` became {loss.ToString(CultureInfo.InvariantCulture)} at epoch {epoch + 1}, step {b + 1}; " +
@@ -154,16 +160,23 @@ internal sealed class Trainer
         TrainerCheckpoint.Save(spec.CheckpointPath, state with { MetricsBytes = _context.MetricsLength() }, spec.Model, spec.Optimizer, best);
     }
     /// <summary>One optimisation step inside its own dispose scope; returns the batch loss and correct count.</summary>
-    private (double Loss, long Correct) Step(FitSpec spec, int[] batch)
+    private (double Loss, long Correct) Step(FitSpec spec, int[] batch, int epoch, int step)
     {
         using var scope = NewDisposeScope();
         var (images, labels) = spec.Train.ToTensors(batch, InputAdapter.FashionMnistMean, InputAdapter.FashionMnistStd, _context.Device);
+        // Targets are class indices, or class probabilities after mixup; train accuracy counts the original labels.
+        var targets = labels;
+        if (spec.Augment is { IsEmpty: false } augment)
+            (images, targets) = augment.Apply(images, labels, global::MiDistill.Runtime.Augment.BatchAugmenter.StepSeed(spec.Seed, epoch, step));
         Tensor? firstLogits = null;
         Tensor Closure()
         {
             spec.Optimizer.zero_grad();
-            var (loss, logits) = spec.Loss(images, labels);
+            var (loss, logits) = spec.Loss(images, targets);
             loss.backward();
+            // Clipping both SAM passes is clipping the one the base optimizer uses: the climb only
+            // depends on the gradient's direction.
+            if (spec.ClipGrad > 0) GradientClipping.ClipByGlobalNorm(spec.Model.parameters(), spec.ClipGrad);
             firstLogits ??= logits.detach();
             return loss;
         }

@@ -51,7 +51,7 @@ namespace MiDistill.Recipes
                     // quickstart.distill line 6: teacher.model
                     Model = new global::MiDistill.Runtime.Options.VitOptions { Name = "tiny_28", ImageSize = 28, PatchSize = 4, InChannels = 1, EmbedDim = 64, Depth = 4, Heads = 4, MlpRatio = 2d },
                     // quickstart.distill line 7: teacher.pretrain
-                    Pretrain = new global::MiDistill.Runtime.Options.PretrainOptions { Classes = new int[] { 0, 1, 2, 3, 4 }, Epochs = 2, BatchSize = 128, Optimizer = new global::MiDistill.Runtime.Options.AdamWOptions(LearningRate: 0.001, Beta1: 0.9, Beta2: 0.999, WeightDecay: 0.05), Schedule = new global::MiDistill.Runtime.Options.CosineLr(WarmupEpochs: 1d, MinLrFactor: 0d), MaxImages = 20000, Seed = 0 },
+                    Pretrain = new global::MiDistill.Runtime.Options.PretrainOptions { Classes = new int[] { 0, 1, 2, 3, 4 }, Epochs = 2, BatchSize = 128, Optimizer = new global::MiDistill.Runtime.Options.AdamWOptions(LearningRate: 0.001, Beta1: 0.9, Beta2: 0.999, WeightDecay: 0.05), Schedule = new global::MiDistill.Runtime.Options.CosineLr(WarmupEpochs: 1d, MinLrFactor: 0d), MaxImages = 20000, Seed = 0, ClipGrad = 0d, DecayExclusions = true },
                 },
                 Data = new global::MiDistill.Runtime.Options.DataOptions
                 {
@@ -59,6 +59,10 @@ namespace MiDistill.Recipes
                     Source = "fashion_mnist",
                     // quickstart.distill default: data.path
                     Path = "/usr/share/datasets/fashion-mnist",
+                    // quickstart.distill default: data.image_size
+                    ImageSize = 28,
+                    // quickstart.distill default: data.color
+                    Color = global::MiDistill.Runtime.Options.ColorMode.Grayscale,
                     // quickstart.distill line 10: data.classes
                     Classes = new int[] { 5, 6, 7, 8, 9 },
                     // quickstart.distill line 11: data.regime
@@ -84,6 +88,12 @@ namespace MiDistill.Recipes
                     Epochs = 15,
                     // quickstart.distill line 20: finetune.batch_size
                     BatchSize = 16,
+                    // quickstart.distill default: finetune.clip_grad
+                    ClipGrad = 0d,
+                    // quickstart.distill default: finetune.decay_exclusions
+                    DecayExclusions = true,
+                    // quickstart.distill default: finetune.augment
+                    Augment = global::System.Array.Empty<global::MiDistill.Runtime.Options.AugmentOptions>(),
                 },
                 Distill = new global::MiDistill.Runtime.Options.DistillOptions
                 {
@@ -99,6 +109,12 @@ namespace MiDistill.Recipes
                     Epochs = 30,
                     // quickstart.distill line 26: distill.batch_size
                     BatchSize = 16,
+                    // quickstart.distill default: distill.clip_grad
+                    ClipGrad = 0d,
+                    // quickstart.distill default: distill.decay_exclusions
+                    DecayExclusions = true,
+                    // quickstart.distill default: distill.augment
+                    Augment = global::System.Array.Empty<global::MiDistill.Runtime.Options.AugmentOptions>(),
                 },
                 Evaluate = new global::MiDistill.Runtime.Options.EvaluateOptions
                 {
@@ -134,7 +150,7 @@ namespace MiDistill.Recipes
                     // quickstart.distill line 6: teacher.model
                     Model = new global::MiDistill.Runtime.Options.VitOptions { Name = "tiny_28", ImageSize = 28, PatchSize = 4, InChannels = 1, EmbedDim = 64, Depth = 4, Heads = 4, MlpRatio = 2d },
                     // quickstart.distill line 7: teacher.pretrain
-                    Pretrain = new global::MiDistill.Runtime.Options.PretrainOptions { Classes = new int[] { 0, 1, 2, 3, 4 }, Epochs = 2, BatchSize = 128, Optimizer = new global::MiDistill.Runtime.Options.AdamWOptions(LearningRate: 0.001, Beta1: 0.9, Beta2: 0.999, WeightDecay: 0.05), Schedule = new global::MiDistill.Runtime.Options.CosineLr(WarmupEpochs: 1d, MinLrFactor: 0d), MaxImages = 20000, Seed = 0 },
+                    Pretrain = new global::MiDistill.Runtime.Options.PretrainOptions { Classes = new int[] { 0, 1, 2, 3, 4 }, Epochs = 2, BatchSize = 128, Optimizer = new global::MiDistill.Runtime.Options.AdamWOptions(LearningRate: 0.001, Beta1: 0.9, Beta2: 0.999, WeightDecay: 0.05), Schedule = new global::MiDistill.Runtime.Options.CosineLr(WarmupEpochs: 1d, MinLrFactor: 0d), MaxImages = 20000, Seed = 0, ClipGrad = 0d, DecayExclusions = true },
                 },
                 Data = new global::MiDistill.Runtime.Options.DataOptions
                 {
@@ -142,6 +158,10 @@ namespace MiDistill.Recipes
                     Source = "fashion_mnist",
                     // quickstart.distill default: data.path
                     Path = "/usr/share/datasets/fashion-mnist",
+                    // quickstart.distill default: data.image_size
+                    ImageSize = 28,
+                    // quickstart.distill default: data.color
+                    Color = global::MiDistill.Runtime.Options.ColorMode.Grayscale,
                     // quickstart.distill line 10: data.classes
                     Classes = new int[] { 5, 6, 7, 8, 9 },
                     // quickstart.distill line 11: data.regime
@@ -167,6 +187,12 @@ namespace MiDistill.Recipes
                     Epochs = 15,
                     // quickstart.distill line 20: finetune.batch_size
                     BatchSize = 16,
+                    // quickstart.distill default: finetune.clip_grad
+                    ClipGrad = 0d,
+                    // quickstart.distill default: finetune.decay_exclusions
+                    DecayExclusions = true,
+                    // quickstart.distill default: finetune.augment
+                    Augment = global::System.Array.Empty<global::MiDistill.Runtime.Options.AugmentOptions>(),
                 },
                 Distill = new global::MiDistill.Runtime.Options.DistillOptions
                 {
@@ -182,6 +208,12 @@ namespace MiDistill.Recipes
                     Epochs = 30,
                     // quickstart.distill line 26: distill.batch_size
                     BatchSize = 16,
+                    // quickstart.distill default: distill.clip_grad
+                    ClipGrad = 0d,
+                    // quickstart.distill default: distill.decay_exclusions
+                    DecayExclusions = true,
+                    // quickstart.distill default: distill.augment
+                    Augment = global::System.Array.Empty<global::MiDistill.Runtime.Options.AugmentOptions>(),
                 },
                 Evaluate = new global::MiDistill.Runtime.Options.EvaluateOptions
                 {
@@ -217,7 +249,7 @@ namespace MiDistill.Recipes
                     // quickstart.distill line 6: teacher.model
                     Model = new global::MiDistill.Runtime.Options.VitOptions { Name = "tiny_28", ImageSize = 28, PatchSize = 4, InChannels = 1, EmbedDim = 64, Depth = 4, Heads = 4, MlpRatio = 2d },
                     // quickstart.distill line 7: teacher.pretrain
-                    Pretrain = new global::MiDistill.Runtime.Options.PretrainOptions { Classes = new int[] { 0, 1, 2, 3, 4 }, Epochs = 2, BatchSize = 128, Optimizer = new global::MiDistill.Runtime.Options.AdamWOptions(LearningRate: 0.001, Beta1: 0.9, Beta2: 0.999, WeightDecay: 0.05), Schedule = new global::MiDistill.Runtime.Options.CosineLr(WarmupEpochs: 1d, MinLrFactor: 0d), MaxImages = 20000, Seed = 0 },
+                    Pretrain = new global::MiDistill.Runtime.Options.PretrainOptions { Classes = new int[] { 0, 1, 2, 3, 4 }, Epochs = 2, BatchSize = 128, Optimizer = new global::MiDistill.Runtime.Options.AdamWOptions(LearningRate: 0.001, Beta1: 0.9, Beta2: 0.999, WeightDecay: 0.05), Schedule = new global::MiDistill.Runtime.Options.CosineLr(WarmupEpochs: 1d, MinLrFactor: 0d), MaxImages = 20000, Seed = 0, ClipGrad = 0d, DecayExclusions = true },
                 },
                 Data = new global::MiDistill.Runtime.Options.DataOptions
                 {
@@ -225,6 +257,10 @@ namespace MiDistill.Recipes
                     Source = "fashion_mnist",
                     // quickstart.distill default: data.path
                     Path = "/usr/share/datasets/fashion-mnist",
+                    // quickstart.distill default: data.image_size
+                    ImageSize = 28,
+                    // quickstart.distill default: data.color
+                    Color = global::MiDistill.Runtime.Options.ColorMode.Grayscale,
                     // quickstart.distill line 10: data.classes
                     Classes = new int[] { 5, 6, 7, 8, 9 },
                     // quickstart.distill line 11: data.regime
@@ -250,6 +286,12 @@ namespace MiDistill.Recipes
                     Epochs = 15,
                     // quickstart.distill line 20: finetune.batch_size
                     BatchSize = 16,
+                    // quickstart.distill default: finetune.clip_grad
+                    ClipGrad = 0d,
+                    // quickstart.distill default: finetune.decay_exclusions
+                    DecayExclusions = true,
+                    // quickstart.distill default: finetune.augment
+                    Augment = global::System.Array.Empty<global::MiDistill.Runtime.Options.AugmentOptions>(),
                 },
                 Distill = new global::MiDistill.Runtime.Options.DistillOptions
                 {
@@ -265,6 +307,12 @@ namespace MiDistill.Recipes
                     Epochs = 30,
                     // quickstart.distill line 26: distill.batch_size
                     BatchSize = 16,
+                    // quickstart.distill default: distill.clip_grad
+                    ClipGrad = 0d,
+                    // quickstart.distill default: distill.decay_exclusions
+                    DecayExclusions = true,
+                    // quickstart.distill default: distill.augment
+                    Augment = global::System.Array.Empty<global::MiDistill.Runtime.Options.AugmentOptions>(),
                 },
                 Evaluate = new global::MiDistill.Runtime.Options.EvaluateOptions
                 {

@@ -32,17 +32,17 @@ public class DiagnosticTests
     [Fact]
     public void MD0102_unknown_setting_suggests_the_closest() => AssertDiagnostics(
         Recipe(Teacher + Data + "  finetune {\n    epoch 3\n  }\n"),
-        "r.distill(9,5): error MD0102: unknown setting `epoch` in `finetune` (did you mean `epochs`?); settings of `finetune` are `objective`, `reweight`, `optimizer`, `schedule`, `epochs`, `batch_size`");
+        "r.distill(9,5): error MD0102: unknown setting `epoch` in `finetune` (did you mean `epochs`?); settings of `finetune` are `objective`, `reweight`, `optimizer`, `schedule`, `epochs`, `batch_size`, `clip_grad`, `decay_exclusions`, `augment`");
 
     [Fact]
     public void MD0102_setting_of_another_section_names_that_section() => AssertDiagnostics(
         Recipe(Teacher + "  data {\n    classes 5..9\n    batch_size 8\n  }\n"),
-        "r.distill(7,5): error MD0102: unknown setting `batch_size` in `data` (`batch_size` belongs in the `finetune` section); settings of `data` are `source`, `path`, `classes`, `regime`, `validation`, `test_images`, `seed`");
+        "r.distill(7,5): error MD0102: unknown setting `batch_size` in `data` (`batch_size` belongs in the `finetune` section); settings of `data` are `source`, `path`, `image_size`, `color`, `classes`, `regime`, `validation`, `test_images`, `seed`");
 
     [Fact]
     public void MD0103_unknown_form_suggests_the_closest() => AssertDiagnostics(
         Recipe(Teacher + Data + "  finetune {\n    objective samm(rho: 0.1)\n  }\n"),
-        "r.distill(9,15): error MD0103: `samm` is not a valid `finetune.objective` (did you mean `sam`?); expected one of `cross_entropy`, `sam`");
+        "r.distill(9,15): error MD0103: `samm` is not a valid `finetune.objective` (did you mean `sam`?); expected one of `cross_entropy`, `sam`, `asam`");
 
     [Fact]
     public void MD0104_unknown_argument_suggests_the_closest() => AssertDiagnostics(
@@ -205,6 +205,58 @@ public class DiagnosticTests
     }
 
     /// <summary>Every id in the table has a test above (or, for MD0001/MD0900, in the parser and generator tests).</summary>
+    // Training methods (issue #4).
+    [Fact]
+    public void MD0130_augmentation_listed_twice() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  finetune {\n    augment [flip, crop, flip]\n  }\n"),
+        "r.distill(9,26): error MD0130: `flip` appears twice in `finetune.augment` (first on line 9); list each at most once");
+
+    [Fact]
+    public void MD0131_per_block_alphas_must_match_the_depth() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  finetune {\n    reweight mlp_blocks(alphas: [1, 0.5, 0.25])\n  }\n"),
+        "r.distill(9,33): error MD0131: `reweight mlp_blocks` lists 3 alphas, but the teacher has 4 blocks (`tiny_28`); give exactly one alpha per block, bottom block first");
+
+    [Fact]
+    public void MD0131_is_checked_against_an_overridden_depth() => AssertDiagnostics(
+        Recipe("  teacher {\n    model vit(depth: 3)\n    pretrain upstream(classes: 0..4)\n  }\n" + Data + "  finetune {\n    reweight mlp_blocks(alphas: [1, 1, 0.5, 0.25])\n  }\n"),
+        "r.distill(10,33): error MD0131: `reweight mlp_blocks` lists 4 alphas, but the teacher has 3 blocks (`tiny_28`); give exactly one alpha per block, bottom block first");
+
+    [Fact]
+    public void MD0106_per_block_alpha_out_of_range() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  finetune {\n    reweight mlp_blocks(alphas: [1, 1, 1.5, 0.25])\n  }\n"),
+        "r.distill(9,40): error MD0106: `finetune.reweight.alphas` = 1.5 is out of range; expected [0, 1]");
+
+    [Fact]
+    public void MD0132_image_size_on_fashion_mnist() => AssertDiagnostics(
+        Recipe(Teacher + "  data {\n    classes 5..9\n    image_size 32\n  }\n"),
+        "r.distill(7,16): error MD0132: `data.image_size` applies to `source image_folder` only; Fashion-MNIST images are 28x28 grayscale. Remove `image_size` or use `source image_folder`");
+
+    [Fact]
+    public void MD0133_augmentation_after_mixup() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  distill {\n    augment [mixup(alpha: 0.2), flip]\n  }\n"),
+        "r.distill(9,33): error MD0133: `flip` follows `mixup` in `distill.augment`; mixup blends whole images, so crop and flip go first: write `mixup` last");
+
+    [Fact]
+    public void MD0220_small_asam_radius_warns() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  finetune {\n    objective asam(rho: 0.05)\n  }\n"),
+        "r.distill(9,25): warning MD0220: ASAM rho = 0.05 is below 0.1: adaptive SAM's radius is measured relative to the weights and is about 10x SAM's (0.5-2.0); at this size the climb barely moves, and the step still costs two passes");
+
+    [Fact]
+    public void MD0221_step_schedule_that_never_decays_warns() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  finetune {\n    epochs 10\n    schedule step(every: 10, gamma: 0.5)\n  }\n"),
+        "r.distill(10,26): warning MD0221: the step schedule decays every 10 epochs, but `finetune.schedule` runs 10 epochs; the rate never drops. Use a smaller `every` or `constant`");
+
+    [Fact]
+    public void MD0222_per_block_alphas_all_one_warn() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  finetune {\n    reweight mlp_blocks(alphas: [1, 1, 1, 1])\n  }\n"),
+        "r.distill(9,33): warning MD0222: every alpha of `mlp_blocks` is 1, which leaves every block unchanged; use `reweight none` or alphas below 1");
+
+    [Fact]
+    public void Training_methods_compile_without_diagnostics() => AssertDiagnostics(
+        Recipe(Teacher + "  data {\n    source image_folder\n    path \"/data/pets\"\n    classes 5..7\n    image_size 32\n    color rgb\n  }\n"
+            + "  finetune {\n    objective asam(rho: 1.0, eta: 0.01)\n    reweight mlp_blocks(alphas: [1, 1, 0.5, 0.25], schedule: ramp(epochs: 2))\n    schedule step(every: 3, gamma: 0.5, warmup: 1)\n    clip_grad 1.0\n    decay_exclusions false\n    augment [crop(padding: 4), flip, mixup(alpha: 1.0, prob: 0.5)]\n  }\n"
+            + "  distill {\n    loss dist(inter: 1, intra: 2, temperature: 4, weight: 0.5)\n    augment [crop, flip]\n    clip_grad 5\n  }\n"));
+
     [Fact]
     public void Every_descriptor_id_is_tested()
     {

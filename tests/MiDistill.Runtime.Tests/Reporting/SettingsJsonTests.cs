@@ -34,7 +34,9 @@ public sealed class SettingsJsonTests
               },
               "validationFraction": 0.2,
               "maxTestImages": 0,
-              "seed": 7
+              "seed": 7,
+              "imageSize": 0,
+              "color": "Grayscale"
             }
             """.Replace("\r\n", "\n"),
             SettingsJson.Serialize(data));

@@ -54,7 +54,37 @@ public static class RecipeSchema
             Float("warmup", "1", new FloatType(0, 1000), "WarmupEpochs", "warmup length in epochs (fractions allowed)"),
             new Argument("min_lr", new FractionType(1), "0", "MinLrFactor", "final rate as a fraction of the base rate"),
         }),
+        new Form("step", "The rate times gamma every `every` epochs (counted from the first step), after an optional linear warmup.", O + "StepLr", new[]
+        {
+            Int("every", "10", 1, 100000, "EveryEpochs", "epochs between decays"),
+            Float("gamma", "0.1", new FloatType(0, 1, MinExclusive: true), "Gamma", "factor applied at each decay"),
+            Float("warmup", "0", new FloatType(0, 1000), "WarmupEpochs", "warmup length in epochs (fractions allowed)"),
+        }),
     });
+
+    private static Argument ClipGrad(string stage) =>
+        Float("clip_grad", "0", new FloatType(0, 1e6), "ClipGrad", $"clip the gradient's global L2 norm to this value during {stage} (0 = off); only rescales");
+
+    private static readonly Argument DecayExclusions =
+        new("decay_exclusions", new BoolType(), "true", "DecayExclusions", "no weight decay for 1-D parameters (norms, biases), position embeddings and class tokens");
+
+    public static readonly ChoiceType Augmentation = new("augmentation", new[]
+    {
+        new Form("crop", "Pad each image with black and crop it back to its size at a random offset.", O + "CropAugment", new[]
+        {
+            Int("padding", "4", 0, 256, "Padding", "pixels of padding on every side"),
+        }),
+        new Form("flip", "Mirror each image left-right with probability 1/2.", O + "FlipAugment", new Argument[0]),
+        new Form("mixup", "With probability `prob` per batch, blend the batch with a shuffled copy of itself: x = lam x + (1 - lam) x[perm], labels alike, lam ~ Beta(alpha, alpha).", O + "MixupAugment", new[]
+        {
+            Float("alpha", "1", Positive, "Alpha", "Beta distribution parameter"),
+            Float("prob", "1", UnitInterval, "Probability", "probability that a batch is mixed"),
+        }),
+    });
+
+    private static Argument Augment(string stage) =>
+        new("augment", new FormListType(Augmentation, O + "AugmentOptions"), "[]", "Augment",
+            $"augmentations of every {stage} batch, in order; seeded per step" + (stage == "distillation" ? "; teacher and student see the same augmented batch" : ""));
 
     private static readonly Argument ClassesRequired =
         new("classes", new ClassListType(0, FashionMnistClasses - 1), null, "Classes", "class indices (Fashion-MNIST: 0..9)");
@@ -86,6 +116,8 @@ public static class RecipeSchema
             new Argument("schedule", LrSchedule, "cosine(warmup: 1)", "Schedule", "pretraining learning-rate schedule"),
             Int("max_images", "0", 0, int.MaxValue, "MaxImages", "cap on upstream images (0 = all)"),
             Int("seed", "0", 0, int.MaxValue, "Seed", "seed of pretraining (initialisation, batch order); replicates share the pretrained teacher"),
+            ClipGrad("pretraining"),
+            DecayExclusions,
         }, Positional: false),
     });
 
@@ -110,6 +142,11 @@ public static class RecipeSchema
         {
             Float("rho", "0.05", Positive, "Rho", "neighbourhood radius; the method uses 0.05-0.5"),
         }),
+        new Form("asam", "Cross-entropy with adaptive SAM (Kwon et al. 2021): the climb is rho T^2 g / ||T g||, T = |w| + eta for weights, 1 for biases and norms.", O + "AsamObjective", new[]
+        {
+            Float("rho", "1", Positive, "Rho", "neighbourhood radius, relative to the weights; about 10x SAM's (0.5-2.0)"),
+            Float("eta", "0.01", new FloatType(0, 10), "Eta", "added to |w| so that zero weights still move"),
+        }),
     });
 
     public static readonly ChoiceType ReweightSchedule = new("schedule", new[]
@@ -130,6 +167,11 @@ public static class RecipeSchema
             Float("alpha", "0.5", UnitInterval, "Alpha", "MLP branch weight of those blocks"),
             new Argument("schedule", ReweightSchedule, "constant", "Schedule", "how alpha is reached"),
         }),
+        new Form("mlp_blocks", "One MLP branch weight per block, bottom block first: h = h + alphas[l] * MLP(LN(h)).", O + "MlpBlocksReweight", new[]
+        {
+            new Argument("alphas", new NumberListType(UnitInterval), null, "Alphas", "one weight per block, bottom first; as many as the teacher's depth"),
+            new Argument("schedule", ReweightSchedule, "constant", "Schedule", "how each alpha is reached"),
+        }),
     });
 
     public static readonly ChoiceType Student = new("student", new[]
@@ -145,6 +187,13 @@ public static class RecipeSchema
         new Form("kd", "Hinton KD: (1-weight) CE(y, s) + weight T^2 KL(softmax(t/T) || softmax(s/T)).", O + "KdLossOptions", new[]
         {
             Float("temperature", "4", new FloatType(0, 100, MinExclusive: true), "Temperature", "softening temperature T"),
+            Float("weight", "1", UnitInterval, "Weight", "weight of the distillation term (1 = pure distillation)"),
+        }),
+        new Form("dist", "DIST (Huang et al. 2022): (1-weight) CE(y, s) + weight T^2 (inter (1 - Pearson across classes, per sample) + intra (1 - Pearson across the batch, per class)) of softmax(logits/T).", O + "DistLossOptions", new[]
+        {
+            Float("inter", "1", new FloatType(0, 100), "Inter", "weight of the inter-class relation (per sample)"),
+            Float("intra", "1", new FloatType(0, 100), "Intra", "weight of the intra-class relation (per class, across the batch)"),
+            Float("temperature", "1", new FloatType(0, 100, MinExclusive: true), "Temperature", "softening temperature T"),
             Float("weight", "1", UnitInterval, "Weight", "weight of the distillation term (1 = pure distillation)"),
         }),
         new Form("labels_only", "No teacher: the student trains on labels alone (the baseline).", O + "LabelsOnlyLossOptions", new Argument[0]),
@@ -168,9 +217,19 @@ public static class RecipeSchema
         }),
         new Section("data", "The downstream task: source, classes, regime and held-out validation.", O + "DataOptions", "Data", new[]
         {
-            new Argument("source", new ChoiceType("source", new[] { new Form("fashion_mnist", "Fashion-MNIST IDX files (60k train, 10k test, 28x28 grayscale, 10 classes).", "", new Argument[0]) }, ChoiceEmission.Name),
+            new Argument("source", new ChoiceType("source", new[]
+            {
+                new Form("fashion_mnist", "Fashion-MNIST IDX files (60k train, 10k test, 28x28 grayscale, 10 classes).", "", new Argument[0]),
+                new Form("image_folder", "PNG or JPEG images in `path/train/<class>/` and `path/test/<class>/`; classes are the folder names in ordinal order (class 0 first).", "", new Argument[0]),
+            }, ChoiceEmission.Name),
                 "fashion_mnist", "Source", "dataset"),
-            new Argument("path", new StringType(), "\"/usr/share/datasets/fashion-mnist\"", "Path", "folder of the IDX files (Debian's dataset-fashion-mnist puts them here)"),
+            new Argument("path", new StringType(), "\"/usr/share/datasets/fashion-mnist\"", "Path", "folder of the IDX files (Debian's dataset-fashion-mnist puts them here), or of `train/` and `test/` for `image_folder`"),
+            Int("image_size", "28", 4, 1024, "ImageSize", "`image_folder`: side the images are resized to when loaded (the teacher resizes again to its own size)"),
+            new Argument("color", new ChoiceType("color", new[]
+            {
+                new Form("grayscale", "One channel.", "Grayscale", new Argument[0]),
+                new Form("rgb", "Three channels.", "Rgb", new Argument[0]),
+            }, ChoiceEmission.Enum, O + "ColorMode"), "grayscale", "Color", "`image_folder`: channels the images are decoded to"),
             ClassesRequired with { Doc = "downstream classes, relabelled 0..C-1 in this order" },
             new Argument("regime", Regime, "full", "Regime", "which training images are labelled"),
             new Argument("validation", new FractionType(0.9), "10%", "ValidationFraction", "fraction of each class's selected images held out for validation"),
@@ -185,6 +244,9 @@ public static class RecipeSchema
             new Argument("schedule", LrSchedule, "cosine(warmup: 1)", "Schedule", "learning-rate schedule"),
             Int("epochs", "10", 1, 100000, "Epochs", "fine-tuning epochs"),
             Int("batch_size", "32", 1, 65536, "BatchSize", "images per step"),
+            ClipGrad("fine-tuning"),
+            DecayExclusions,
+            Augment("fine-tuning"),
         }),
         new Section("distill", "Distilling the fine-tuned teacher into the student.", O + "DistillOptions", "Distill", new[]
         {
@@ -194,6 +256,9 @@ public static class RecipeSchema
             new Argument("schedule", LrSchedule, "cosine(warmup: 1)", "Schedule", "learning-rate schedule"),
             Int("epochs", "20", 1, 100000, "Epochs", "distillation epochs"),
             Int("batch_size", "32", 1, 65536, "BatchSize", "images per step"),
+            ClipGrad("distillation"),
+            DecayExclusions,
+            Augment("distillation"),
         }),
         new Section("evaluate", "Held-out test evaluation of teacher and student.", O + "EvaluateOptions", "Evaluate", new[]
         {

@@ -79,7 +79,8 @@ public static class SchemaDocs
     // Shared choice types (the optimizer appears in three sections) are listed once, under the first path.
     private static void CollectChoices(string path, Argument argument, List<(string Path, ChoiceType Type)> seen)
     {
-        if (argument.Type is not ChoiceType choice) return;
+        var choice = argument.Type switch { ChoiceType c => c, FormListType l => l.Item, _ => null };
+        if (choice is null) return;
         if (seen.Any(s => ReferenceEquals(s.Type, choice))) return;
         seen.Add((path, choice));
         foreach (var form in choice.Forms)

@@ -74,6 +74,23 @@ public sealed record NameListType(string ClrEnum, IReadOnlyList<NameMember> Memb
     public override string DescribeRange() => "any of " + string.Join(", ", Members.Select(m => "`" + m.Name + "`"));
 }
 
+/// <summary>A list of numbers, each in <see cref="Item"/>'s range: <c>[1, 1, 0.5, 0.25]</c>.</summary>
+public sealed record NumberListType(FloatType Item) : SettingType
+{
+    public override string Describe() => "a list of numbers like `[1, 0.5]`";
+    public override string DescribeRange() => "each in " + Item.DescribeRange();
+}
+
+/// <summary>
+/// A list of forms of one choice, e.g. augmentations <c>[crop(padding: 4), flip]</c>; each form at
+/// most once. <see cref="ClrElement"/> is the runtime base record of the forms.
+/// </summary>
+public sealed record FormListType(ChoiceType Item, string ClrElement) : SettingType
+{
+    public override string Describe() => "a list like `[" + string.Join(", ", Item.Forms.Select(f => f.Name)) + "]`";
+    public override string DescribeRange() => "any of " + string.Join(", ", Item.Forms.Select(f => "`" + f.Name + "`")) + ", each at most once";
+}
+
 public sealed record NameMember(string Name, string ClrMember, string Doc);
 
 public enum ChoiceEmission

@@ -1,0 +1,153 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using MiDistill.Runtime.Data;
+using MiDistill.Runtime.Options;
+using static TorchSharp.torch;
+
+namespace MiDistill.Runtime.Augment;
+
+/// <summary>
+/// Applies a recipe's augmentations to one batch, in the order declared, on the batch tensors.
+/// Every random decision comes from a <see cref="Random"/> seeded by <see cref="StepSeed"/>, never
+/// from the global torch generator, so a step is augmented the same way after a resume and in every
+/// run with the same seed. In distillation the augmented batch is what teacher and student both see
+/// (patient and consistent function matching, Beyer et al. 2022).
+/// </summary>
+public sealed class BatchAugmenter
+{
+    // A seed stream of its own (see Data/Seeds): far from the data streams 1..5.
+    private const int AugmentStream = 101;
+
+    private readonly AugmentOptions[] _steps;
+    private readonly int _numClasses;
+    private readonly double _padValue;
+
+    /// <param name="padValue">The value a padded pixel gets: a black pixel after normalisation.</param>
+    public BatchAugmenter(IReadOnlyList<AugmentOptions> steps, int numClasses, double padValue)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        if (numClasses < 1) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "numClasses must be >= 1.");
+        foreach (var step in steps)
+            switch (step) {
+            case CropAugment { Padding: < 0 } crop:
+                throw new ArgumentOutOfRangeException(nameof(steps), crop.Padding, "Crop padding must be >= 0.");
+            case MixupAugment mix when !(mix.Alpha > 0) || double.IsInfinity(mix.Alpha) || !(mix.Probability >= 0 && mix.Probability <= 1):
+                throw new ArgumentOutOfRangeException(nameof(steps), $"Mixup needs alpha > 0 and a probability in [0, 1], got alpha {mix.Alpha}, probability {mix.Probability}.");
+            case CropAugment or FlipAugment or MixupAugment:
+                break;
+            default:
+                throw new NotSupportedException($"Augmentation '{step?.GetType().Name}' is not supported.");
+            }
+        _steps = steps.ToArray();
+        _numClasses = numClasses;
+        _padValue = padValue;
+    }
+
+    public bool IsEmpty => _steps.Length == 0;
+
+    /// <summary>The seed of one step's augmentation: a function of the stage's seed, the epoch and the step only.</summary>
+    public static int StepSeed(int stageSeed, int epoch, int step) =>
+        Seeds.Derive(Seeds.Derive(stageSeed, AugmentStream, epoch), step);
+
+    /// <summary>
+    /// Augments images [B, C, H, W] with labels [B] (class indices). Targets stay class indices unless
+    /// mixup mixed the batch; then they are class probabilities [B, numClasses] (float32).
+    /// Tensors belong to the caller's dispose scope.
+    /// </summary>
+    public (Tensor Images, Tensor Targets) Apply(Tensor images, Tensor labels, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (images.dim() != 4) throw new ArgumentException($"images must be [B, C, H, W], got [{string.Join(", ", images.shape)}]", nameof(images));
+        var random = new Random(seed);
+        Tensor x = images, targets = labels;
+        foreach (var step in _steps)
+            switch (step) {
+            case CropAugment crop when crop.Padding > 0:
+                x = Crop(x, crop.Padding, random);
+                break;
+            case FlipAugment:
+                x = Flip(x, random);
+                break;
+            case MixupAugment mix:
+                // The probability draw comes first, so the stream stays aligned whether or not this batch mixes.
+                if (random.NextDouble() < mix.Probability)
+                    (x, targets) = Mixup(x, targets, SampleBeta(random, mix.Alpha), Permutation(random, (int)x.shape[0]));
+                break;
+            }
+        return (x, targets);
+    }
+
+    /// <summary>Pads by <paramref name="padding"/> and takes, per image, the window at offsets drawn from [0, 2 padding].</summary>
+    internal Tensor Crop(Tensor x, int padding, Random random)
+    {
+        long batch = x.shape[0], height = x.shape[2], width = x.shape[3];
+        using var padded = nn.functional.pad(x, new long[] { padding, padding, padding, padding }, TorchSharp.PaddingModes.Constant, _padValue);
+        var crops = new Tensor[batch];
+        try {
+            for (long i = 0; i < batch; i++) {
+                int dy = random.Next(2 * padding + 1), dx = random.Next(2 * padding + 1);
+                crops[i] = padded[i].narrow(1, dy, height).narrow(2, dx, width);
+            }
+            return stack(crops);
+        } finally {
+            foreach (var c in crops) c?.Dispose();
+        }
+    }
+
+    /// <summary>Mirrors each image left-right when its coin (one draw per image) comes up.</summary>
+    internal static Tensor Flip(Tensor x, Random random)
+    {
+        var flags = new bool[x.shape[0]];
+        for (int i = 0; i < flags.Length; i++) flags[i] = random.Next(2) == 1;
+        using var mask = tensor(flags, device: x.device).view(-1, 1, 1, 1);
+        using var flipped = x.flip(3);
+        return where(mask, flipped, x);
+    }
+
+    /// <summary>x' = lam x + (1 - lam) x[perm]; targets mixed with the same lam and permutation.</summary>
+    internal (Tensor Images, Tensor Targets) Mixup(Tensor x, Tensor targets, double lam, long[] permutation)
+    {
+        using var index = tensor(permutation, device: x.device);
+        var mixed = x * lam + x.index_select(0, index) * (1 - lam);
+        var soft = targets.dtype == ScalarType.Int64
+            ? nn.functional.one_hot(targets, _numClasses).to(ScalarType.Float32)
+            : targets;
+        var mixedTargets = soft * lam + soft.index_select(0, index) * (1 - lam);
+        return (mixed, mixedTargets);
+    }
+
+    internal static long[] Permutation(Random random, int n)
+    {
+        var order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        Seeds.Shuffle(order, random);
+        return order.Select(i => (long)i).ToArray();
+    }
+
+    /// <summary>Beta(a, a) as G1 / (G1 + G2) of two Gamma(a) draws.</summary>
+    internal static double SampleBeta(Random random, double a)
+    {
+        double g1 = SampleGamma(random, a), g2 = SampleGamma(random, a);
+        return g1 + g2 > 0 ? g1 / (g1 + g2) : 0.5;
+    }
+
+    // Marsaglia and Tsang (2000); shapes below 1 via Gamma(a) = Gamma(a + 1) U^(1/a).
+    private static double SampleGamma(Random random, double a)
+    {
+        if (a < 1) return SampleGamma(random, a + 1) * Math.Pow(1 - random.NextDouble(), 1 / a);
+        double d = a - 1.0 / 3, c = 1 / Math.Sqrt(9 * d);
+        while (true) {
+            double z, v;
+            do {
+                // Box-Muller; 1 - NextDouble() lies in (0, 1], so the log is finite.
+                z = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+                v = 1 + c * z;
+            } while (v <= 0);
+            v = v * v * v;
+            double u = 1 - random.NextDouble();
+            if (Math.Log(u) < 0.5 * z * z + d - d * v + d * Math.Log(v)) return d * v;
+        }
+    }
+}
