@@ -22,8 +22,9 @@ public static class GradientClipping
         using var scope = NewDisposeScope();
         var grads = parameters.Select(p => p.grad).Where(g => g is not null).Select(g => g!).ToArray();
         if (grads.Length == 0) return 0;
-        var normType = grads.Any(g => g.dtype == ScalarType.Float64) ? ScalarType.Float64 : ScalarType.Float32;
-        double norm = linalg.vector_norm(stack(grads.Select(g => linalg.vector_norm(g.to(normType))).ToArray())).item<double>() is var n ? n : 0;
+        // The norm is accumulated in float64 whatever the gradients' type, so the scale is exact enough
+        // and reading it back does not depend on the model's precision.
+        double norm = linalg.vector_norm(stack(grads.Select(g => linalg.vector_norm(g.to(ScalarType.Float64))).ToArray())).item<double>();
         if (norm > maxNorm)
             foreach (var g in grads) g.mul_(maxNorm / norm);
         return norm;

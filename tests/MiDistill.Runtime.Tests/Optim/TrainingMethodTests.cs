@@ -98,6 +98,16 @@ public sealed class TrainingMethodTests
         Assert.Equal(Gb, Values(b.grad!));
     }
 
+    [Fact]
+    public void Clipping_works_on_float32_gradients_as_models_have_them()
+    {
+        // 3-4-5 triangle: the gradient (3, 4) has norm 5; clipped to 1 it becomes (0.6, 0.8).
+        using var p = new TorchSharp.Modules.Parameter(torch.zeros(2, dtype: ScalarType.Float32));
+        p.grad = torch.tensor(new float[] { 3, 4 });
+        Assert.Equal(5.0, GradientClipping.ClipByGlobalNorm(new[] { p }, 1.0), 6);
+        Assert.Equal(new[] { 0.6f, 0.8f }, p.grad!.data<float>().ToArray().Select(v => MathF.Round(v, 6)));
+    }
+
     private static VitOptions Vit() => new()
     {
         Name = "t", ImageSize = 8, PatchSize = 4, InChannels = 1, EmbedDim = 8, Depth = 2, Heads = 2, MlpRatio = 2,
