@@ -45,6 +45,8 @@ public static class Descriptors
         "{0}", Error, "teacher");
     public static readonly DiagnosticDescriptor NoRecipe = new("MD0117", "Empty recipe file",
         "this .distill file declares no recipe; start with `recipe <name> {{ ... }}`", Error, "recipes");
+    public static readonly DiagnosticDescriptor PretrainWithCheckpoint = new("MD0118", "Pretraining beside a checkpoint",
+        "the teacher starts from a checkpoint, so `pretrain` would never run; remove `pretrain`, or use `weights pretrain`", Error, "teacher");
 
     // Warnings: legal but suspicious.
     public static readonly DiagnosticDescriptor SmallRho = new("MD0201", "SAM radius very small",
@@ -55,6 +57,8 @@ public static class Descriptors
         "pretraining classes {0} overlap the downstream classes {1}; images stay disjoint, but a class-disjoint split is the faithful setting", Warning, "data");
     public static readonly DiagnosticDescriptor LargeTeacherOnCpu = new("MD0204", "Large teacher on the CPU",
         "teacher `{0}` has {1} blocks of width {2}; training it on the CPU will take hours. Use a `_28` preset on the CPU, or `run {{ device cuda }}`", Warning, "teacher");
+    public static readonly DiagnosticDescriptor MissingCheckpoint = new("MD0205", "Checkpoint file not found",
+        "checkpoint file \"{0}\" does not exist (looked for {1}); the run fails unless it appears before then", Warning, "teacher");
 
     // Generator-internal
     public static readonly DiagnosticDescriptor GeneratorFailure = new("MD0900", "Recipe generator failed",
@@ -64,7 +68,7 @@ public static class Descriptors
     {
         SyntaxError, UnknownSection, UnknownSetting, UnknownForm, UnknownArgument, WrongType, OutOfRange,
         MissingRequired, DuplicateRecipe, DuplicateVariant, UnknownOverride, DuplicateSetting, DuplicateSection,
-        ReweightTooDeep, TooManyShots, BadClassList, BadTeacherShape, NoRecipe,
-        SmallRho, ReweightNoEffect, OverlappingClasses, LargeTeacherOnCpu, GeneratorFailure,
+        ReweightTooDeep, TooManyShots, BadClassList, BadTeacherShape, NoRecipe, PretrainWithCheckpoint,
+        SmallRho, ReweightNoEffect, OverlappingClasses, LargeTeacherOnCpu, MissingCheckpoint, GeneratorFailure,
     };
 }

@@ -37,7 +37,7 @@ public static class Experiment
             var watch = Stopwatch.StartNew();
             if (!loaded.TryGetValue(options.Data.Path, out var dataset))
                 loaded[options.Data.Path] = dataset = FashionMnist.Load(options.Data.Path);
-            var data = DataSplits.Build(dataset.Train, dataset.Test, options.Data, options.Teacher.Pretrain);
+            var data = DataSplits.Build(dataset.Train, dataset.Test, options.Data, Stages.Upstream(options));
             output.WriteLine($"[{options.Variant}] data: {data.Train.Count} train, {data.Validation.Count} validation, {data.Test.Count} test images of classes [{string.Join(", ", data.DownstreamClasses)}]");
 
             var pretrained = Stages.PretrainedTeacher(context, options, data);
@@ -46,8 +46,8 @@ public static class Experiment
             using var student = Stages.Distill(context, options, data, teacher);
             Checkpoints.SaveAtomically(student, System.IO.Path.Combine(folder.CheckpointsPath, $"{options.Variant}-student.bin"));
 
-            var teacherInput = new InputAdapter(options.Teacher.Model.ImageSize, options.Teacher.Model.InChannels);
-            var studentInput = new InputAdapter(data.Test.Height, data.Test.Channels);
+            var teacherInput = InputAdapter.ForTeacher(options.Teacher);
+            var studentInput = Stages.StudentInput(options, data);
             var teacherTest = Evaluator.Evaluate(teacher, data.Test, device, teacherInput, options.Evaluate.Metrics);
             var studentTest = Evaluator.Evaluate(student, data.Test, device, studentInput, options.Evaluate.Metrics);
             var result = new VariantResult(options.Variant, teacherTest, studentTest, watch.Elapsed.TotalSeconds);
