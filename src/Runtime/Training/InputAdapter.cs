@@ -33,7 +33,7 @@ public sealed record InputAdapter(int ImageSize, int Channels)
         // (x * s_d + m_d - m) / std: back to [0, 1] pixels, then the checkpoint's statistics.
         using var scale = tensor(std, dtype: x.dtype, device: x.device).reshape(1, -1, 1, 1);
         using var shift = tensor(mean, dtype: x.dtype, device: x.device).reshape(1, -1, 1, 1);
-        using var pixels = x.mul(FashionMnistStd).add_(FashionMnistMean);
+        var pixels = x.mul(FashionMnistStd).add_(FashionMnistMean);
         return pixels.sub_(shift).div_(scale);
     }
 
