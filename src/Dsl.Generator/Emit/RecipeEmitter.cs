@@ -83,7 +83,14 @@ internal static class RecipeEmitter
             w.Open();
             foreach (var setting in section.Settings)
             {
-                var resolved = variant.Settings.First(s => s.Section == section.Name && s.Setting == setting.Name);
+                var resolved = variant.Settings.FirstOrDefault(s => s.Section == section.Name && s.Setting == setting.Name);
+                if (resolved is null)
+                {
+                    // An optional setting the recipe left out (e.g. `pretrain` beside a checkpoint).
+                    w.Line($"// {recipe.FileName}: {section.Name}.{setting.Name} not set");
+                    w.Line($"{setting.ClrName} = null,");
+                    continue;
+                }
                 var origin = resolved.Line > 0 ? $"line {resolved.Line}" : "default";
                 w.Line($"// {recipe.FileName} {origin}: {section.Name}.{setting.Name}");
                 w.Line($"{setting.ClrName} = {Value(resolved.Value, setting.Type)},");

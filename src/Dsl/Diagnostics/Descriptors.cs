@@ -60,6 +60,9 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor CheckpointAfterLastEpoch = new("MD0119", "Protocol checkpoint after the last epoch",
         "the paper protocol keeps the teacher after epoch {0}, but `finetune.epochs` is {1}; list epochs from 1 to {1}", Error, "evaluate");
 
+    public static readonly DiagnosticDescriptor PretrainWithCheckpoint = new("MD0140", "Pretraining beside a checkpoint",
+        "the teacher starts from a checkpoint, so `pretrain` would never run; remove `pretrain`, or use `weights pretrain`", Error, "teacher");
+
     // Warnings: legal but suspicious.
     public static readonly DiagnosticDescriptor SmallRho = new("MD0201", "SAM radius very small",
         "SAM rho = {0} is below 0.01: the perturbation is too small to change the optimum, and SAM then costs twice the compute of cross-entropy for nothing; the method uses rho >= 0.05", Warning, "finetune");
@@ -69,6 +72,8 @@ public static class Descriptors
         "pretraining classes {0} overlap the downstream classes {1}; images stay disjoint, but a class-disjoint split is the faithful setting", Warning, "data");
     public static readonly DiagnosticDescriptor LargeTeacherOnCpu = new("MD0204", "Large teacher on the CPU",
         "teacher `{0}` has {1} blocks of width {2}; training it on the CPU will take hours. Use a `_28` preset on the CPU, or `run {{ device cuda }}`", Warning, "teacher");
+    public static readonly DiagnosticDescriptor MissingCheckpoint = new("MD0205", "Checkpoint file not found",
+        "checkpoint file \"{0}\" does not exist (looked for {1}); the run fails unless it appears before then", Warning, "teacher");
     public static readonly DiagnosticDescriptor SmallAsamRho = new("MD0220", "ASAM radius small",
         "ASAM rho = {0} is below 0.1: adaptive SAM's radius is measured relative to the weights and is about 10x SAM's (0.5-2.0); at this size the climb barely moves, and the step still costs two passes", Warning, "finetune");
     public static readonly DiagnosticDescriptor StepNeverDecays = new("MD0221", "Step schedule never decays",
@@ -85,8 +90,8 @@ public static class Descriptors
         SyntaxError, UnknownSection, UnknownSetting, UnknownForm, UnknownArgument, WrongType, OutOfRange,
         MissingRequired, DuplicateRecipe, DuplicateVariant, UnknownOverride, DuplicateSetting, DuplicateSection,
         ReweightTooDeep, TooManyShots, BadClassList, BadTeacherShape, NoRecipe, RepeatedValue, CheckpointAfterLastEpoch,
-        RepeatedListForm, ReweightAlphasDepth, FolderSettingOnBuiltIn, MixupAlone,
-        SmallRho, ReweightNoEffect, OverlappingClasses, LargeTeacherOnCpu,
+        RepeatedListForm, ReweightAlphasDepth, FolderSettingOnBuiltIn, MixupAlone, PretrainWithCheckpoint,
+        SmallRho, ReweightNoEffect, OverlappingClasses, LargeTeacherOnCpu, MissingCheckpoint,
         SmallAsamRho, StepNeverDecays, AlphasAllOne, GeneratorFailure,
     };
 }

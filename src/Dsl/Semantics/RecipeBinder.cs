@@ -230,6 +230,8 @@ internal sealed class RecipeBinder
     private static EquatableArray<ResolvedSetting> ToResolved(Dictionary<(string, string), BoundValue> settings) =>
         RecipeSchema.Sections
             .SelectMany(section => section.Settings.Select(setting => (section.Name, setting.Name)))
+            // Optional settings without a default (e.g. `pretrain` beside a checkpoint) stay absent.
+            .Where(settings.ContainsKey)
             .Select(key => new ResolvedSetting(key.Item1, key.Item2, settings[key].ToResolved(), settings[key].FromDefault ? 0 : settings[key].Span.Line))
             .ToEquatableArray();
 

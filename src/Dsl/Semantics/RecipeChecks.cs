@@ -36,6 +36,7 @@ internal static class RecipeChecks
     public static void Run(Dictionary<(string, string), BoundValue> settings, string path, List<DslDiagnostic> diagnostics)
     {
         void Report(DiagnosticDescriptor d, SourceSpan span, params object[] args) => diagnostics.Add(DslDiagnostic.Create(d, path, span, args));
+        System.Action<DiagnosticDescriptor, SourceSpan, object[]> report = Report;
 
         void CheckStepSchedule(BoundValue schedule, long epochs, string label)
         {
@@ -114,7 +115,7 @@ internal static class RecipeChecks
             CheckStepSchedule(settings[(stage, "schedule")], Int2(settings[(stage, "epochs")]), stage + ".schedule");
             CheckAugmentOrder(settings[(stage, "augment")], stage + ".augment");
         }
-        if (settings[("teacher", "pretrain")] is BoundForm upstreamForm)
+        if (settings.TryGetValue(("teacher", "pretrain"), out var pretrainSetting) && pretrainSetting is BoundForm upstreamForm)
             CheckStepSchedule(upstreamForm.Argument("schedule")!, Int(upstreamForm, "epochs"), "teacher.pretrain.schedule");
 
         // Data.
@@ -130,11 +131,47 @@ internal static class RecipeChecks
         if (builtIn && regime.Form.Name == "long_tail" && Int(regime, "max_per_class") > RecipeSchema.FashionMnistTrainPerClass)
             Report(Descriptors.TooManyShots, SpanOf(regime, "max_per_class"), "long_tail max_per_class", Int(regime, "max_per_class"), "Fashion-MNIST", RecipeSchema.FashionMnistTrainPerClass);
 
-        var pretrain = (BoundForm)settings[("teacher", "pretrain")];
-        var upstream = ((IntListValue)((BoundScalar)pretrain.Argument("classes")!).Value).Values;
-        var shared = upstream.Intersect(classes).ToList();
-        if (shared.Count > 0)
-            Report(Descriptors.OverlappingClasses, settings[("data", "classes")].Span, Show(upstream), Show(classes));
+        // Teacher weights: the pretrain stage or a checkpoint, never both.
+        var weights = (BoundForm)settings[("teacher", "weights")];
+        settings.TryGetValue(("teacher", "pretrain"), out var pretrainValue);
+        if (weights.Form.Name == "checkpoint" && pretrainValue is not null)
+            Report(Descriptors.PretrainWithCheckpoint, pretrainValue.Span);
+        if (weights.Form.Name == "pretrain" && pretrainValue is null)
+            Report(Descriptors.MissingRequired, weights.Span, "`teacher.pretrain`",
+                "pretraining stage on the upstream split, unless the teacher starts from a checkpoint; add e.g. `pretrain upstream(classes: 0..4)`, or `weights checkpoint(path: \"teacher.safetensors\")`");
+        CheckCheckpoint(weights, path, report);
+        CheckCheckpoint((BoundForm)settings[("distill", "student_weights")], path, report);
+
+        if (pretrainValue is BoundForm pretrain)
+        {
+            var upstream = ((IntListValue)((BoundScalar)pretrain.Argument("classes")!).Value).Values;
+            var shared = upstream.Intersect(classes).ToList();
+            if (shared.Count > 0)
+                Report(Descriptors.OverlappingClasses, settings[("data", "classes")].Span, Show(upstream), Show(classes));
+        }
+    }
+
+    // The file may appear before the run (a download step, another machine), so a missing file is
+    // only a warning here; the runtime fails with the file's name. Relative paths resolve against
+    // the run's working directory, which the compiler cannot know: they are looked up beside the
+    // recipe file, where a project's working directory usually is.
+    private static void CheckCheckpoint(BoundForm weights, string recipePath, System.Action<DiagnosticDescriptor, SourceSpan, object[]> report)
+    {
+        if (weights.Form.Name != "checkpoint") return;
+        var argument = (BoundScalar)weights.Argument("path")!;
+        var file = ((StringValue)argument.Value).Value;
+        string resolved;
+        try
+        {
+            var folder = System.IO.Path.GetDirectoryName(recipePath);
+            resolved = System.IO.Path.IsPathRooted(file) || string.IsNullOrEmpty(folder) ? file : System.IO.Path.Combine(folder, file);
+        }
+        catch (System.ArgumentException)
+        {
+            resolved = file;
+        }
+        if (!System.IO.File.Exists(resolved))
+            report(Descriptors.MissingCheckpoint, argument.Span, new object[] { file, resolved });
     }
 
     private static long Int2(BoundValue value) => ((IntValue)((BoundScalar)value).Value).Value;

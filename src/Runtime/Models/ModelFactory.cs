@@ -13,8 +13,19 @@ public static class ModelFactory
         ArgumentNullException.ThrowIfNull(o);
         return o switch {
             SmallCnnOptions cnn => new SmallCnn(cnn, inChannels, numClasses),
+            ResNetOptions resnet => new ResNet(resnet, StudentChannels(o, inChannels), numClasses),
+            MobileNetV2Options mobile => new MobileNetV2(mobile, StudentChannels(o, inChannels), numClasses),
             _ => throw new NotSupportedException(
-                $"Student type '{o.GetType().Name}' is not supported; known students: {nameof(SmallCnnOptions)}."),
+                $"Student type '{o.GetType().Name}' is not supported; known students: {nameof(SmallCnnOptions)}, {nameof(ResNetOptions)}, {nameof(MobileNetV2Options)}."),
         };
     }
+
+    /// <summary>
+    /// Input channels the student's first layer takes: an ImageNet stem always takes RGB (so
+    /// ImageNet checkpoints load; grayscale is repeated), a small stem the data's own channels.
+    /// </summary>
+    public static int StudentChannels(StudentOptions o, int dataChannels) => o switch {
+        ResNetOptions { Stem: StemKind.ImageNet } or MobileNetV2Options { Stem: StemKind.ImageNet } => 3,
+        _ => dataChannels,
+    };
 }

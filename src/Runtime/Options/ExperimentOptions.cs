@@ -22,7 +22,10 @@ public sealed record ExperimentOptions
 public sealed record TeacherOptions
 {
     public required VitOptions Model { get; init; }
-    public required PretrainOptions Pretrain { get; init; }
+    /// <summary>Null when <see cref="Weights"/> is a checkpoint: nothing is pretrained then.</summary>
+    public required PretrainOptions? Pretrain { get; init; }
+    /// <summary>Where the teacher's starting weights come from (see ModelOptions.cs).</summary>
+    public WeightsOptions Weights { get; init; } = new PretrainStageWeights();
 }
 
 /// <summary>A ViT by explicit dimensions (presets are resolved by the recipe compiler).</summary>
@@ -124,6 +127,8 @@ public sealed record CosineLr(double WarmupEpochs, double MinLrFactor) : LrSched
 public sealed record DistillOptions
 {
     public required StudentOptions Student { get; init; }
+    /// <summary>Where the student's starting weights come from (see ModelOptions.cs).</summary>
+    public WeightsOptions StudentWeights { get; init; } = new RandomWeights();
     public required DistillLossOptions Loss { get; init; }
     public required OptimizerOptions Optimizer { get; init; }
     public required LrScheduleOptions Schedule { get; init; }

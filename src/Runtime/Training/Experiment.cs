@@ -77,7 +77,7 @@ public static class Experiment
             var source = options.Data with { Classes = Array.Empty<int>(), Regime = new FullRegime(), Seed = 0, ValidationFraction = 0, MaxTestImages = 0 };
             if (!loaded.TryGetValue(source, out var dataset))
                 loaded[source] = dataset = Datasets.Load(options.Data);
-            var data = DataSplits.Build(dataset.Train, dataset.Test, options.Data, options.Teacher.Pretrain);
+            var data = DataSplits.Build(dataset.Train, dataset.Test, options.Data, Stages.Upstream(options));
             output.WriteLine($"[{unit}] data: {data.Train.Count} train, {data.Validation.Count} validation, {data.Test.Count} test images of classes [{string.Join(", ", data.DownstreamClasses)}]");
 
             var pretrained = Stages.PretrainedTeacher(context, options, data);
@@ -158,8 +158,8 @@ public static class Experiment
 
     private static VariantResult Evaluate(ExperimentOptions options, ExperimentData data, VisionTransformer teacher, nn.Module<Tensor, Tensor> student, Device device)
     {
-        var teacherInput = new InputAdapter(options.Teacher.Model.ImageSize, options.Teacher.Model.InChannels);
-        var studentInput = new InputAdapter(data.Test.Height, data.Test.Channels);
+        var teacherInput = InputAdapter.ForTeacher(options.Teacher);
+        var studentInput = Stages.StudentInput(options, data);
         return new VariantResult(options.Variant, options.Run.Seed,
             Evaluator.Evaluate(teacher, data.Test, device, teacherInput, options.Evaluate.Metrics),
             Evaluator.Evaluate(student, data.Test, device, studentInput, options.Evaluate.Metrics),

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
 using MiDistill.Runtime.Augment;
+using MiDistill.Runtime.Checkpoints;
 using MiDistill.Runtime.Data;
 using MiDistill.Runtime.Distill;
 using MiDistill.Runtime.Models;
@@ -27,6 +28,14 @@ internal static class Stages
     /// </summary>
     public static string PretrainedTeacher(RunContext context, ExperimentOptions options, ExperimentData data)
     {
+        if (options.Teacher.Weights is CheckpointWeights checkpoint)
+        {
+            var file = ExistingCheckpoint(checkpoint, "teacher");
+            context.Output.WriteLine($"[pretrain] skipped: the teacher starts from checkpoint {file}");
+            return file;
+        }
+        if (options.Teacher.Pretrain is null)
+            throw new ArgumentException("the teacher has neither pretraining settings nor a checkpoint; set `teacher.pretrain` or `teacher.weights`");
         var key = CacheKey(options, data);
         var directory = Path.Combine(options.Run.CacheDirectory, "teachers");
         Directory.CreateDirectory(directory);
@@ -81,14 +90,25 @@ internal static class Stages
     public static VisionTransformer Finetune(RunContext context, ExperimentOptions options, ExperimentData data, string pretrainedPath, StageFiles files)
     {
         var settings = options.Finetune;
-        var teacher = new VisionTransformer(options.Teacher.Model, data.UpstreamClasses.Count);
+        bool fromCheckpoint = options.Teacher.Weights is CheckpointWeights;
+        if (fromCheckpoint) torch.manual_seed(options.Run.Seed + HeadSeedOffset);
+        var teacher = new VisionTransformer(options.Teacher.Model, fromCheckpoint ? data.DownstreamClasses.Count : data.UpstreamClasses.Count);
         try
         {
-            teacher.load(pretrainedPath);
-            torch.manual_seed(options.Run.Seed + HeadSeedOffset);
-            teacher.ResetHead(data.DownstreamClasses.Count);
+            if (fromCheckpoint)
+            {
+                // Checked and loaded by timm's names; the head for the recipe's classes stays fresh.
+                var report = ModelCheckpoints.Load(teacher, pretrainedPath);
+                context.Output.WriteLine($"[finetune/{options.Variant}] teacher: {report.Summary()}");
+            }
+            else
+            {
+                teacher.load(pretrainedPath);
+                torch.manual_seed(options.Run.Seed + HeadSeedOffset);
+                teacher.ResetHead(data.DownstreamClasses.Count);
+            }
             teacher.to(context.Device);
-            var adapter = new InputAdapter(options.Teacher.Model.ImageSize, options.Teacher.Model.InChannels);
+            var adapter = InputAdapter.ForTeacher(options.Teacher);
             var baseOptimizer = OptimizerFactory.Create(settings.Optimizer, teacher, settings.DecayExclusions);
             using optim.Optimizer optimizer = settings.Objective switch
             {
@@ -140,9 +160,14 @@ internal static class Stages
         var student = ModelFactory.CreateStudent(settings.Student, data.Train.Channels, data.DownstreamClasses.Count);
         try
         {
+            if (settings.StudentWeights is CheckpointWeights checkpoint)
+            {
+                var report = ModelCheckpoints.Load(student, ExistingCheckpoint(checkpoint, "student"));
+                context.Output.WriteLine($"[distill/{options.Variant}] student: {report.Summary()}");
+            }
             student.to(context.Device);
-            var teacherInput = new InputAdapter(options.Teacher.Model.ImageSize, options.Teacher.Model.InChannels);
-            var studentInput = new InputAdapter(data.Train.Height, data.Train.Channels);
+            var teacherInput = InputAdapter.ForTeacher(options.Teacher);
+            var studentInput = StudentInput(options, data);
             teacher.eval();
             using var optimizer = OptimizerFactory.Create(settings.Optimizer, student, settings.DecayExclusions);
             var loss = DistillationLoss(settings.Loss, teacher.forward, student.forward, teacherInput, studentInput);
@@ -175,6 +200,33 @@ internal static class Stages
             student.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The upstream (pretraining) split's settings; none when the teacher starts from a checkpoint.</summary>
+    public static PretrainOptions Upstream(ExperimentOptions options) => options.Teacher.Pretrain ?? new PretrainOptions
+    {
+        Classes = Array.Empty<int>(),
+        Epochs = 0,
+        BatchSize = 1,
+        Optimizer = new SgdOptions(0, 0, 0, false),
+        Schedule = new ConstantLr(),
+        MaxImages = 0,
+        Seed = 0,
+    };
+
+    /// <summary>The student's input: the data's size, the channels its stem takes, its checkpoint's normalisation.</summary>
+    public static InputAdapter StudentInput(ExperimentOptions options, ExperimentData data) =>
+        new(data.Train.Height, ModelFactory.StudentChannels(options.Distill.Student, data.Train.Channels))
+        {
+            Normalize = (options.Distill.StudentWeights as CheckpointWeights)?.Normalize ?? Normalization.Dataset,
+        };
+
+    private static string ExistingCheckpoint(CheckpointWeights checkpoint, string role)
+    {
+        var file = Path.GetFullPath(checkpoint.Path);
+        if (!File.Exists(file))
+            throw new CheckpointException(file, $"file not found: the recipe's {role} weights `checkpoint(path: \"{checkpoint.Path}\")` (relative paths resolve against the working directory {Environment.CurrentDirectory})");
+        return file;
     }
 
     /// <summary>

@@ -52,6 +52,8 @@ namespace MiDistill.Recipes
                     Model = new global::MiDistill.Runtime.Options.VitOptions { Name = "tiny_28", ImageSize = 28, PatchSize = 4, InChannels = 1, EmbedDim = 64, Depth = 4, Heads = 4, MlpRatio = 2d },
                     // quickstart.distill line 7: teacher.pretrain
                     Pretrain = new global::MiDistill.Runtime.Options.PretrainOptions { Classes = new int[] { 0, 1, 2, 3, 4 }, Epochs = 2, BatchSize = 128, Optimizer = new global::MiDistill.Runtime.Options.AdamWOptions(LearningRate: 0.001, Beta1: 0.9, Beta2: 0.999, WeightDecay: 0.05), Schedule = new global::MiDistill.Runtime.Options.CosineLr(WarmupEpochs: 1d, MinLrFactor: 0d), MaxImages = 20000, Seed = 0, ClipGrad = 0d, DecayExclusions = true },
+                    // quickstart.distill default: teacher.weights
+                    Weights = new global::MiDistill.Runtime.Options.PretrainStageWeights(),
                 },
                 Data = new global::MiDistill.Runtime.Options.DataOptions
                 {
@@ -99,6 +101,8 @@ namespace MiDistill.Recipes
                 {
                     // quickstart.distill line 23: distill.student
                     Student = new global::MiDistill.Runtime.Options.SmallCnnOptions(Width: 16),
+                    // quickstart.distill default: distill.student_weights
+                    StudentWeights = new global::MiDistill.Runtime.Options.RandomWeights(),
                     // quickstart.distill line 24: distill.loss
                     Loss = new global::MiDistill.Runtime.Options.KdLossOptions(Temperature: 4d, Weight: 0.5),
                     // quickstart.distill default: distill.optimizer
@@ -151,6 +155,8 @@ namespace MiDistill.Recipes
                     Model = new global::MiDistill.Runtime.Options.VitOptions { Name = "tiny_28", ImageSize = 28, PatchSize = 4, InChannels = 1, EmbedDim = 64, Depth = 4, Heads = 4, MlpRatio = 2d },
                     // quickstart.distill line 7: teacher.pretrain
                     Pretrain = new global::MiDistill.Runtime.Options.PretrainOptions { Classes = new int[] { 0, 1, 2, 3, 4 }, Epochs = 2, BatchSize = 128, Optimizer = new global::MiDistill.Runtime.Options.AdamWOptions(LearningRate: 0.001, Beta1: 0.9, Beta2: 0.999, WeightDecay: 0.05), Schedule = new global::MiDistill.Runtime.Options.CosineLr(WarmupEpochs: 1d, MinLrFactor: 0d), MaxImages = 20000, Seed = 0, ClipGrad = 0d, DecayExclusions = true },
+                    // quickstart.distill default: teacher.weights
+                    Weights = new global::MiDistill.Runtime.Options.PretrainStageWeights(),
                 },
                 Data = new global::MiDistill.Runtime.Options.DataOptions
                 {
@@ -198,6 +204,8 @@ namespace MiDistill.Recipes
                 {
                     // quickstart.distill line 23: distill.student
                     Student = new global::MiDistill.Runtime.Options.SmallCnnOptions(Width: 16),
+                    // quickstart.distill default: distill.student_weights
+                    StudentWeights = new global::MiDistill.Runtime.Options.RandomWeights(),
                     // quickstart.distill line 24: distill.loss
                     Loss = new global::MiDistill.Runtime.Options.KdLossOptions(Temperature: 4d, Weight: 0.5),
                     // quickstart.distill default: distill.optimizer
@@ -250,6 +258,8 @@ namespace MiDistill.Recipes
                     Model = new global::MiDistill.Runtime.Options.VitOptions { Name = "tiny_28", ImageSize = 28, PatchSize = 4, InChannels = 1, EmbedDim = 64, Depth = 4, Heads = 4, MlpRatio = 2d },
                     // quickstart.distill line 7: teacher.pretrain
                     Pretrain = new global::MiDistill.Runtime.Options.PretrainOptions { Classes = new int[] { 0, 1, 2, 3, 4 }, Epochs = 2, BatchSize = 128, Optimizer = new global::MiDistill.Runtime.Options.AdamWOptions(LearningRate: 0.001, Beta1: 0.9, Beta2: 0.999, WeightDecay: 0.05), Schedule = new global::MiDistill.Runtime.Options.CosineLr(WarmupEpochs: 1d, MinLrFactor: 0d), MaxImages = 20000, Seed = 0, ClipGrad = 0d, DecayExclusions = true },
+                    // quickstart.distill default: teacher.weights
+                    Weights = new global::MiDistill.Runtime.Options.PretrainStageWeights(),
                 },
                 Data = new global::MiDistill.Runtime.Options.DataOptions
                 {
@@ -297,6 +307,8 @@ namespace MiDistill.Recipes
                 {
                     // quickstart.distill line 23: distill.student
                     Student = new global::MiDistill.Runtime.Options.SmallCnnOptions(Width: 16),
+                    // quickstart.distill default: distill.student_weights
+                    StudentWeights = new global::MiDistill.Runtime.Options.RandomWeights(),
                     // quickstart.distill line 24: distill.loss
                     Loss = new global::MiDistill.Runtime.Options.KdLossOptions(Temperature: 4d, Weight: 0.5),
                     // quickstart.distill default: distill.optimizer

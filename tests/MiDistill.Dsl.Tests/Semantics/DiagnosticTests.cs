@@ -189,6 +189,38 @@ public class DiagnosticTests
         Recipe("  teacher {\n    model vit(preset: vit_tiny_patch16_224)\n    pretrain upstream(classes: 0..4)\n  }\n" + Data + "  run {\n    device cuda\n  }\n"));
 
     [Fact]
+    public void MD0107_teacher_without_pretraining_or_checkpoint() => AssertDiagnostics(
+        Recipe("  teacher {\n    model vit(preset: micro_28)\n  }\n" + Data),
+        "r.distill(2,3): error MD0107: `teacher.pretrain` is required: pretraining stage on the upstream split, unless the teacher starts from a checkpoint; add e.g. `pretrain upstream(classes: 0..4)`, or `weights checkpoint(path: \"teacher.safetensors\")`");
+
+    [Fact]
+    public void MD0140_pretraining_beside_a_checkpoint() => AssertDiagnostics(
+        Recipe("  teacher {\n    pretrain upstream(classes: 0..4)\n    weights checkpoint(path: \"/nonexistent/t.safetensors\")\n  }\n" + Data),
+        "r.distill(3,14): error MD0140: the teacher starts from a checkpoint, so `pretrain` would never run; remove `pretrain`, or use `weights pretrain`",
+        "r.distill(4,30): warning MD0205: checkpoint file \"/nonexistent/t.safetensors\" does not exist (looked for /nonexistent/t.safetensors); the run fails unless it appears before then");
+
+    [Fact]
+    public void MD0205_missing_teacher_checkpoint_warns_at_its_path() => AssertDiagnostics(
+        Recipe("  teacher {\n    model vit(preset: vit_small_patch16_224)\n    weights checkpoint(path: \"/nonexistent/vit_small.safetensors\", normalize: inception)\n  }\n" + Data + "  run {\n    device cuda\n  }\n"),
+        "r.distill(4,30): warning MD0205: checkpoint file \"/nonexistent/vit_small.safetensors\" does not exist (looked for /nonexistent/vit_small.safetensors); the run fails unless it appears before then");
+
+    [Fact]
+    public void MD0205_missing_student_checkpoint_warns_at_its_path() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  distill {\n    student resnet18(width: 8, stem: imagenet)\n    student_weights checkpoint(path: \"/nonexistent/r18.pth\", normalize: imagenet)\n  }\n"),
+        "r.distill(10,38): warning MD0205: checkpoint file \"/nonexistent/r18.pth\" does not exist (looked for /nonexistent/r18.pth); the run fails unless it appears before then");
+
+    [Fact]
+    public void MD0205_is_silent_when_the_checkpoint_exists()
+    {
+        var file = System.IO.Path.GetTempFileName();
+        try
+        {
+            AssertDiagnostics(Recipe("  teacher {\n    model vit(preset: micro_28)\n    weights checkpoint(path: \"" + file + "\")\n  }\n" + Data));
+        }
+        finally { System.IO.File.Delete(file); }
+    }
+
+    [Fact]
     public void Warnings_do_not_drop_the_recipe()
     {
         var result = RecipeCompiler.Compile("r.distill", Recipe(Teacher + Data + "  finetune {\n    objective sam(rho: 0.001)\n  }\n"));

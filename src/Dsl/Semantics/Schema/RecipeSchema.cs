@@ -121,6 +121,38 @@ public static class RecipeSchema
         }, Positional: false),
     });
 
+    public static readonly ChoiceType Normalization = new("normalize", new[]
+    {
+        new Form("dataset", "The dataset's own statistics (Fashion-MNIST: mean 0.2860, std 0.3530), as for models trained here.", "Dataset", new Argument[0]),
+        new Form("imagenet", "mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225): torchvision models and timm CNNs.", "ImageNet", new Argument[0]),
+        new Form("inception", "mean 0.5, std 0.5 per channel: timm's ViT checkpoints (augreg and most others).", "Inception", new Argument[0]),
+    }, ChoiceEmission.Enum, O + "Normalization");
+
+    private static Form CheckpointForm(string normalizeDefault) =>
+        new("checkpoint", "Weights from a state dict file (.safetensors, or a torch.save .pth/.bin) with the architecture's PyTorch parameter names; the classifier head is replaced when the class count differs. Relative paths resolve against the run's working directory.", O + "CheckpointWeights", new[]
+        {
+            new Argument("path", new StringType(), null, "Path", "the checkpoint file"),
+            new Argument("normalize", Normalization, normalizeDefault, "Normalize", "input normalisation the checkpoint was trained with"),
+        });
+
+    public static readonly ChoiceType TeacherWeights = new("weights", new[]
+    {
+        new Form("pretrain", "The weights the `pretrain` stage produces (and caches).", O + "PretrainStageWeights", new Argument[0]),
+        CheckpointForm("inception"),
+    });
+
+    public static readonly ChoiceType StudentWeights = new("weights", new[]
+    {
+        new Form("random", "A fresh random initialisation.", O + "RandomWeights", new Argument[0]),
+        CheckpointForm("dataset"),
+    });
+
+    private static readonly ChoiceType Stem = new("stem", new[]
+    {
+        new Form("small", "3x3 stride-1 first convolution, no early pooling; input channels follow the data (28x28 grayscale).", "Small", new Argument[0]),
+        new Form("imagenet", "The architecture's ImageNet stem on 3 channels (grayscale is repeated), so ImageNet checkpoints load.", "ImageNet", new Argument[0]),
+    }, ChoiceEmission.Enum, O + "StemKind");
+
     public static readonly ChoiceType Regime = new("regime", new[]
     {
         new Form("full", "All training images of the chosen classes.", O + "FullRegime", new Argument[0]),
@@ -180,6 +212,16 @@ public static class RecipeSchema
         {
             Int("width", "16", 4, 256, "Width", "channels of the first stage"),
         }),
+        new Form("resnet18", "ResNet-18 (torchvision names): BasicBlock stages [2, 2, 2, 2] of width w, 2w, 4w, 8w.", O + "ResNetOptions", new[]
+        {
+            Int("width", "16", 4, 256, "Width", "channels of layer1 (torchvision's ResNet-18: 64)"),
+            new Argument("stem", Stem, "small", "Stem", "input stem"),
+        }),
+        new Form("mobilenet_v2", "MobileNetV2 (torchvision names) with a width multiplier.", O + "MobileNetV2Options", new[]
+        {
+            Float("width", "0.5", new FloatType(0.1, 4), "WidthMultiplier", "width multiplier (torchvision's MobileNetV2: 1.0)"),
+            new Argument("stem", Stem, "small", "Stem", "input stem"),
+        }),
     });
 
     public static readonly ChoiceType DistillLoss = new("loss", new[]
@@ -213,7 +255,8 @@ public static class RecipeSchema
         new Section("teacher", "The teacher ViT and where its pretrained weights come from.", O + "TeacherOptions", "Teacher", new[]
         {
             new Argument("model", TeacherModel, "vit(preset: tiny_28)", "Model", "teacher architecture"),
-            new Argument("pretrain", Pretrain, null, "Pretrain", "pretraining stage on the upstream split"),
+            new Argument("pretrain", Pretrain, null, "Pretrain", "pretraining stage on the upstream split", "required unless `weights` is a checkpoint"),
+            new Argument("weights", TeacherWeights, "pretrain", "Weights", "where the teacher's starting weights come from; a checkpoint skips pretraining"),
         }),
         new Section("data", "The downstream task: source, classes, regime and held-out validation.", O + "DataOptions", "Data", new[]
         {
@@ -251,6 +294,7 @@ public static class RecipeSchema
         new Section("distill", "Distilling the fine-tuned teacher into the student.", O + "DistillOptions", "Distill", new[]
         {
             new Argument("student", Student, "cnn_small", "Student", "student architecture"),
+            new Argument("student_weights", StudentWeights, "random", "StudentWeights", "where the student's starting weights come from"),
             new Argument("loss", DistillLoss, "kd(temperature: 4, weight: 1)", "Loss", "distillation loss"),
             new Argument("optimizer", Optimizer, "adamw(lr: 0.002, weight_decay: 0.0005)", "Optimizer", "student optimizer"),
             new Argument("schedule", LrSchedule, "cosine(warmup: 1)", "Schedule", "learning-rate schedule"),

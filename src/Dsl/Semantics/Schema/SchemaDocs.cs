@@ -70,7 +70,7 @@ public static class SchemaDocs
         md.Append("| ").Append(header).Append(" | Type | Default | Range | Description |\n|---|---|---|---|---|\n");
         foreach (var a in arguments)
         {
-            var @default = a.Default is not null ? "`" + a.Default + "`" : a.DefaultDoc is not null ? "from `" + a.DefaultDoc + "`" : "required";
+            var @default = a.Default is not null ? "`" + a.Default + "`" : a.DefaultDoc is not null ? (a.DefaultDoc.StartsWith("required", System.StringComparison.Ordinal) ? a.DefaultDoc : "from `" + a.DefaultDoc + "`") : "required";
             md.Append("| `").Append(a.Name).Append("` | ").Append(Cell(a.Type.Describe())).Append(" | ").Append(Cell(@default))
               .Append(" | ").Append(Cell(a.Type.DescribeRange())).Append(" | ").Append(Cell(a.Doc)).Append(" |\n");
         }

@@ -7,7 +7,8 @@ public sealed record VitPreset(string Name, int ImageSize, int PatchSize, int Ch
 
 /// <summary>
 /// ViT presets. The `_28` ones fit Fashion-MNIST on a CPU (patch 4 on 28x28); the timm names follow
-/// timm's definitions (embedding size, depth, heads, MLP ratio 4) for real checkpoints.
+/// timm's definitions (embedding size, depth, heads, MLP ratio 4, class token, final LayerNorm,
+/// linear head; checked against timm's vision_transformer.py) for real checkpoints.
 /// </summary>
 public static class VitPresets
 {
@@ -25,6 +26,7 @@ public static class VitPresets
         new VitPreset("vit_base_patch16_224", 224, 16, 3, 768, 12, 12, 4, "timm ViT-B/16"),
         new VitPreset("vit_base_patch32_224", 224, 32, 3, 768, 12, 12, 4, "timm ViT-B/32"),
         new VitPreset("vit_large_patch16_224", 224, 16, 3, 1024, 24, 16, 4, "timm ViT-L/16"),
+        new VitPreset("vit_large_patch32_224", 224, 32, 3, 1024, 24, 16, 4, "timm ViT-L/32"),
         new VitPreset("vit_large_patch14_224", 224, 14, 3, 1024, 24, 16, 4, "timm ViT-L/14"),
     };
 
