@@ -96,5 +96,11 @@ public sealed class SettingsJsonTests
         },
         Evaluate = new EvaluateOptions { Metrics = new[] { Metric.Accuracy, Metric.BalancedAccuracy } },
         Run = new RunOptions { Device = DeviceKind.Cpu, Threads = 0, Seed = 1, OutputDirectory = "runs", CacheDirectory = "cache" },
+        Analyze = new AnalyzeOptions
+        {
+            MiPerBlock = true, Bottleneck = false, Sparsity = false, InformationPlane = true,
+            Estimator = new RenyiEstimatorOptions(1.01, new MedianKernelWidth(1)), CrossCheck = new KsgEstimatorOptions(5, 4),
+            ProbeImages = 500, ProbeSplit = ProbeSplit.Test, Token = ProbeToken.Cls,
+        },
     };
 }
