@@ -141,11 +141,13 @@ internal static class RecipeEmitter
         var w = new CodeWriter();
         FileHeader(w);
         w.Open("namespace " + Namespace);
-        w.Line(GeneratedCode);
+        // Every .distill file adds a part of this class, so the attribute goes on the members: on the
+        // class it would be repeated once per file (CS0579).
         w.Open("internal static partial class RecipeSources");
         foreach (var name in recipeNames)
         {
             w.Line($"/// <summary>The exact text of {fileName}, as compiled.</summary>");
+            w.Line(GeneratedCode);
             w.Line($"internal const string {CSharp.Identifier(name)} = {CSharp.String(text)};");
         }
         w.Close();

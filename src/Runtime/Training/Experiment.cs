@@ -32,6 +32,7 @@ public static class Experiment
         var context = new RunContext(device, output, folder, hooks);
         var loaded = new Dictionary<string, (ImageSet Train, ImageSet Test)>();
         var results = new List<VariantResult>();
+        var analysis = new Information.AnalysisStage(context); // MI diagnostics; no-op unless a variant turns them on
         foreach (var options in variants)
         {
             var watch = Stopwatch.StartNew();
@@ -41,7 +42,9 @@ public static class Experiment
             output.WriteLine($"[{options.Variant}] data: {data.Train.Count} train, {data.Validation.Count} validation, {data.Test.Count} test images of classes [{string.Join(", ", data.DownstreamClasses)}]");
 
             var pretrained = Stages.PretrainedTeacher(context, options, data);
+            analysis.BeforeFinetune(options, data, pretrained);
             using var teacher = Stages.Finetune(context, options, data, pretrained);
+            analysis.AfterFinetune(options, data, teacher);
             Checkpoints.SaveAtomically(teacher, System.IO.Path.Combine(folder.CheckpointsPath, $"{options.Variant}-teacher.bin"));
             using var student = Stages.Distill(context, options, data, teacher);
             Checkpoints.SaveAtomically(student, System.IO.Path.Combine(folder.CheckpointsPath, $"{options.Variant}-student.bin"));
@@ -63,6 +66,7 @@ public static class Experiment
         output.WriteLine($"Results of `{recipe.Name}` (test split; teacher and student chosen on the validation split):");
         output.Write(table.ToMarkdown());
         output.WriteLine($"Saved to {folder.Path}");
+        analysis.Finish();
         return new ExperimentReport(folder.Path, results);
     }
 
