@@ -45,6 +45,12 @@ public static class Descriptors
         "{0}", Error, "teacher");
     public static readonly DiagnosticDescriptor NoRecipe = new("MD0117", "Empty recipe file",
         "this .distill file declares no recipe; start with `recipe <name> {{ ... }}`", Error, "recipes");
+    public static readonly DiagnosticDescriptor ProbeTooLarge = new("MD0120", "Probe set larger than its split",
+        "`analyze.probe` = {0} exceeds the {1} test images available ({2}); use at most {1}, or raise `data.test_images`", Error, "analyze");
+    public static readonly DiagnosticDescriptor RenyiAlphaOne = new("MD0121", "Renyi order 1",
+        "Renyi alpha = 1 is the Shannon limit, where S_alpha = log2(sum lambda^alpha) / (1 - alpha) divides by zero; use a nearby order such as 1.01", Error, "analyze");
+    public static readonly DiagnosticDescriptor KsgTooFewSamples = new("MD0122", "KSG needs more probe images than neighbours",
+        "`ksg` k = {0} needs more than {0} probe images, but `analyze.probe` = {1}; lower k or raise the probe size", Error, "analyze");
 
     // Warnings: legal but suspicious.
     public static readonly DiagnosticDescriptor SmallRho = new("MD0201", "SAM radius very small",
@@ -55,6 +61,10 @@ public static class Descriptors
         "pretraining classes {0} overlap the downstream classes {1}; images stay disjoint, but a class-disjoint split is the faithful setting", Warning, "data");
     public static readonly DiagnosticDescriptor LargeTeacherOnCpu = new("MD0204", "Large teacher on the CPU",
         "teacher `{0}` has {1} blocks of width {2}; training it on the CPU will take hours. Use a `_28` preset on the CPU, or `run {{ device cuda }}`", Warning, "teacher");
+    public static readonly DiagnosticDescriptor AnalyzeNothingOn = new("MD0210", "Analysis settings without an analysis",
+        "`analyze` sets `{0}` but turns no analysis on, so nothing is measured; add `mi_per_block true` (or `bottleneck`, `sparsity`, `information_plane`)", Warning, "analyze");
+    public static readonly DiagnosticDescriptor SmallProbe = new("MD0211", "Small probe set",
+        "`analyze.probe` = {0}: MI estimates from fewer than 100 images vary strongly from draw to draw; use 100 or more (500 is the default)", Warning, "analyze");
 
     // Generator-internal
     public static readonly DiagnosticDescriptor GeneratorFailure = new("MD0900", "Recipe generator failed",
@@ -65,6 +75,7 @@ public static class Descriptors
         SyntaxError, UnknownSection, UnknownSetting, UnknownForm, UnknownArgument, WrongType, OutOfRange,
         MissingRequired, DuplicateRecipe, DuplicateVariant, UnknownOverride, DuplicateSetting, DuplicateSection,
         ReweightTooDeep, TooManyShots, BadClassList, BadTeacherShape, NoRecipe,
-        SmallRho, ReweightNoEffect, OverlappingClasses, LargeTeacherOnCpu, GeneratorFailure,
+        ProbeTooLarge, RenyiAlphaOne, KsgTooFewSamples,
+        SmallRho, ReweightNoEffect, OverlappingClasses, LargeTeacherOnCpu, AnalyzeNothingOn, SmallProbe, GeneratorFailure,
     };
 }

@@ -82,6 +82,8 @@ internal static class RecipeChecks
         var shared = upstream.Intersect(classes).ToList();
         if (shared.Count > 0)
             Report(Descriptors.OverlappingClasses, settings[("data", "classes")].Span, Show(upstream), Show(classes));
+
+        AnalyzeChecks.Run(settings, Report);
     }
 
     private static string Show(IEnumerable<int> classes) => "[" + string.Join(", ", classes) + "]";

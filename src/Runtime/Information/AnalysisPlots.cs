@@ -47,7 +47,7 @@ public static class AnalysisPlots
                 line.LinePattern = phase == AnalysisStage.Pretrained ? LinePattern.Dashed : LinePattern.Solid;
             }
         }
-        plot.Title($"I(X; H) after each {(sub == "attn" ? "attention" : "MLP")} sub-block ({r.Estimator})");
+        plot.Title($"I(X; H) after each {(sub == "attn" ? "attention" : "MLP")} sub-block\n{r.Estimator}");
         plot.XLabel("block (0 = bottom)");
         plot.YLabel("I(X; H) [bits]");
         IntegerTicks(plot);
@@ -99,12 +99,12 @@ public static class AnalysisPlots
             accLine.LinePattern = pattern;
             accLine.Axes.YAxis = plot.Axes.Right;
         }
-        plot.Title($"{variant}: removing the top-k MLP vs attention sub-blocks ({r.Estimator})");
+        plot.Title($"{variant}: top-k MLP (solid) vs attention (dashed) removed\n{r.Estimator}");
         plot.XLabel("k (sub-blocks removed from the top)");
         plot.Axes.Left.Label.Text = "I(X; F_T) [bits]";
         plot.Axes.Right.Label.Text = "probe accuracy";
         IntegerTicks(plot);
-        plot.ShowLegend(Alignment.LowerLeft);
+        plot.ShowLegend(Edge.Bottom);
         return plot;
     }
 
@@ -115,18 +115,20 @@ public static class AnalysisPlots
         int colour = 0;
         foreach (var point in r.Plane)
         {
-            var marker = plot.Add.Marker(point.Bits, point.TestError, MarkerShape.FilledCircle, 10, palette.GetColor(colour++));
-            marker.LegendText = $"{point.Variant} ({point.Checkpoint})";
+            plot.Add.Marker(point.Bits, point.TestError, MarkerShape.FilledCircle, 10, palette.GetColor(colour++));
             var label = plot.Add.Text(point.Variant, point.Bits, point.TestError);
             label.LabelFontSize = 14;
             label.OffsetX = 8;
         }
-        plot.Title($"Information plane: teacher test error vs I(X; F_T) ({r.Estimator})");
+        plot.Title($"Information plane: teacher test error vs I(X; F_T)\n{r.Estimator}");
         plot.XLabel("I(X; F_T) [bits]");
         plot.YLabel("teacher test error");
-        // Room around single points, so a lone teacher is not drawn on the frame.
-        plot.Axes.Margins(0.25, 0.25);
-        plot.ShowLegend(Alignment.UpperRight);
+        // Room around the points (and around a lone point), so labels stay inside the frame.
+        double Pad(double span, double floor) => Math.Max(0.3 * span, floor);
+        double x0 = r.Plane.Min(p => p.Bits), x1 = r.Plane.Max(p => p.Bits);
+        double y0 = r.Plane.Min(p => p.TestError), y1 = r.Plane.Max(p => p.TestError);
+        double px = Pad(x1 - x0, 0.05), py = Pad(y1 - y0, 0.02);
+        plot.Axes.SetLimits(x0 - px, x1 + px, Math.Max(0, y0 - py), Math.Min(1, y1 + py));
         return plot;
     }
 

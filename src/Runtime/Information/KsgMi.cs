@@ -58,8 +58,11 @@ public sealed class KsgMi : IMiEstimator
             }
         }
         var std = projected.std(0, keepdim: true);
-        // A constant component carries no information; leave it at zero rather than divide by zero.
-        var scaled = projected / where(std > 0, std, ones_like(std));
+        // A constant component carries no information: zero it rather than divide by zero, and count
+        // spread below float32 rounding of the samples' size as constant (see RenyiMi.RoundingFloor).
+        double floor = RenyiMi.RoundingFloor * x.pow(2).sum(1).mean().sqrt().item<double>();
+        var informative = std > floor;
+        var scaled = where(informative, projected / where(informative, std, ones_like(std)), zeros_like(projected));
         return scaled.MoveToOuterDisposeScope();
     }
 

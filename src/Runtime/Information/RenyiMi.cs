@@ -51,24 +51,31 @@ public sealed class RenyiMi : IMiEstimator
         var squared = x.pow(2).sum(1);
         var d2 = (squared.unsqueeze(1) + squared.unsqueeze(0) - 2 * x.matmul(x.t())).clamp_min(0);
         d2.diagonal().fill_(0);
-        double sigma = Width(d2, n);
+        double sigma = Width(d2, n, x);
         // sigma = 0: every sample is the same point, the Gram matrix is all ones (entropy 0).
         var k = sigma > 0 ? (d2 / (-2 * sigma * sigma)).exp() : ones_like(d2);
         return (k / k.trace()).MoveToOuterDisposeScope();
     }
 
-    private double Width(Tensor d2, long n)
+    /// <summary>Relative size below which samples count as one point (float32 has about 7 digits).</summary>
+    public const double RoundingFloor = 1e-5;
+
+    private double Width(Tensor d2, long n, Tensor x)
     {
         if (Kernel is FixedKernelWidth f) return f.Sigma;
         var scale = ((MedianKernelWidth)Kernel).Scale;
         if (n < 2) return 0;
         var upper = triu_indices(n, n, 1);
         var distances = d2[upper[0], upper[1]].sqrt();
+        // Distances below float32 rounding of the features' size are no information: without this
+        // floor, the scale-free median rule would blow rounding noise of a constant representation
+        // (say, a CLS token no attention ever reaches) up into bits.
+        double floor = RoundingFloor * x.pow(2).sum(1).mean().sqrt().item<double>();
         double median = distances.median().item<double>();
-        if (median > 0) return scale * median;
+        if (median > floor) return scale * median;
         // More than half the pairs coincide: the median rule would give a zero width; use the mean
         // of the distances that are not zero instead, so distinct samples stay distinguishable.
-        var positive = distances[distances > 0];
+        var positive = distances[distances > floor];
         return positive.numel() == 0 ? 0 : scale * positive.mean().item<double>();
     }
 

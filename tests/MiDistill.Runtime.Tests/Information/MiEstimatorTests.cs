@@ -157,6 +157,16 @@ public class MiEstimatorTests
     }
 
     [Fact]
+    public void A_constant_representation_with_float32_rounding_noise_carries_no_information()
+    {
+        // A CLS token that no attention reaches is the same vector for every image, up to rounding.
+        using var x = Gaussian(200, 5, 50);
+        using var constant = ones(200, 16, ScalarType.Float64) * 3 + Gaussian(200, 16, 51) * 1e-7;
+        Assert.Equal(0, Renyi.Estimate(x, constant), 9);
+        Assert.Equal(0, new KsgMi(5, 4).Estimate(x, constant), 1);
+    }
+
+    [Fact]
     public void Estimators_reject_invalid_settings()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new RenyiMi(1.0, new MedianKernelWidth(1)));
