@@ -63,6 +63,13 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor PretrainWithCheckpoint = new("MD0140", "Pretraining beside a checkpoint",
         "the teacher starts from a checkpoint, so `pretrain` would never run; remove `pretrain`, or use `weights pretrain`", Error, "teacher");
 
+    public static readonly DiagnosticDescriptor ProbeTooLarge = new("MD0120", "Probe set larger than its split",
+        "`analyze.probe` = {0} exceeds the {1} test images available ({2}); use at most {1}, or raise `data.test_images`", Error, "analyze");
+    public static readonly DiagnosticDescriptor RenyiAlphaOne = new("MD0121", "Renyi order 1",
+        "Renyi alpha = 1 is the Shannon limit, where S_alpha = log2(sum lambda^alpha) / (1 - alpha) divides by zero; use a nearby order such as 1.01", Error, "analyze");
+    public static readonly DiagnosticDescriptor KsgTooFewSamples = new("MD0122", "KSG needs more probe images than neighbours",
+        "`ksg` k = {0} needs more than {0} probe images, but `analyze.probe` = {1}; lower k or raise the probe size", Error, "analyze");
+
     // Warnings: legal but suspicious.
     public static readonly DiagnosticDescriptor SmallRho = new("MD0201", "SAM radius very small",
         "SAM rho = {0} is below 0.01: the perturbation is too small to change the optimum, and SAM then costs twice the compute of cross-entropy for nothing; the method uses rho >= 0.05", Warning, "finetune");
@@ -74,6 +81,10 @@ public static class Descriptors
         "teacher `{0}` has {1} blocks of width {2}; training it on the CPU will take hours. Use a `_28` preset on the CPU, or `run {{ device cuda }}`", Warning, "teacher");
     public static readonly DiagnosticDescriptor MissingCheckpoint = new("MD0205", "Checkpoint file not found",
         "checkpoint file \"{0}\" does not exist (looked for {1}); the run fails unless it appears before then", Warning, "teacher");
+    public static readonly DiagnosticDescriptor AnalyzeNothingOn = new("MD0210", "Analysis settings without an analysis",
+        "`analyze` sets `{0}` but turns no analysis on, so nothing is measured; add `mi_per_block true` (or `bottleneck`, `sparsity`, `information_plane`)", Warning, "analyze");
+    public static readonly DiagnosticDescriptor SmallProbe = new("MD0211", "Small probe set",
+        "`analyze.probe` = {0}: MI estimates from fewer than 100 images vary strongly from draw to draw; use 100 or more (500 is the default)", Warning, "analyze");
     public static readonly DiagnosticDescriptor SmallAsamRho = new("MD0220", "ASAM radius small",
         "ASAM rho = {0} is below 0.1: adaptive SAM's radius is measured relative to the weights and is about 10x SAM's (0.5-2.0); at this size the climb barely moves, and the step still costs two passes", Warning, "finetune");
     public static readonly DiagnosticDescriptor StepNeverDecays = new("MD0221", "Step schedule never decays",
@@ -90,8 +101,9 @@ public static class Descriptors
         SyntaxError, UnknownSection, UnknownSetting, UnknownForm, UnknownArgument, WrongType, OutOfRange,
         MissingRequired, DuplicateRecipe, DuplicateVariant, UnknownOverride, DuplicateSetting, DuplicateSection,
         ReweightTooDeep, TooManyShots, BadClassList, BadTeacherShape, NoRecipe, RepeatedValue, CheckpointAfterLastEpoch,
+        ProbeTooLarge, RenyiAlphaOne, KsgTooFewSamples,
         RepeatedListForm, ReweightAlphasDepth, FolderSettingOnBuiltIn, MixupAlone, PretrainWithCheckpoint,
         SmallRho, ReweightNoEffect, OverlappingClasses, LargeTeacherOnCpu, MissingCheckpoint,
-        SmallAsamRho, StepNeverDecays, AlphasAllOne, GeneratorFailure,
+        AnalyzeNothingOn, SmallProbe, SmallAsamRho, StepNeverDecays, AlphasAllOne, GeneratorFailure,
     };
 }

@@ -149,6 +149,8 @@ internal static class RecipeChecks
             if (shared.Count > 0)
                 Report(Descriptors.OverlappingClasses, settings[("data", "classes")].Span, Show(upstream), Show(classes));
         }
+
+        AnalyzeChecks.Run(settings, Report);
     }
 
     // The file may appear before the run (a download step, another machine), so a missing file is

@@ -88,22 +88,35 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>, IFeatureModel
     /// <summary>The CLS token after the final LayerNorm, [B, D]: F_T, the distillation target.</summary>
     public Tensor forward_features(Tensor x)
     {
-        using var tokens = patch_embed.forward(x);
-        long batch = tokens.shape[0];
-        using var cls = cls_token.expand(batch, -1, -1);
-        using var withCls = cat(new[] { cls, tokens }, 1);
-        var h = withCls.add(pos_embed);
+        var h = embed(x);
         foreach (var block in blocks) {
             var next = block.forward(h);
             h.Dispose();
             h = next;
         }
-        // LayerNorm is per token, so normalising only the CLS token equals timm's norm-then-select.
-        using (h) {
-            using var clsOut = h.select(1, 0);
-            return norm.forward(clsOut);
-        }
+        using (h) return pool(h);
     }
+
+    /// <summary>Patch tokens with the CLS token in front and position embeddings added: [B, 1 + N, D], the first block's input.</summary>
+    public Tensor embed(Tensor x)
+    {
+        using var tokens = patch_embed.forward(x);
+        long batch = tokens.shape[0];
+        using var cls = cls_token.expand(batch, -1, -1);
+        using var withCls = cat(new[] { cls, tokens }, 1);
+        return withCls.add(pos_embed);
+    }
+
+    /// <summary>The last block's tokens to F_T: the CLS token after the final LayerNorm, [B, D].</summary>
+    public Tensor pool(Tensor tokens)
+    {
+        // LayerNorm is per token, so normalising only the CLS token equals timm's norm-then-select.
+        using var clsOut = tokens.select(1, 0);
+        return norm.forward(clsOut);
+    }
+
+    /// <summary>The classifier on F_T.</summary>
+    public Tensor forward_head(Tensor features) => head.forward(features);
 
     public override Tensor forward(Tensor x)
     {
@@ -240,6 +253,10 @@ public sealed class Mlp : Module<Tensor, Tensor>
         fc2 = Linear(hidden, dim);
         RegisterComponents();
     }
+
+    /// <summary>The hidden layer; its output is the GELU input that sparsity diagnostics read.</summary>
+    public Linear Fc1 => fc1;
+    public Linear Fc2 => fc2;
 
     public override Tensor forward(Tensor x)
     {

@@ -17,6 +17,7 @@ public sealed record ExperimentOptions
     public required DistillOptions Distill { get; init; }
     public required EvaluateOptions Evaluate { get; init; }
     public required RunOptions Run { get; init; }
+    public required AnalyzeOptions Analyze { get; init; }
 }
 
 public sealed record TeacherOptions

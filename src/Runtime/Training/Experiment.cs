@@ -63,6 +63,7 @@ public static class Experiment
         var context = new RunContext(device, output, folder, hooks) { CommittedMetricsBytes = state.MetricsBytes };
         var loaded = new Dictionary<DataOptions, (ImageSet Train, ImageSet Test)>();
         var results = new List<VariantResult>();
+        var analysis = new Information.AnalysisStage(context); // MI diagnostics; no-op unless a variant turns them on
 
         foreach (var options in variants.SelectMany(Replicates))
         {
@@ -82,10 +83,12 @@ public static class Experiment
 
             var pretrained = Stages.PretrainedTeacher(context, options, data);
             Commit(state, context);
+            analysis.BeforeFinetune(options, data, pretrained);
             var stem = Path.Combine(checkpoints, $"{options.Variant}-seed{options.Run.Seed}");
             using var teacher = RunStage(state, context, unit, "finetune", stem + "-teacher.bin",
                 () => Stages.Finetune(context, options, data, pretrained, new StageFiles(stem + "-finetune.ckpt", epoch => $"{stem}-teacher-epoch{epoch}.bin")),
                 () => Stages.LoadTeacher(options, data, stem + "-teacher.bin", device));
+            analysis.AfterFinetune(options, data, teacher);
 
             var result = options.Evaluate.Protocol switch
             {
@@ -106,6 +109,7 @@ public static class Experiment
         output.WriteLine();
         output.Write(summary);
         output.WriteLine($"Saved to {folder.Path}");
+        analysis.Finish();
         return new ExperimentReport(folder.Path, results);
     }
 

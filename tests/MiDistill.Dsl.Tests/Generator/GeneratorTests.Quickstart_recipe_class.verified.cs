@@ -142,6 +142,27 @@ namespace MiDistill.Recipes
                     // quickstart.distill default: run.cache
                     CacheDirectory = ".cache/midistill",
                 },
+                Analyze = new global::MiDistill.Runtime.Options.AnalyzeOptions
+                {
+                    // quickstart.distill default: analyze.mi_per_block
+                    MiPerBlock = false,
+                    // quickstart.distill default: analyze.bottleneck
+                    Bottleneck = false,
+                    // quickstart.distill default: analyze.sparsity
+                    Sparsity = false,
+                    // quickstart.distill default: analyze.information_plane
+                    InformationPlane = false,
+                    // quickstart.distill default: analyze.estimator
+                    Estimator = new global::MiDistill.Runtime.Options.RenyiEstimatorOptions(Alpha: 1.01, Kernel: new global::MiDistill.Runtime.Options.MedianKernelWidth(Scale: 1d)),
+                    // quickstart.distill default: analyze.cross_check
+                    CrossCheck = new global::MiDistill.Runtime.Options.NoMiEstimator(),
+                    // quickstart.distill default: analyze.probe
+                    ProbeImages = 500,
+                    // quickstart.distill default: analyze.probe_split
+                    ProbeSplit = global::MiDistill.Runtime.Options.ProbeSplit.Test,
+                    // quickstart.distill default: analyze.token
+                    Token = global::MiDistill.Runtime.Options.ProbeToken.Cls,
+                },
             };
 
             // quickstart.distill(33): variant sam
@@ -245,6 +266,27 @@ namespace MiDistill.Recipes
                     // quickstart.distill default: run.cache
                     CacheDirectory = ".cache/midistill",
                 },
+                Analyze = new global::MiDistill.Runtime.Options.AnalyzeOptions
+                {
+                    // quickstart.distill default: analyze.mi_per_block
+                    MiPerBlock = false,
+                    // quickstart.distill default: analyze.bottleneck
+                    Bottleneck = false,
+                    // quickstart.distill default: analyze.sparsity
+                    Sparsity = false,
+                    // quickstart.distill default: analyze.information_plane
+                    InformationPlane = false,
+                    // quickstart.distill default: analyze.estimator
+                    Estimator = new global::MiDistill.Runtime.Options.RenyiEstimatorOptions(Alpha: 1.01, Kernel: new global::MiDistill.Runtime.Options.MedianKernelWidth(Scale: 1d)),
+                    // quickstart.distill default: analyze.cross_check
+                    CrossCheck = new global::MiDistill.Runtime.Options.NoMiEstimator(),
+                    // quickstart.distill default: analyze.probe
+                    ProbeImages = 500,
+                    // quickstart.distill default: analyze.probe_split
+                    ProbeSplit = global::MiDistill.Runtime.Options.ProbeSplit.Test,
+                    // quickstart.distill default: analyze.token
+                    Token = global::MiDistill.Runtime.Options.ProbeToken.Cls,
+                },
             };
 
             // quickstart.distill(34): variant remem
@@ -347,6 +389,27 @@ namespace MiDistill.Recipes
                     OutputDirectory = "runs",
                     // quickstart.distill default: run.cache
                     CacheDirectory = ".cache/midistill",
+                },
+                Analyze = new global::MiDistill.Runtime.Options.AnalyzeOptions
+                {
+                    // quickstart.distill default: analyze.mi_per_block
+                    MiPerBlock = false,
+                    // quickstart.distill default: analyze.bottleneck
+                    Bottleneck = false,
+                    // quickstart.distill default: analyze.sparsity
+                    Sparsity = false,
+                    // quickstart.distill default: analyze.information_plane
+                    InformationPlane = false,
+                    // quickstart.distill default: analyze.estimator
+                    Estimator = new global::MiDistill.Runtime.Options.RenyiEstimatorOptions(Alpha: 1.01, Kernel: new global::MiDistill.Runtime.Options.MedianKernelWidth(Scale: 1d)),
+                    // quickstart.distill default: analyze.cross_check
+                    CrossCheck = new global::MiDistill.Runtime.Options.NoMiEstimator(),
+                    // quickstart.distill default: analyze.probe
+                    ProbeImages = 500,
+                    // quickstart.distill default: analyze.probe_split
+                    ProbeSplit = global::MiDistill.Runtime.Options.ProbeSplit.Test,
+                    // quickstart.distill default: analyze.token
+                    Token = global::MiDistill.Runtime.Options.ProbeToken.Cls,
                 },
             };
         }

@@ -27,7 +27,7 @@ public class DiagnosticTests
     [Fact]
     public void MD0101_unknown_section_suggests_the_closest() => AssertDiagnostics(
         Recipe(Teacher + Data + "  finetun {\n    epochs 3\n  }\n"),
-        "r.distill(8,3): error MD0101: unknown section `finetun` (did you mean `finetune`?); sections are `teacher`, `data`, `finetune`, `distill`, `evaluate`, `run`, `variants`");
+        "r.distill(8,3): error MD0101: unknown section `finetun` (did you mean `finetune`?); sections are `teacher`, `data`, `finetune`, `distill`, `evaluate`, `run`, `analyze`, `variants`");
 
     [Fact]
     public void MD0102_unknown_setting_suggests_the_closest() => AssertDiagnostics(
@@ -292,7 +292,8 @@ public class DiagnosticTests
     [Fact]
     public void Every_descriptor_id_is_tested()
     {
-        var testedHere = typeof(DiagnosticTests).GetMethods().Select(m => m.Name).Where(n => n.StartsWith("MD")).Select(n => n.Substring(0, 6));
+        var testedHere = new[] { typeof(DiagnosticTests), typeof(AnalyzeDiagnosticTests) }
+            .SelectMany(t => t.GetMethods()).Select(m => m.Name).Where(n => n.StartsWith("MD")).Select(n => n.Substring(0, 6));
         var tested = testedHere.Concat(new[] { "MD0001", "MD0900" }).ToHashSet();
         var untested = Descriptors.All.Select(d => d.Id).Where(id => !tested.Contains(id)).ToList();
         Assert.True(untested.Count == 0, "no test for " + string.Join(", ", untested));

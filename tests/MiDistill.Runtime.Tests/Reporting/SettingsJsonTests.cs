@@ -98,5 +98,11 @@ public sealed class SettingsJsonTests
         },
         Evaluate = new EvaluateOptions { Metrics = new[] { Metric.Accuracy, Metric.BalancedAccuracy }, Protocol = new PaperProtocol(new[] { 5, 10 }) },
         Run = new RunOptions { Device = DeviceKind.Cpu, Threads = 0, Seeds = new[] { 1, 2 }, CheckpointEverySteps = 0, OutputDirectory = "runs", CacheDirectory = "cache" },
+        Analyze = new AnalyzeOptions
+        {
+            MiPerBlock = true, Bottleneck = false, Sparsity = false, InformationPlane = true,
+            Estimator = new RenyiEstimatorOptions(1.01, new MedianKernelWidth(1)), CrossCheck = new KsgEstimatorOptions(5, 4),
+            ProbeImages = 500, ProbeSplit = ProbeSplit.Test, Token = ProbeToken.Cls,
+        },
     };
 }

@@ -250,6 +250,39 @@ public static class RecipeSchema
         }),
     });
 
+    public static readonly ChoiceType KernelWidth = new("kernel", new[]
+    {
+        new Form("median", "sigma = scale x the median pairwise distance of the probe samples (invariant to a common feature scale).", O + "MedianKernelWidth", new[]
+        {
+            Float("scale", "1", Positive, "Scale", "multiple of the median distance"),
+        }),
+        new Form("fixed", "A fixed sigma in the units of the features (pixels are standardised; token features are not).", O + "FixedKernelWidth", new[]
+        {
+            Float("sigma", "1", Positive, "Sigma", "kernel width"),
+        }),
+    });
+
+    private static readonly Form RenyiForm = new("renyi", "Matrix-based Renyi alpha-entropy MI on Gaussian Gram matrices of the probe samples (n^3 eigenvalues; the default).", O + "RenyiEstimatorOptions", new[]
+    {
+        Float("alpha", "1.01", new FloatType(0, 10, MinExclusive: true), "Alpha", "entropy order; 1 itself is the Shannon limit and not allowed"),
+        new Argument("kernel", KernelWidth, "median", "Kernel", "Gaussian kernel width rule"),
+    });
+
+    private static readonly Form KsgForm = new("ksg", "Kraskov-Stoegbauer-Grassberger k-nearest-neighbour MI on the top principal components of each side.", O + "KsgEstimatorOptions", new[]
+    {
+        Int("k", "5", 1, 100, "Neighbours", "neighbours per sample"),
+        Int("dims", "4", 1, 64, "Dims", "principal components kept of each side (KSG is biased in high dimension)"),
+    });
+
+    public static readonly ChoiceType Estimator = new("estimator", new[] { RenyiForm, KsgForm });
+
+    public static readonly ChoiceType CrossCheck = new("cross_check", new[]
+    {
+        new Form("none", "No second estimator.", O + "NoMiEstimator", new Argument[0]),
+        KsgForm,
+        RenyiForm,
+    });
+
     public static readonly IReadOnlyList<Section> Sections = new[]
     {
         new Section("teacher", "The teacher ViT and where its pretrained weights come from.", O + "TeacherOptions", "Teacher", new[]
@@ -326,6 +359,26 @@ public static class RecipeSchema
             Int("checkpoint_every", "0", 0, int.MaxValue, "CheckpointEverySteps", "also checkpoint every N steps within an epoch (0 = at epoch ends only)"),
             new Argument("output", new StringType(), "\"runs\"", "OutputDirectory", "root of run folders"),
             new Argument("cache", new StringType(), "\".cache/midistill\"", "CacheDirectory", "pretrained-teacher cache"),
+        }),
+        new Section("analyze", "Mutual-information diagnostics of the teacher (docs/information.md). Every analysis is off unless turned on.", O + "AnalyzeOptions", "Analyze", new[]
+        {
+            new Argument("mi_per_block", new BoolType(), "false", "MiPerBlock", "I(X; H) after every attention and MLP sub-block, before and after fine-tuning"),
+            new Argument("bottleneck", new BoolType(), "false", "Bottleneck", "remove the top-k MLP vs attention sub-blocks (k = 0..depth): MI of F_T and probe accuracy"),
+            new Argument("sparsity", new BoolType(), "false", "Sparsity", "fraction of MLP hidden units active (GELU input > 0) per block"),
+            new Argument("information_plane", new BoolType(), "false", "InformationPlane", "teacher test error against I(X; F_T), one point per variant"),
+            new Argument("estimator", Estimator, "renyi", "Estimator", "MI estimator of every analysis"),
+            new Argument("cross_check", CrossCheck, "none", "CrossCheck", "a second estimator reported beside the first"),
+            Int("probe", "500", 2, 10000, "ProbeImages", "probe images (a fixed, class-stratified draw; fewer if the split is smaller)"),
+            new Argument("probe_split", new ChoiceType("probe_split", new[]
+            {
+                new Form("test", "The downstream test split.", "Test", new Argument[0]),
+                new Form("validation", "The held-out validation split (small in few-shot regimes).", "Validation", new Argument[0]),
+            }, ChoiceEmission.Enum, O + "ProbeSplit"), "test", "ProbeSplit", "where probe images come from; never the fine-tuning images"),
+            new Argument("token", new ChoiceType("token", new[]
+            {
+                new Form("cls", "The CLS token: the path to F_T, which is the normed CLS token.", "Cls", new Argument[0]),
+                new Form("mean", "The mean over all tokens.", "Mean", new Argument[0]),
+            }, ChoiceEmission.Enum, O + "ProbeToken"), "cls", "Token", "which token represents a sub-block's output H"),
         }),
     };
 

@@ -1,0 +1,25 @@
+using System.Collections.Generic;
+
+namespace MiDistill.Runtime.Information;
+
+/// <summary>I(X; H) after one sub-block. <see cref="Phase"/> is <c>pretrained</c> or <c>finetuned</c>; <see cref="SubBlock"/> <c>attn</c> or <c>mlp</c>.</summary>
+public sealed record BlockMi(string Variant, string Phase, int Block, string SubBlock, double Bits, double? CrossCheckBits);
+
+public sealed record BlockSparsity(string Variant, string Phase, int Block, double ActiveFraction);
+
+/// <summary>The teacher with its top <see cref="K"/> sub-blocks of one kind (<c>mlp</c> or <c>attn</c>) removed.</summary>
+public sealed record RemovalPoint(string Variant, string Removed, int K, double Bits, double? CrossCheckBits, double ProbeAccuracy);
+
+/// <summary>One teacher on the information plane: test error against I(X; F_T).</summary>
+public sealed record PlanePoint(string Variant, string Checkpoint, double Bits, double? CrossCheckBits, double TestError);
+
+/// <summary>Everything the diagnostics of one run measured.</summary>
+public sealed class AnalysisResults
+{
+    public string Estimator { get; set; } = "";
+    public string? CrossCheck { get; set; }
+    public List<BlockMi> Blocks { get; } = new();
+    public List<BlockSparsity> Sparsity { get; } = new();
+    public List<RemovalPoint> Removal { get; } = new();
+    public List<PlanePoint> Plane { get; } = new();
+}
