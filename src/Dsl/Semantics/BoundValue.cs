@@ -14,6 +14,9 @@ internal abstract record BoundValue(SourceSpan Span)
     /// <summary>True when the schema's default stands in for a value the recipe did not write.</summary>
     public bool FromDefault { get; init; }
 
+    /// <summary>For lists, each item's span, so checks that need more context can point at the item.</summary>
+    public IReadOnlyList<SourceSpan>? ItemSpans { get; init; }
+
     public abstract ResolvedValue ToResolved();
 }
 

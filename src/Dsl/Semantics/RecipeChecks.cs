@@ -150,6 +150,14 @@ internal static class RecipeChecks
                 Report(Descriptors.OverlappingClasses, settings[("data", "classes")].Span, Show(upstream), Show(classes));
         }
 
+        // Fashion-MNIST's classes are known at build time; an image folder's are counted at run time.
+        if (((BoundForm)settings[("data", "source")]).Form.Name == "fashion_mnist")
+        {
+            CheckFashionMnistClasses(settings[("data", "classes")], "data.classes", Report);
+            if (settings.TryGetValue(("teacher", "pretrain"), out var upstreamSetting) && upstreamSetting is BoundForm upstreamClasses)
+                CheckFashionMnistClasses(upstreamClasses.Argument("classes")!, "teacher.pretrain.classes", Report);
+        }
+
         AnalyzeChecks.Run(settings, Report);
     }
 
@@ -177,6 +185,18 @@ internal static class RecipeChecks
     }
 
     private static long Int2(BoundValue value) => ((IntValue)((BoundScalar)value).Value).Value;
+
+    private static void CheckFashionMnistClasses(BoundValue classes, string label, System.Action<DiagnosticDescriptor, SourceSpan, object[]> report)
+    {
+        var values = ((IntListValue)((BoundScalar)classes).Value).Values;
+        for (int i = 0; i < values.Count; i++)
+            if (values[i] >= RecipeSchema.FashionMnistClasses)
+            {
+                var at = classes.ItemSpans is { } spans && spans.Count == values.Count ? spans[i] : classes.Span;
+                report(Descriptors.BadClassList, at, new object[] { $"class {values[i]} in `{label}` does not exist; Fashion-MNIST has classes 0..{RecipeSchema.FashionMnistClasses - 1}" });
+                return;
+            }
+    }
 
     private static string Show(IEnumerable<int> classes) => "[" + string.Join(", ", classes) + "]";
 }

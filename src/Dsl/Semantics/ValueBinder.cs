@@ -185,7 +185,7 @@ internal sealed class ValueBinder
         {
             if (value < type.Min || value > type.Max)
             {
-                Report(Descriptors.BadClassList, span, $"class {value} in `{label}` does not exist; Fashion-MNIST has classes {type.Min}..{type.Max}");
+                Report(Descriptors.BadClassList, span, $"class {value} in `{label}` is out of range; classes are numbered {type.Min}..{type.Max}");
                 return null;
             }
             if (!seen.Add(value))
@@ -194,7 +194,7 @@ internal sealed class ValueBinder
                 return null;
             }
         }
-        return new BoundScalar(new IntListValue(values.Select(v => (int)v.Value).ToEquatableArray()), node.Span);
+        return new BoundScalar(new IntListValue(values.Select(v => (int)v.Value).ToEquatableArray()), node.Span) { ItemSpans = values.Select(v => v.Span).ToList() };
     }
 
     private BoundValue? BindIntegers(ValueNode node, IntListType type, string label)

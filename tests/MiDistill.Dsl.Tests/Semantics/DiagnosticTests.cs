@@ -135,6 +135,15 @@ public class DiagnosticTests
         "r.distill(7,32): error MD0114: few_shot per_class = 7000 images per class exceeds the smallest selected class of Fashion-MNIST (6000 training images); use at most 6000");
 
     [Fact]
+    public void MD0115_upstream_class_that_does_not_exist() => AssertDiagnostics(
+        Recipe("  teacher {\n    pretrain upstream(classes: [0, 10])\n  }\n" + Data),
+        "r.distill(3,36): error MD0115: class 10 in `teacher.pretrain.classes` does not exist; Fashion-MNIST has classes 0..9");
+
+    [Fact]
+    public void Image_folder_classes_are_not_bounded_by_fashion_mnist() => AssertDiagnostics(
+        Recipe(Teacher + "  data {\n    source image_folder\n    path \"/data/pets\"\n    classes [5, 12, 30]\n  }\n"));
+
+    [Fact]
     public void MD0115_empty_class_range() => AssertDiagnostics(
         Recipe(Teacher + "  data {\n    classes 9..5\n  }\n"),
         "r.distill(6,13): error MD0115: `data.classes` = 9..5 is an empty class range; write the smaller class first, e.g. `5..9`");

@@ -87,7 +87,10 @@ public static class RecipeSchema
             $"augmentations of every {stage} batch, in order; seeded per step" + (stage == "distillation" ? "; teacher and student see the same augmented batch" : ""));
 
     private static readonly Argument ClassesRequired =
-        new("classes", new ClassListType(0, FashionMnistClasses - 1), null, "Classes", "class indices (Fashion-MNIST: 0..9)");
+        new("classes", new ClassListType(0, MaxClassIndex), null, "Classes", "class indices (Fashion-MNIST: 0..9; an image folder: 0..C-1 in folder-name order)");
+
+    /// <summary>Image folders may hold many classes; a source with a known class count is checked against it.</summary>
+    public const int MaxClassIndex = 9999;
 
     public static readonly ChoiceType TeacherModel = new("model", new[]
     {
