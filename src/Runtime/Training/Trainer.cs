@@ -60,6 +60,8 @@ internal sealed class Trainer
     private const int CollectEverySteps = 50;
 
     private readonly RunContext _context;
+    // Stopwatch ticks spent building batches in the current epoch.
+    private long _dataTicks;
 
     public Trainer(RunContext context) => _context = context;
 
@@ -93,6 +95,7 @@ internal sealed class Trainer
             for (int epoch = state.Epoch; epoch < spec.Epochs; epoch++)
             {
                 var epochWatch = Stopwatch.StartNew();
+                _dataTicks = 0;
                 spec.BeforeEpoch?.Invoke(epoch);
                 spec.Model.train();
                 double lr = spec.BaseLearningRate;
@@ -138,6 +141,9 @@ internal sealed class Trainer
                 if (spec.SnapshotEpochs.Contains(epoch + 1) && spec.SnapshotPath is not null)
                     Checkpoints.SaveAtomically(spec.Model, spec.SnapshotPath(epoch + 1));
                 values["epoch_s"] = epochWatch.Elapsed.TotalSeconds;
+                // Share of the epoch spent turning indices into (augmented) batch tensors: the time
+                // training waits for data, since batches are built on the training thread.
+                values["data_frac"] = Stopwatch.GetElapsedTime(0, _dataTicks).TotalSeconds / Math.Max(1e-9, epochWatch.Elapsed.TotalSeconds);
                 progress.EpochEnd(epoch + 1, values);
                 _context.EpochCompleted(new EpochReport(spec.Stage, spec.Variant, epoch + 1, spec.Epochs, values));
 
@@ -159,15 +165,18 @@ internal sealed class Trainer
         if (spec.CheckpointPath is null) return;
         TrainerCheckpoint.Save(spec.CheckpointPath, state with { MetricsBytes = _context.MetricsLength() }, spec.Model, spec.Optimizer, best);
     }
+
     /// <summary>One optimisation step inside its own dispose scope; returns the batch loss and correct count.</summary>
     private (double Loss, long Correct) Step(FitSpec spec, int[] batch, int epoch, int step)
     {
         using var scope = NewDisposeScope();
+        long dataStart = Stopwatch.GetTimestamp();
         var (images, labels) = spec.Train.ToTensors(batch, InputAdapter.FashionMnistMean, InputAdapter.FashionMnistStd, _context.Device);
         // Targets are class indices, or class probabilities after mixup; train accuracy counts the original labels.
         var targets = labels;
         if (spec.Augment is { IsEmpty: false } augment)
             (images, targets) = augment.Apply(images, labels, global::MiDistill.Runtime.Augment.BatchAugmenter.StepSeed(spec.Seed, epoch, step));
+        _dataTicks += Stopwatch.GetTimestamp() - dataStart;
         Tensor? firstLogits = null;
         Tensor Closure()
         {

@@ -8,7 +8,7 @@ namespace MiDistill.Runtime.Tests.EndToEnd;
 /// <summary>What two runs must share to count as the same run: every metric line, times aside.</summary>
 internal static class RunComparison
 {
-    private static readonly HashSet<string> Clock = new() { "time", "elapsed_s", "epoch_s" };
+    private static readonly HashSet<string> Clock = new() { "time", "elapsed_s", "epoch_s", "data_frac" };
 
     public static List<string> MetricLines(string runFolder) =>
         File.ReadAllLines(Path.Combine(runFolder, "metrics.jsonl"))
