@@ -25,7 +25,7 @@ internal static class Throughput
         // usage: midistill-bench throughput [--models a,b] [--batch 64] [--steps 3] [--rounds 3] [--threads 2] [--ghz 2.1] [--flops-per-cycle 64]
         var opts = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--")).ToDictionary(p => p.a[2..], p => args[p.i + 1]);
         string Opt(string k, string d) => opts.TryGetValue(k, out var v) ? v : d;
-        var models = Opt("models", "vit_tiny_patch16_224,vit_small_patch16_224,tiny_28,resnet18,mobilenet_v2,cnn_small").Split(',');
+        var models = Opt("models", "vit_tiny_patch16_224,vit_small_patch16_224,tiny_28,resnet18,mobilenet_v2,efficientnetv2_b0,cnn_small").Split(',');
         int batch = int.Parse(Opt("batch", "64"), CultureInfo.InvariantCulture);
         int steps = int.Parse(Opt("steps", "3"), CultureInfo.InvariantCulture);
         int rounds = int.Parse(Opt("rounds", "3"), CultureInfo.InvariantCulture);
@@ -78,6 +78,7 @@ internal static class Throughput
                 "tiny_28" => (new VisionTransformer(Vit(28, 4, 1, 64, 4, 4, 2), 10), 1, 28),
                 "resnet18" => (new ResNet(new ResNetOptions(64, StemKind.Small), 1, 10), 1, 28),
                 "mobilenet_v2" => (new MobileNetV2(new MobileNetV2Options(1.0, StemKind.Small), 1, 10), 1, 28),
+                "efficientnetv2_b0" => (new EfficientNetV2(new EfficientNetV2Options(1.0, StemKind.Small), 1, 10), 1, 28),
                 "cnn_small" => (new SmallCnn(new SmallCnnOptions(16), 1, 10), 1, 28),
                 _ => throw new ArgumentException($"unknown model {name}"),
             };

@@ -2,8 +2,8 @@
 """PyTorch side of the benchmark: times forward+backward of one model, prints one JSON line.
 
 usage: torch_bench.py MODEL BATCH STEPS THREADS
-Models are built exactly as MiDistill builds them (tools/reference/make_fixtures.py for the ViT and
-small CNN, torchvision for ResNet-18 and MobileNetV2), so both sides run the same graph.
+Models are built exactly as MiDistill builds them (tools/reference/make_fixtures.py for the ViT,
+small CNN and EfficientNetV2-B0, torchvision for ResNet-18 and MobileNetV2), so both sides run the same graph.
 """
 import json
 import os
@@ -39,6 +39,8 @@ def build(name):
         m = torchvision.models.MobileNetV2(num_classes=10, width_mult=1.0)
         m.features[0][0] = nn.Conv2d(1, 32, 3, 1, 1, bias=False)
         return m, (1, 28)
+    if name == "efficientnetv2_b0":
+        return ref.EfficientNetV2(1.0, 1, 10, stem_stride=1), (1, 28)
     if name == "cnn_small":
         return ref.SmallCnn(16, 1, 10), (1, 28)
     raise SystemExit(f"unknown model {name}")

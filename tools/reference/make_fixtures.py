@@ -19,6 +19,16 @@ The ViT is written out here in plain PyTorch with timm's module names and math (
 Debian): pre-norm blocks, fused qkv, explicit softmax attention, exact GELU, LayerNorm eps 1e-6,
 and the ReMem reweighting h+ = h' + alpha_l * MLP(LN2(h')) applied to the MLP branch. The CNNs are
 torchvision's own classes (ResNet with BasicBlock, MobileNetV2), narrowed.
+
+EfficientNetV2-B0 is likewise written out in plain PyTorch with timm's module names. It mirrors
+timm/models/efficientnet.py `_gen_efficientnetv2_base` (arch_def 'cn_r1_k3_s1_e1_c16_skip',
+'er_r2_k3_s2_e4_c32', 'er_r2_k3_s2_e4_c48', 'ir_r3_k3_s2_e4_c96_se0.25', 'ir_r5_k3_s1_e6_c112_se0.25',
+'ir_r8_k3_s2_e6_c192_se0.25'; stem 32, head round_chs_fn(1280), SiLU, round_channels with
+round_limit 0) and the blocks of timm/models/_efficientnet_blocks.py (ConvBnAct, EdgeResidual,
+InvertedResidual, SqueezeExcite) as the EfficientNet class and EfficientNetBuilder assemble them:
+non-tf defaults (symmetric padding, BatchNorm eps 1e-5, momentum 0.1), SE reduction from the block
+input (se_from_exp False: rd = round(mid * 0.25 / exp)), drop rate and drop path 0. The fixture
+keeps every block type but fewer repeats per stage (the C# model takes the same repeats).
 """
 import json
 import math
@@ -260,6 +270,145 @@ def small_cnn():
     write("cnn_small_w8", model, torch.randn(4, 1, 28, 28))
 
 
+# ---- EfficientNetV2-B0 (timm layout) ----------------------------------------------------------
+def make_divisible(v, divisor=8, round_limit=0.9):
+    """timm.layers.make_divisible (min_value = divisor)."""
+    new_v = max(divisor, int(v + divisor / 2) // divisor * divisor)
+    if new_v < round_limit * v:
+        new_v += divisor
+    return new_v
+
+
+class BnAct(nn.BatchNorm2d):
+    """timm's BatchNormAct2d: a BatchNorm2d (same state-dict keys) followed by SiLU when act."""
+
+    def __init__(self, chs, act=True):
+        super().__init__(chs)  # eps 1e-5, momentum 0.1: timm's non-tf EfficientNets
+        self.act = nn.SiLU() if act else nn.Identity()
+
+    def forward(self, x):
+        return self.act(super().forward(x))
+
+
+class SqueezeExcite(nn.Module):
+    def __init__(self, chs, rd):
+        super().__init__()
+        self.conv_reduce = nn.Conv2d(chs, rd, 1, bias=True)
+        self.act1 = nn.SiLU()
+        self.conv_expand = nn.Conv2d(rd, chs, 1, bias=True)
+
+    def forward(self, x):
+        s = self.conv_expand(self.act1(self.conv_reduce(x.mean((2, 3), keepdim=True))))
+        return x * s.sigmoid()
+
+
+class ConvBnAct(nn.Module):
+    """'cn' block: conv, bn1 (+SiLU), skip only when asked and shapes allow."""
+
+    def __init__(self, cin, cout, k, stride, skip):
+        super().__init__()
+        self.has_skip = skip and stride == 1 and cin == cout
+        self.conv = nn.Conv2d(cin, cout, k, stride, (k - 1) // 2, bias=False)
+        self.bn1 = BnAct(cout)
+
+    def forward(self, x):
+        y = self.bn1(self.conv(x))
+        return y + x if self.has_skip else y
+
+
+class EdgeResidual(nn.Module):
+    """'er' block (FusedMBConv): conv_exp kxk (stride), bn1 (+SiLU), conv_pwl 1x1, bn2."""
+
+    def __init__(self, cin, cout, k, stride, exp):
+        super().__init__()
+        mid = make_divisible(cin * exp)
+        self.has_skip = cin == cout and stride == 1
+        self.conv_exp = nn.Conv2d(cin, mid, k, stride, (k - 1) // 2, bias=False)
+        self.bn1 = BnAct(mid)
+        self.conv_pwl = nn.Conv2d(mid, cout, 1, bias=False)
+        self.bn2 = BnAct(cout, act=False)
+
+    def forward(self, x):
+        y = self.bn2(self.conv_pwl(self.bn1(self.conv_exp(x))))
+        return y + x if self.has_skip else y
+
+
+class InvertedResidual(nn.Module):
+    """'ir' block (MBConv): conv_pw 1x1, bn1, conv_dw kxk depthwise (stride), bn2, se, conv_pwl, bn3."""
+
+    def __init__(self, cin, cout, k, stride, exp, se_ratio):
+        super().__init__()
+        mid = make_divisible(cin * exp)
+        self.has_skip = cin == cout and stride == 1
+        self.conv_pw = nn.Conv2d(cin, mid, 1, bias=False)
+        self.bn1 = BnAct(mid)
+        self.conv_dw = nn.Conv2d(mid, mid, k, stride, (k - 1) // 2, groups=mid, bias=False)
+        self.bn2 = BnAct(mid)
+        self.se = SqueezeExcite(mid, round(mid * (se_ratio / exp)))
+        self.conv_pwl = nn.Conv2d(mid, cout, 1, bias=False)
+        self.bn3 = BnAct(cout, act=False)
+
+    def forward(self, x):
+        y = self.se(self.bn2(self.conv_dw(self.bn1(self.conv_pw(x)))))
+        y = self.bn3(self.conv_pwl(y))
+        return y + x if self.has_skip else y
+
+
+# (block type, repeats, kernel, stride, expansion, channels, se ratio), the decoded arch_def.
+EFFNETV2_B0 = [("cn", 1, 3, 1, 1, 16, 0), ("er", 2, 3, 2, 4, 32, 0), ("er", 2, 3, 2, 4, 48, 0),
+               ("ir", 3, 3, 2, 4, 96, 0.25), ("ir", 5, 3, 1, 6, 112, 0.25), ("ir", 8, 3, 2, 6, 192, 0.25)]
+
+
+class EfficientNetV2(nn.Module):
+    def __init__(self, width, chans, classes, stem_stride=2, repeats=None):
+        super().__init__()
+        rc = lambda c: make_divisible(c * width, round_limit=0.0)  # round_channels(round_limit=0.)
+        c = rc(32)
+        self.conv_stem = nn.Conv2d(chans, c, 3, stem_stride, 1, bias=False)
+        self.bn1 = BnAct(c)
+        stages = []
+        for i, (kind, r, k, s, e, out, se) in enumerate(EFFNETV2_B0):
+            blocks = []
+            for j in range(repeats[i] if repeats else r):
+                stride = s if j == 0 else 1
+                if kind == "cn":
+                    blocks.append(ConvBnAct(c, rc(out), k, stride, skip=True))
+                elif kind == "er":
+                    blocks.append(EdgeResidual(c, rc(out), k, stride, e))
+                else:
+                    blocks.append(InvertedResidual(c, rc(out), k, stride, e, se))
+                c = rc(out)
+            stages.append(nn.Sequential(*blocks))
+        self.blocks = nn.Sequential(*stages)
+        self.conv_head = nn.Conv2d(c, rc(1280), 1, bias=False)
+        self.bn2 = BnAct(rc(1280))
+        self.classifier = nn.Linear(rc(1280), classes)
+
+    def forward_features(self, x):
+        x = self.bn2(self.conv_head(self.blocks(self.bn1(self.conv_stem(x)))))
+        return torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
+
+    def forward(self, x):
+        return self.classifier(self.forward_features(x))
+
+
+EFFNET_FIXTURE_REPEATS = [1, 2, 2, 2, 2, 1]
+
+
+def efficientnetv2(stem):
+    torch.manual_seed(5)
+    chans = 1 if stem == "small" else 3
+    model = EfficientNetV2(0.25, chans, 10, stem_stride=1 if stem == "small" else 2, repeats=EFFNET_FIXTURE_REPEATS)
+    randomise(model)
+    with torch.no_grad():  # SE biases non-zero, so the gate is not a plain function of the weights
+        for m in model.modules():
+            if isinstance(m, nn.Conv2d) and m.bias is not None:
+                m.bias.uniform_(-0.1, 0.1)
+    size = 28 if stem == "small" else 40  # 40: odd map sizes (5, 3) on the way down; keeps the fixture small
+    x = torch.randn(4, chans, size, size)
+    write(f"efficientnetv2_b0_w025_{stem}", model, x)
+
+
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     torch.set_num_threads(1)
@@ -269,3 +418,5 @@ if __name__ == "__main__":
     mobilenet("small")
     mobilenet("imagenet")
     small_cnn()
+    efficientnetv2("small")
+    efficientnetv2("imagenet")

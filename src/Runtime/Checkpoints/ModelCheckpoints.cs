@@ -21,6 +21,7 @@ public static class ModelCheckpoints
         },
         ResNet => Cnn("fc."),
         MobileNetV2 => Cnn("classifier."),
+        EfficientNetV2 => Cnn("classifier."),
         SmallCnn => Cnn("head."),
         _ => LoadRules.Strict,
     };

@@ -65,11 +65,15 @@ public sealed class MobileNetV2 : Module<Tensor, Tensor>, IFeatureModel
         return classifier.forward(f);
     }
 
-    /// <summary>torchvision's <c>_make_divisible(v, 8)</c>: nearest multiple of 8, never below 90% of v.</summary>
-    internal static int MakeDivisible(double v, int divisor = 8)
+    /// <summary>
+    /// torchvision's <c>_make_divisible(v, 8)</c> (also timm's <c>make_divisible</c>): nearest multiple
+    /// of 8, never below <paramref name="roundLimit"/> x v (timm's <c>round_channels</c> for
+    /// EfficientNetV2 passes 0).
+    /// </summary>
+    internal static int MakeDivisible(double v, int divisor = 8, double roundLimit = 0.9)
     {
         int rounded = Math.Max(divisor, (int)(v + divisor / 2.0) / divisor * divisor);
-        if (rounded < 0.9 * v) rounded += divisor;
+        if (rounded < roundLimit * v) rounded += divisor;
         return rounded;
     }
 

@@ -15,8 +15,9 @@ public static class ModelFactory
             SmallCnnOptions cnn => new SmallCnn(cnn, inChannels, numClasses),
             ResNetOptions resnet => new ResNet(resnet, StudentChannels(o, inChannels), numClasses),
             MobileNetV2Options mobile => new MobileNetV2(mobile, StudentChannels(o, inChannels), numClasses),
+            EfficientNetV2Options effnet => new EfficientNetV2(effnet, StudentChannels(o, inChannels), numClasses),
             _ => throw new NotSupportedException(
-                $"Student type '{o.GetType().Name}' is not supported; known students: {nameof(SmallCnnOptions)}, {nameof(ResNetOptions)}, {nameof(MobileNetV2Options)}."),
+                $"Student type '{o.GetType().Name}' is not supported; known students: {nameof(SmallCnnOptions)}, {nameof(ResNetOptions)}, {nameof(MobileNetV2Options)}, {nameof(EfficientNetV2Options)}."),
         };
     }
 
@@ -25,7 +26,8 @@ public static class ModelFactory
     /// ImageNet checkpoints load; grayscale is repeated), a small stem the data's own channels.
     /// </summary>
     public static int StudentChannels(StudentOptions o, int dataChannels) => o switch {
-        ResNetOptions { Stem: StemKind.ImageNet } or MobileNetV2Options { Stem: StemKind.ImageNet } => 3,
+        ResNetOptions { Stem: StemKind.ImageNet } or MobileNetV2Options { Stem: StemKind.ImageNet }
+            or EfficientNetV2Options { Stem: StemKind.ImageNet } => 3,
         _ => dataChannels,
     };
 }

@@ -18,6 +18,12 @@ public sealed record ResNetOptions(int Width, StemKind Stem) : StudentOptions;
 /// <summary>torchvision's MobileNetV2 with a width multiplier (torchvision: 1.0).</summary>
 public sealed record MobileNetV2Options(double WidthMultiplier, StemKind Stem) : StudentOptions;
 
+/// <summary>
+/// EfficientNetV2-B0 in timm's layout (<c>_gen_efficientnetv2_base</c>: FusedMBConv then MBConv
+/// with squeeze-excitation, SiLU) with a channel multiplier (timm's B0: 1.0).
+/// </summary>
+public sealed record EfficientNetV2Options(double WidthMultiplier, StemKind Stem) : StudentOptions;
+
 /// <summary>Where a model's initial weights come from.</summary>
 public abstract record WeightsOptions;
 

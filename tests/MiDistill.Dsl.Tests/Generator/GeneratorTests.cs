@@ -61,6 +61,22 @@ public class GeneratorTests
         Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()));
     }
 
+    [Theory]
+    [InlineData("cnn_small(width: 8)")]
+    [InlineData("resnet18(width: 8, stem: imagenet)")]
+    [InlineData("mobilenet_v2(width: 0.25, stem: small)")]
+    [InlineData("efficientnetv2_b0(width: 0.25, stem: imagenet)")]
+    public void Every_student_form_compiles_against_the_runtime(string student)
+    {
+        var text = QuickstartText.Replace("student cnn_small(width: 16)", "student " + student);
+        Assert.Contains(student, text);
+        var driver = Run(CreateDriver(new InMemoryText(QuickstartPath, text)), EmptyCompilation());
+        driver.RunGeneratorsAndUpdateCompilation(EmptyCompilation(), out var output, out var generatorDiagnostics);
+        Assert.Empty(generatorDiagnostics);
+        Assert.Equal(3, output.SyntaxTrees.Count());
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()));
+    }
+
     [Fact]
     public void Sources_embed_the_exact_recipe_text()
     {

@@ -26,6 +26,9 @@ internal static class Fixtures
         MlpRatio = 4,
     };
 
+    /// <summary>Blocks per stage of the EfficientNetV2 fixtures (B0: 1, 2, 2, 3, 5, 8): every block type, with and without residual.</summary>
+    public static readonly int[] EffNetRepeats = { 1, 2, 2, 2, 2, 1 };
+
     /// <summary>The fixture's tensors by name; dispose them with <see cref="Dispose"/>.</summary>
     public static Dictionary<string, Tensor> Io(string name) =>
         Safetensors.Read(PathOf(name + ".io.safetensors")).ToDictionary(p => p.Name, p => p.Tensor);

@@ -26,6 +26,8 @@ public sealed class ParityTests
         "mobilenet_v2_w025_small" => new MobileNetV2(new MobileNetV2Options(0.25, StemKind.Small), 1, 10),
         "mobilenet_v2_w025_imagenet" => new MobileNetV2(new MobileNetV2Options(0.25, StemKind.ImageNet), 3, 10),
         "cnn_small_w8" => new SmallCnn(new SmallCnnOptions(8), 1, 10),
+        "efficientnetv2_b0_w025_small" => new EfficientNetV2(new EfficientNetV2Options(0.25, StemKind.Small), 1, 10, Fixtures.EffNetRepeats),
+        "efficientnetv2_b0_w025_imagenet" => new EfficientNetV2(new EfficientNetV2Options(0.25, StemKind.ImageNet), 3, 10, Fixtures.EffNetRepeats),
         _ => throw new ArgumentException(architecture),
     };
 
@@ -38,6 +40,8 @@ public sealed class ParityTests
     [InlineData("mobilenet_v2_w025_small", ".safetensors")]
     [InlineData("mobilenet_v2_w025_imagenet", ".safetensors")]
     [InlineData("cnn_small_w8", ".safetensors")]
+    [InlineData("efficientnetv2_b0_w025_small", ".safetensors")]
+    [InlineData("efficientnetv2_b0_w025_imagenet", ".safetensors")]
     public void Outputs_MatchPyTorch(string architecture, string extension)
     {
         using var model = Build(architecture);

@@ -225,6 +225,11 @@ public static class RecipeSchema
             Float("width", "0.5", new FloatType(0.1, 4), "WidthMultiplier", "width multiplier (torchvision's MobileNetV2: 1.0)"),
             new Argument("stem", Stem, "small", "Stem", "input stem"),
         }),
+        new Form("efficientnetv2_b0", "EfficientNetV2-B0 (timm names): FusedMBConv then MBConv stages with squeeze-excitation, SiLU, with a channel multiplier.", O + "EfficientNetV2Options", new[]
+        {
+            Float("width", "0.5", new FloatType(0.1, 4), "WidthMultiplier", "channel multiplier (timm's EfficientNetV2-B0: 1.0)"),
+            new Argument("stem", Stem, "small", "Stem", "input stem"),
+        }),
     });
 
     public static readonly ChoiceType DistillLoss = new("loss", new[]
