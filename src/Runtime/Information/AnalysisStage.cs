@@ -48,6 +48,29 @@ internal sealed class AnalysisStage
         Write();
     }
 
+    /// <summary>
+    /// One more point on the information plane: the teacher as kept after fine-tuning epoch
+    /// <paramref name="epoch"/> (the paper's protocol keeps several).
+    /// </summary>
+    public void KeptCheckpoint(ExperimentOptions options, ExperimentData data, VisionTransformer teacher, int epoch)
+    {
+        var a = options.Analyze;
+        if (!a.InformationPlane) return;
+        var probeSet = ProbeSet.Select(data, a, options.Data.Seed);
+        if (probeSet.Count < 2) return;
+        using var scope = NewDisposeScope();
+        var (images, _) = probeSet.ToTensors(Enumerable.Range(0, probeSet.Count).ToArray(), InputAdapter.FashionMnistMean, InputAdapter.FashionMnistStd);
+        var adapter = new InputAdapter(options.Teacher.Model.ImageSize, options.Teacher.Model.InChannels);
+        var estimator = MiEstimators.Create(a.Estimator);
+        var cross = a.CrossCheck is NoMiEstimator ? null : MiEstimators.Create(a.CrossCheck);
+        using var x = estimator.Bind(images);
+        using var xCross = cross?.Bind(images);
+        using var capture = TeacherProbe.Run(teacher, images, adapter, a.Token, captureBlocks: false);
+        double error = 1 - Evaluator.Accuracy(teacher, data.Test, _context.Device, adapter);
+        _results.Plane.Add(new PlanePoint(options.Variant, $"epoch {epoch}", x.Estimate(capture.Features), xCross?.Estimate(capture.Features), error));
+        Write();
+    }
+
     private void Probe(ExperimentOptions options, ExperimentData data, VisionTransformer teacher, string phase)
     {
         var a = options.Analyze;

@@ -13,7 +13,7 @@ public sealed record AnalyzeOptions
     public required bool Bottleneck { get; init; }
     /// <summary>Fraction of MLP hidden units with positive GELU input, per block.</summary>
     public required bool Sparsity { get; init; }
-    /// <summary>Teacher test error against I(X; F_T), one point per variant.</summary>
+    /// <summary>Teacher test error against I(X; F_T): a point per variant and seed, and per kept epoch under the paper protocol.</summary>
     public required bool InformationPlane { get; init; }
     public required MiEstimatorOptions Estimator { get; init; }
     /// <summary>A second estimator of another family, reported beside the first; <see cref="NoMiEstimator"/> for none.</summary>

@@ -92,8 +92,8 @@ public static class Experiment
 
             var result = options.Evaluate.Protocol switch
             {
-                PaperProtocol paper => PaperSelection(context, state, folder, options, data, teacher, stem, unit, paper),
-                _ => HonestSelection(context, state, folder, options, data, teacher, stem, unit),
+                PaperProtocol paper => PaperSelection(context, state, analysis, options, data, teacher, stem, unit, paper),
+                _ => HonestSelection(context, state, options, data, teacher, stem, unit),
             };
             result = result with { Seconds = watch.Elapsed.TotalSeconds };
             results.Add(result);
@@ -113,7 +113,7 @@ public static class Experiment
         return new ExperimentReport(folder.Path, results);
     }
 
-    private static VariantResult HonestSelection(RunContext context, RunState state, RunFolder folder, ExperimentOptions options, ExperimentData data, VisionTransformer teacher, string stem, string unit)
+    private static VariantResult HonestSelection(RunContext context, RunState state, ExperimentOptions options, ExperimentData data, VisionTransformer teacher, string stem, string unit)
     {
         using var student = RunStage(state, context, unit, "distill", stem + "-student.bin",
             () => Stages.Distill(context, options, data, teacher, new StageFiles(stem + "-distill.ckpt")),
@@ -122,13 +122,14 @@ public static class Experiment
     }
 
     /// <summary>The paper's protocol: a student from each kept teacher epoch; the best on the test split is reported.</summary>
-    private static VariantResult PaperSelection(RunContext context, RunState state, RunFolder folder, ExperimentOptions options, ExperimentData data, VisionTransformer teacher, string stem, string unit, PaperProtocol paper)
+    private static VariantResult PaperSelection(RunContext context, RunState state, Information.AnalysisStage analysis, ExperimentOptions options, ExperimentData data, VisionTransformer teacher, string stem, string unit, PaperProtocol paper)
     {
         VariantResult? best = null;
         foreach (var epoch in paper.Checkpoints)
         {
             teacher.load($"{stem}-teacher-epoch{epoch}.bin");
             teacher.to(context.Device);
+            analysis.KeptCheckpoint(options, data, teacher, epoch);
             using var student = RunStage(state, context, $"{unit}/epoch{epoch}", "distill", $"{stem}-student-epoch{epoch}.bin",
                 () => Stages.Distill(context, options with { Variant = $"{options.Variant}@{epoch}" }, data, teacher, new StageFiles($"{stem}-distill-epoch{epoch}.ckpt")),
                 () => Stages.LoadStudent(options, data, $"{stem}-student-epoch{epoch}.bin", context.Device));

@@ -43,5 +43,9 @@ public sealed class SelectionProtocolTests : IDisposable
         var table = File.ReadAllText(Path.Combine(folder, "results.md"));
         Assert.Contains("paper protocol", table);
         Assert.Contains("student acc sd", table);
+        // The information plane has a point for every kept teacher epoch of every replicate, besides the final teacher.
+        var plane = File.ReadAllLines(Path.Combine(folder, "analysis", "information_plane.csv"));
+        Assert.Equal(2, plane.Count(l => l.Contains("epoch 1")));
+        Assert.Equal(2, plane.Count(l => l.Contains("epoch 2")));
     }
 }

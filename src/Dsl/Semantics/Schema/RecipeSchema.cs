@@ -373,7 +373,7 @@ public static class RecipeSchema
             new Argument("mi_per_block", new BoolType(), "false", "MiPerBlock", "I(X; H) after every attention and MLP sub-block, before and after fine-tuning"),
             new Argument("bottleneck", new BoolType(), "false", "Bottleneck", "remove the top-k MLP vs attention sub-blocks (k = 0..depth): MI of F_T and probe accuracy"),
             new Argument("sparsity", new BoolType(), "false", "Sparsity", "fraction of MLP hidden units active (GELU input > 0) per block"),
-            new Argument("information_plane", new BoolType(), "false", "InformationPlane", "teacher test error against I(X; F_T), one point per variant"),
+            new Argument("information_plane", new BoolType(), "false", "InformationPlane", "teacher test error against I(X; F_T): a point per variant and seed, and per kept epoch under `protocol paper`"),
             new Argument("estimator", Estimator, "renyi", "Estimator", "MI estimator of every analysis"),
             new Argument("cross_check", CrossCheck, "none", "CrossCheck", "a second estimator reported beside the first"),
             Int("probe", "500", 2, 10000, "ProbeImages", "probe images (a fixed, class-stratified draw; fewer if the split is smaller)"),
