@@ -199,7 +199,13 @@ internal sealed class RecipeBinder
             return;
         }
 
-        if (!settings.TryGetValue((sectionSchema.Name, setting.Name), out var current)) return; // the base already reported why
+        if (!settings.TryGetValue((sectionSchema.Name, setting.Name), out var current))
+        {
+            // An optional setting the base recipe leaves out has no arguments to override.
+            Report(Descriptors.UnknownOverride, path[2].Span, variant, assignment.PathText,
+                $" (the recipe sets no `{label}`, so it has no `{path[2].Text}` to change; override the whole setting: `{label} = ...`)");
+            return;
+        }
         var replaced = OverrideArgument(variant, assignment, current, 2, label);
         if (replaced is not null) settings[(sectionSchema.Name, setting.Name)] = replaced;
     }

@@ -26,7 +26,7 @@ public static class RecipeHost
         "  --device cpu|cuda|auto         overrides run.device\n" +
         "  --output <dir>                 root of run folders (overrides run.output)\n" +
         "  --cache <dir>                  pretrained-teacher cache (overrides run.cache)\n" +
-        "  --data <dir>                   folder of the Fashion-MNIST IDX files (overrides data.path)\n";
+        "  --data <dir>                   the data set's folder: IDX files or an image folder (overrides data.path)\n";
 
     public static int Main(string[] args, IReadOnlyList<IRecipe> recipes) => Main(args, recipes, Console.Out, Console.Error);
 
@@ -71,7 +71,7 @@ public static class RecipeHost
             error.Write(Usage);
             return 2;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or System.Text.Json.JsonException)
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or System.Text.Json.JsonException or Checkpoints.CheckpointException)
         {
             // Expected failures (missing dataset, corrupt file, bad variant, no CUDA) are messages, not stack traces.
             error.WriteLine("error: " + e.Message);

@@ -330,6 +330,7 @@ public sealed class Block : Module<Tensor, Tensor>
             attn.Dispose();
             norm2.Dispose();
             mlp.Dispose();
+            mlp_alpha.Dispose();
         }
         base.Dispose(disposing);
     }

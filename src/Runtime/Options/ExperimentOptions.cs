@@ -183,7 +183,7 @@ public sealed record RunOptions
     /// <summary>The seed of this replicate (the first when several are listed).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public int Seed => Seeds[0];
-    /// <summary>Checkpoint every this many steps within an epoch as well (0 = at epoch ends only).</summary>
+    /// <summary>Also checkpoint after every this-many-th step of a stage (0 = at epoch ends only).</summary>
     public required int CheckpointEverySteps { get; init; }
     /// <summary>Root of run folders (runs/&lt;recipe&gt;/...).</summary>
     public required string OutputDirectory { get; init; }

@@ -68,9 +68,10 @@ public static class Experiment
         foreach (var options in variants.SelectMany(Replicates))
         {
             var unit = $"{options.Variant}/seed{options.Run.Seed}";
-            if (state.Results.TryGetValue(unit, out var done))
+            bool finished = state.Results.TryGetValue(unit, out var done);
+            if (finished && !Information.AnalysisStage.Enabled(options.Analyze))
             {
-                results.Add(done);
+                results.Add(done!);
                 continue;
             }
             var watch = Stopwatch.StartNew();
@@ -89,6 +90,19 @@ public static class Experiment
                 () => Stages.Finetune(context, options, data, pretrained, new StageFiles(stem + "-finetune.ckpt", epoch => $"{stem}-teacher-epoch{epoch}.bin")),
                 () => Stages.LoadTeacher(options, data, stem + "-teacher.bin", device));
             analysis.AfterFinetune(options, data, teacher);
+            if (finished)
+            {
+                // A resumed run measures the analyses of finished replicates again from their saved
+                // weights (deterministic, seconds), so analysis/ covers the whole run; results stay as recorded.
+                if (options.Evaluate.Protocol is PaperProtocol kept)
+                    foreach (var epoch in kept.Checkpoints)
+                    {
+                        teacher.load($"{stem}-teacher-epoch{epoch}.bin");
+                        analysis.KeptCheckpoint(options, data, teacher, epoch);
+                    }
+                results.Add(done!);
+                continue;
+            }
 
             var result = options.Evaluate.Protocol switch
             {
@@ -147,7 +161,15 @@ public static class Experiment
         var key = $"{unit}/{stage}";
         if (state.Finished.Contains(key) && File.Exists(weights)) return load();
         var model = train();
-        Checkpoints.SaveAtomically(model, weights);
+        try
+        {
+            Checkpoints.SaveAtomically(model, weights);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
         state.Finished.Add(key);
         Commit(state, context);
         return model;

@@ -318,7 +318,7 @@ internal static class Checkpoints
     public static void SaveAtomically(nn.Module module, string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var temporary = path + ".tmp";
+        var temporary = $"{path}.{Environment.ProcessId}.tmp";
         module.save(temporary);
         File.Move(temporary, path, overwrite: true);
     }

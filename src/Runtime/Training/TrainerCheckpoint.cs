@@ -44,7 +44,8 @@ internal static class TrainerCheckpoint
 
     public static void Save(string path, TrainerProgress progress, nn.Module model, optim.Optimizer optimizer, IReadOnlyDictionary<string, Tensor>? best)
     {
-        var temporary = path + ".tmp";
+        // A name of this process's own: two runs sharing a cache must not write one temporary file.
+        var temporary = $"{path}.{Environment.ProcessId}.tmp";
         using (var stream = File.Create(temporary))
         using (var writer = new BinaryWriter(stream, Encoding.UTF8))
         {

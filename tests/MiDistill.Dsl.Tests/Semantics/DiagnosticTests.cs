@@ -105,6 +105,11 @@ public class DiagnosticTests
         "r.distill(9,9): error MD0110: variant `a` overrides `run`, which does not exist as a setting (`run` is a section; its settings are `device`, `threads`, `seed`, `checkpoint_every`, `output`, `cache`); write `section.setting = value` or `section.setting.argument = value`");
 
     [Fact]
+    public void MD0110_argument_of_a_setting_the_recipe_leaves_out() => Assert.Contains(
+        "r.distill(9,26): error MD0110: variant `a` overrides `teacher.pretrain.epochs`, which does not exist (the recipe sets no `teacher.pretrain`, so it has no `epochs` to change; override the whole setting: `teacher.pretrain = ...`); write `section.setting = value` or `section.setting.argument = value`",
+        Compile(Recipe("  teacher {\n    weights checkpoint(path: \"r.distill\")\n  }\n" + Data + "  variants {\n    a { teacher.pretrain.epochs = 3 }\n  }\n")));
+
+    [Fact]
     public void MD0111_setting_given_twice() => AssertDiagnostics(
         Recipe(Teacher + Data + "  finetune {\n    epochs 3\n    epochs 4\n  }\n"),
         "r.distill(10,5): error MD0111: `finetune.epochs` is already set on line 9; remove one of them");

@@ -65,6 +65,25 @@ public sealed class CheckpointTeacherRunTests : IDisposable
     }
 
     [Fact]
+    public void Missing_checkpoint_on_the_command_line_is_a_message_not_a_stack_trace()
+    {
+        var tiny = TinyRecipe.Settings.Remem;
+        var missing = Path.Combine(_root, "nowhere.safetensors");
+        var options = tiny with
+        {
+            Recipe = "from_checkpoint",
+            Teacher = tiny.Teacher with { Pretrain = null, Weights = new CheckpointWeights(missing, Normalization.Inception) },
+            Run = tiny.Run with { OutputDirectory = Path.Combine(_root, "runs"), CacheDirectory = Path.Combine(_root, "cache") },
+        };
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = MiDistill.Runtime.Hosting.RecipeHost.Main(new[] { "run", "from_checkpoint" }, new[] { new OptionsRecipe(options) }, output, error);
+        Assert.Equal(1, code);
+        Assert.StartsWith($"error: checkpoint '{missing}': file not found", error.ToString());
+        Assert.DoesNotContain("   at ", error.ToString());
+    }
+
+    [Fact]
     public void Missing_checkpoint_is_an_error_naming_the_file()
     {
         var tiny = TinyRecipe.Settings.Remem;

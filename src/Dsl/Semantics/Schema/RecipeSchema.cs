@@ -364,7 +364,7 @@ public static class RecipeSchema
             }, ChoiceEmission.Enum, O + "DeviceKind"), "auto", "Device", "where tensors live"),
             Int("threads", "0", 0, 1024, "Threads", "CPU threads (0 = all cores)"),
             new Argument("seed", new IntListType(0, int.MaxValue), "0", "Seeds", "seed of initialisation and batch order; a list runs one replicate per seed (the i-th also uses data seed + i) and reports mean and standard deviation"),
-            Int("checkpoint_every", "0", 0, int.MaxValue, "CheckpointEverySteps", "also checkpoint every N steps within an epoch (0 = at epoch ends only)"),
+            Int("checkpoint_every", "0", 0, int.MaxValue, "CheckpointEverySteps", "also checkpoint after every N-th step of a stage (0 = at epoch ends only)"),
             new Argument("output", new StringType(), "\"runs\"", "OutputDirectory", "root of run folders"),
             new Argument("cache", new StringType(), "\".cache/midistill\"", "CacheDirectory", "pretrained-teacher cache"),
         }),
