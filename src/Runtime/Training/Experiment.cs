@@ -25,6 +25,8 @@ public static class Experiment
         var variants = SelectVariants(recipe, request).Select(v => ApplyRequest(v, request)).ToList();
         var first = variants[0];
         var label = variants.Count == recipe.Variants.Count ? "all" : string.Join("+", variants.Select(v => v.Variant));
+        // A device the build cannot use is a setup error: fail before leaving a run folder behind.
+        DeviceSelector.Resolve(first.Run.Device);
         using var folder = RunFolder.Create(first.Run.OutputDirectory, recipe.Name, label, recipe.SourceText, SettingsJson.Serialize(variants));
         return Execute(recipe, variants, folder, request.Output, hooks);
     }
