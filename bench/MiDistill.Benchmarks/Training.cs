@@ -62,7 +62,7 @@ internal static class Training
             for (int i = 0; i < StepsPerRound; i++)
             {
                 using var scope = NewDisposeScope();
-                var (x, y) = train.ToTensors(indices, InputAdapter.FashionMnistMean, InputAdapter.FashionMnistStd);
+                var (x, y) = train.ToTensors(indices);
                 Tensor Closure()
                 {
                     optimizer.zero_grad();
@@ -119,7 +119,7 @@ internal static class Training
                 Stage = "bench", Variant = "training", Model = model, Optimizer = optimizer, BaseLearningRate = 1e-3,
                 Schedule = new ConstantLr(), Train = subset, Epochs = epochs, BatchSize = batch, Seed = 0,
                 Loss = (x, y) => { var logits = model.forward(x); return (nn.functional.cross_entropy(logits, y), logits); },
-                Augment = new Runtime.Augment.BatchAugmenter(new AugmentOptions[] { new CropAugment(2), new FlipAugment() }, 10, (0 - InputAdapter.FashionMnistMean) / InputAdapter.FashionMnistStd),
+                Augment = new Runtime.Augment.BatchAugmenter(new AugmentOptions[] { new CropAugment(2), new FlipAugment() }, 10, subset.Statistics.Black()),
             });
             double seconds = watch.Elapsed.TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -18,7 +18,7 @@ internal static class RecipeEmitter
 
     public static string HintName(RecipeSpec recipe) => CSharp.RecipeClass(recipe.Name) + ".g.cs";
 
-    public static string Emit(RecipeSpec recipe)
+    public static string Emit(RecipeSpec recipe, RecipeSchema schema)
     {
         var className = CSharp.RecipeClass(recipe.Name);
         var w = new CodeWriter();
@@ -62,7 +62,7 @@ internal static class RecipeEmitter
         {
             if (!first) w.Line();
             first = false;
-            EmitVariant(w, recipe, variant);
+            EmitVariant(w, recipe, variant, schema);
         }
         w.Close();
         w.Close();
@@ -70,14 +70,14 @@ internal static class RecipeEmitter
         return w.ToString();
     }
 
-    private static void EmitVariant(CodeWriter w, RecipeSpec recipe, VariantSpec variant)
+    private static void EmitVariant(CodeWriter w, RecipeSpec recipe, VariantSpec variant, RecipeSchema schema)
     {
         w.Line($"// {recipe.FileName}({variant.Line}): variant {variant.Name}");
         w.Line($"public static {Options}ExperimentOptions {CSharp.Pascal(variant.Name)} {{ get; }} = new {Options}ExperimentOptions");
         w.Open();
         w.Line($"Recipe = {CSharp.String(recipe.Name)},");
         w.Line($"Variant = {CSharp.String(variant.Name)},");
-        foreach (var section in RecipeSchema.Sections)
+        foreach (var section in schema.Sections)
         {
             w.Line($"{section.ClrProperty} = new {section.ClrType}");
             w.Open();

@@ -6,8 +6,10 @@ using MiDistill.Dsl.Diagnostics;
 using MiDistill.Dsl.Generator.Emit;
 using MiDistill.Dsl.Model;
 using MiDistill.Dsl.Semantics;
+using MiDistill.Dsl.Semantics.Schema;
 using MiDistill.Dsl.Syntax;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 
 namespace MiDistill.Dsl.Generator.Pipeline;
@@ -24,9 +26,33 @@ public sealed class RecipeGenerator : IIncrementalGenerator
             .Select(static (text, ct) => Read(text, ct))
             .WithTrackingName(StepNames.RecipeFiles);
 
-        // Parse, bind and check each file; a crash becomes a diagnostic, never an empty build.
+        // The forms recipes can name, declared by records in the runtime and in referenced libraries.
+        // The compilation changes on every edit; the forms read from it stay equal, so what follows stays cached.
+        var referencedForms = context.CompilationProvider
+            .Select(static (compilation, ct) => FormReader.FromReferences(compilation, ct))
+            .WithTrackingName(StepNames.ReferencedForms);
+
+        // The project's own forms ([RecipeForm] records in its source), read per declaration.
+        var declaredForms = context.SyntaxProvider
+            .ForAttributeWithMetadataName(FormReader.FormAttribute,
+                static (node, _) => node is TypeDeclarationSyntax,
+                static (ctx, _) => FormReader.FromSource((INamedTypeSymbol)ctx.TargetSymbol, Site((TypeDeclarationSyntax)ctx.TargetNode)))
+            .WithTrackingName(StepNames.DeclaredForms);
+
+        // One catalog of every form; declaration problems go to their own output, at the C# record.
+        var catalogReading = referencedForms
+            .Combine(declaredForms.Collect())
+            .Select(static (pair, _) => CatalogReading.Merge(pair.Left, pair.Right))
+            .WithTrackingName(StepNames.CatalogReading);
+        var catalog = catalogReading
+            .Select(static (reading, _) => reading.Catalog)
+            .WithTrackingName(StepNames.Catalog);
+        context.RegisterSourceOutput(catalogReading.Select(static (reading, _) => reading.Problems), static (spc, problems) => ReportProblems(spc, problems));
+
+        // Parse, bind and check each file against the catalog; a crash becomes a diagnostic, never an empty build.
         var compiled = files
-            .Select(static (file, _) => Compile(file))
+            .Combine(catalog)
+            .Select(static (pair, _) => Compile(pair.Left, pair.Right))
             .WithTrackingName(StepNames.Compiled);
 
         // Diagnostics travel on their own output, so spans moving (a comment edit) leave code emission cached.
@@ -56,7 +82,8 @@ public sealed class RecipeGenerator : IIncrementalGenerator
             .Where(static pair => !pair.Right.Contains(pair.Left.Name))
             .Select(static (pair, _) => pair.Left)
             .WithTrackingName(StepNames.UniqueRecipes);
-        context.RegisterSourceOutput(recipes, static (spc, recipe) => Emit(spc, RecipeEmitter.HintName(recipe), () => RecipeEmitter.Emit(recipe)));
+        context.RegisterSourceOutput(recipes.Combine(catalog),
+            static (spc, pair) => Emit(spc, RecipeEmitter.HintName(pair.Left), () => RecipeEmitter.Emit(pair.Left, RecipeSchema.Create(pair.Right))));
 
         // The exact recipe text, for the run folder's copy.
         var sources = compiled
@@ -101,12 +128,12 @@ public sealed class RecipeGenerator : IIncrementalGenerator
         }
     }
 
-    private static FileCompilation Compile(RecipeFile file)
+    private static FileCompilation Compile(RecipeFile file, FormCatalog catalog)
     {
         if (file.ReadError is not null) return Failed(file, file.ReadError);
         try
         {
-            return new FileCompilation(RecipeCompiler.Compile(file.Path, file.Text), file.Text);
+            return new FileCompilation(RecipeCompiler.Compile(file.Path, file.Text, RecipeSchema.Create(catalog)), file.Text);
         }
         catch (Exception e)
         {
@@ -131,6 +158,28 @@ public sealed class RecipeGenerator : IIncrementalGenerator
         catch (Exception e)
         {
             spc.ReportDiagnostic(Diagnostic.Create(RoslynDiagnostics.Descriptor(Descriptors.GeneratorFailure), Location.None, $"emitting {hintName}: {Describe(e)}"));
+        }
+    }
+
+    private static DeclarationSite? Site(TypeDeclarationSyntax node)
+    {
+        var location = node.Identifier.GetLocation();
+        if (location.SourceTree is null) return null;
+        var lines = location.GetLineSpan();
+        return new DeclarationSite(location.SourceTree.FilePath, location.SourceSpan.Start, location.SourceSpan.Length,
+            lines.StartLinePosition.Line, lines.StartLinePosition.Character, lines.EndLinePosition.Line, lines.EndLinePosition.Character);
+    }
+
+    private static void ReportProblems(SourceProductionContext spc, EquatableArray<FormProblem> problems)
+    {
+        foreach (var problem in problems)
+        {
+            var site = problem.Site;
+            var location = site is null ? Location.None : Location.Create(site.Path, new TextSpan(site.Start, site.Length),
+                new LinePositionSpan(new LinePosition(site.StartLine, site.StartCharacter), new LinePosition(site.EndLine, site.EndCharacter)));
+            var subject = problem.Type.Length == 0 ? "catalog" : problem.Type;
+            spc.ReportDiagnostic(Diagnostic.Create(RoslynDiagnostics.Descriptor(Descriptors.BadFormDeclaration), location,
+                string.Format(System.Globalization.CultureInfo.InvariantCulture, Descriptors.BadFormDeclaration.MessageFormat, subject, problem.Message)));
         }
     }
 

@@ -4,6 +4,10 @@ namespace MiDistill.Dsl.Generator.Pipeline;
 public static class StepNames
 {
     public const string RecipeFiles = nameof(RecipeFiles);
+    public const string ReferencedForms = nameof(ReferencedForms);
+    public const string DeclaredForms = nameof(DeclaredForms);
+    public const string CatalogReading = nameof(CatalogReading);
+    public const string Catalog = nameof(Catalog);
     public const string Compiled = nameof(Compiled);
     public const string Diagnostics = nameof(Diagnostics);
     public const string Recipes = nameof(Recipes);

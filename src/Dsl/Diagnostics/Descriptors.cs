@@ -50,8 +50,6 @@ public static class Descriptors
         "`{0}` appears twice in `{1}` (first on line {2}); list each at most once", Error, "values");
     public static readonly DiagnosticDescriptor ReweightAlphasDepth = new("MD0131", "Per-block alphas do not match the teacher's depth",
         "`reweight mlp_blocks` lists {0} alphas, but the teacher has {1} blocks (`{2}`); give exactly one alpha per block, bottom block first", Error, "finetune");
-    public static readonly DiagnosticDescriptor FolderSettingOnBuiltIn = new("MD0132", "Image-folder setting on a built-in dataset",
-        "`data.{0}` applies to `source image_folder` only; {1} images are 28x28 grayscale. Remove `{0}` or use `source image_folder`", Error, "data");
     public static readonly DiagnosticDescriptor MixupAlone = new("MD0133", "Augmentation after mixup",
         "`{0}` follows `mixup` in `{1}`; mixup blends whole images, so crop and flip go first: write `mixup` last", Error, "values");
 
@@ -95,6 +93,8 @@ public static class Descriptors
     // Generator-internal
     public static readonly DiagnosticDescriptor GeneratorFailure = new("MD0900", "Recipe generator failed",
         "the MiDistill recipe generator failed on this file: {0}. Please report it with the recipe that triggers it.", Error, "troubleshooting");
+    public static readonly DiagnosticDescriptor BadFormDeclaration = new("MD0901", "Recipe form declaration cannot be used",
+        "recipe form {0}: {1}", Error, "your-own-forms");
 
     public static readonly DiagnosticDescriptor[] All =
     {
@@ -102,8 +102,8 @@ public static class Descriptors
         MissingRequired, DuplicateRecipe, DuplicateVariant, UnknownOverride, DuplicateSetting, DuplicateSection,
         ReweightTooDeep, TooManyShots, BadClassList, BadTeacherShape, NoRecipe, RepeatedValue, CheckpointAfterLastEpoch,
         ProbeTooLarge, RenyiAlphaOne, KsgTooFewSamples,
-        RepeatedListForm, ReweightAlphasDepth, FolderSettingOnBuiltIn, MixupAlone, PretrainWithCheckpoint,
+        RepeatedListForm, ReweightAlphasDepth, MixupAlone, PretrainWithCheckpoint,
         SmallRho, ReweightNoEffect, OverlappingClasses, LargeTeacherOnCpu, MissingCheckpoint,
-        AnalyzeNothingOn, SmallProbe, SmallAsamRho, StepNeverDecays, AlphasAllOne, GeneratorFailure,
+        AnalyzeNothingOn, SmallProbe, SmallAsamRho, StepNeverDecays, AlphasAllOne, GeneratorFailure, BadFormDeclaration,
     };
 }

@@ -1,8 +1,6 @@
 using System;
-using System.Collections.Generic;
 using System.Linq;
 using MiDistill.Dsl.Diagnostics;
-using MiDistill.Dsl.Model;
 using MiDistill.Dsl.Semantics.Schema;
 using MiDistill.Dsl.Syntax;
 
@@ -11,43 +9,42 @@ namespace MiDistill.Dsl.Semantics;
 /// <summary>Cross-setting checks of the `analyze` section (kept apart from <see cref="RecipeChecks"/> so each concern reads on its own).</summary>
 internal static class AnalyzeChecks
 {
-    /// <summary>Fashion-MNIST's test split holds exactly 1,000 images of every class.</summary>
-    public const int FashionMnistTestPerClass = 1000;
     private static readonly string[] Switches = { "mi_per_block", "bottleneck", "sparsity", "information_plane" };
 
-    public static void Run(Dictionary<(string, string), BoundValue> settings, Action<DiagnosticDescriptor, SourceSpan, object[]> report)
+    public static void Run(RecipeSchema schema, VariantSettings settings, DataFacts? facts, Action<DiagnosticDescriptor, SourceSpan, object[]> report)
     {
-        bool anyOn = Switches.Any(s => ((BoolValue)((BoundScalar)settings[("analyze", s)]).Value).Value);
-        var section = RecipeSchema.FindSection("analyze")!;
+        bool anyOn = Switches.Any(s => settings["analyze", s].AsBool());
+        var section = schema.FindSection("analyze")!;
         if (!anyOn)
         {
-            var written = section.Settings.Where(s => !Switches.Contains(s.Name) && !settings[("analyze", s.Name)].FromDefault).ToList();
+            var written = section.Settings.Where(s => !Switches.Contains(s.Name) && !settings["analyze", s.Name].FromDefault).ToList();
             if (written.Count > 0)
-                report(Descriptors.AnalyzeNothingOn, settings[("analyze", written[0].Name)].Span, new object[] { written[0].Name });
+                report(Descriptors.AnalyzeNothingOn, settings["analyze", written[0].Name].Span, new object[] { written[0].Name });
             return;
         }
 
-        var probe = (BoundScalar)settings[("analyze", "probe")];
-        long probeSize = ((IntValue)probe.Value).Value;
+        var probe = settings["analyze", "probe"];
+        long probeSize = probe.AsInt();
         if (probeSize < 100)
             report(Descriptors.SmallProbe, probe.Span, new object[] { probeSize });
-        if (((BoundForm)settings[("analyze", "probe_split")]).Form.Name == "test")
+        // Only a source that declares its test split's size can be checked at build time.
+        if (settings.Form("analyze", "probe_split").Name == "test" && facts is { TestImagesPerClass: > 0 })
         {
-            long cap = ((IntValue)((BoundScalar)settings[("data", "test_images")]).Value).Value;
-            int classes = ((IntListValue)((BoundScalar)settings[("data", "classes")]).Value).Values.Count;
-            long available = FashionMnistTestPerClass * (long)classes;
+            long cap = settings.Int("data", "test_images");
+            int classes = settings["data", "classes"].AsInts().Count;
+            long available = facts.TestImagesPerClass * (long)classes;
             if (cap > 0 && cap < available) available = cap;
             if (probeSize > available)
-                report(Descriptors.ProbeTooLarge, probe.Span, new object[] { probeSize, available, cap > 0 && cap == available ? "`data.test_images`" : $"{classes} classes x {FashionMnistTestPerClass} Fashion-MNIST test images" });
+                report(Descriptors.ProbeTooLarge, probe.Span, new object[] { probeSize, available, cap > 0 && cap == available ? "`data.test_images`" : $"{classes} classes x {facts.TestImagesPerClass} {facts.Title} test images" });
         }
 
         foreach (var name in new[] { "estimator", "cross_check" })
         {
-            var form = (BoundForm)settings[("analyze", name)];
-            if (form.Form.Name == "renyi" && form.Argument("alpha") is BoundScalar { Value: FloatValue { Value: 1.0 } } alpha)
-                report(Descriptors.RenyiAlphaOne, alpha.Span, Array.Empty<object>());
-            if (form.Form.Name == "ksg" && form.Argument("k") is BoundScalar { Value: IntValue k } && k.Value >= probeSize)
-                report(Descriptors.KsgTooFewSamples, form.Argument("k")!.Span, new object[] { k.Value, probeSize });
+            var form = settings.Form("analyze", name);
+            if (form.Name == "renyi" && form.Float("alpha") == 1.0)
+                report(Descriptors.RenyiAlphaOne, form.Required("alpha").Span, Array.Empty<object>());
+            if (form.Name == "ksg" && form.Int("k") >= probeSize)
+                report(Descriptors.KsgTooFewSamples, form.Required("k").Span, new object[] { form.Int("k"), probeSize });
         }
     }
 }

@@ -19,10 +19,12 @@ internal sealed class RecipeBinder
     private readonly string _path;
     private readonly List<DslDiagnostic> _diagnostics;
     private readonly ValueBinder _values;
+    private readonly RecipeSchema _schema;
 
-    public RecipeBinder(string path, List<DslDiagnostic> diagnostics)
+    public RecipeBinder(string path, List<DslDiagnostic> diagnostics, RecipeSchema schema)
     {
         _path = path;
+        _schema = schema;
         _diagnostics = diagnostics;
         _values = new ValueBinder(path, diagnostics);
     }
@@ -56,8 +58,9 @@ internal sealed class RecipeBinder
 
         foreach (var variant in variants)
         {
-            RecipeChecks.CompleteTeacher(variant.Settings);
-            RecipeChecks.Run(variant.Settings, _path, _diagnostics);
+            var typed = new VariantSettings(variant.Settings);
+            RecipeChecks.CompleteTeacher(typed);
+            RecipeChecks.Run(_schema, typed, _path, _diagnostics);
         }
 
         Deduplicate();
@@ -80,10 +83,10 @@ internal sealed class RecipeBinder
 
         foreach (var section in recipe.Sections)
         {
-            var schema = RecipeSchema.FindSection(section.Name.Text);
+            var schema = _schema.FindSection(section.Name.Text);
             if (schema is null)
             {
-                var names = RecipeSchema.Sections.Select(s => s.Name).Concat(new[] { RecipeSchema.VariantsKeyword }).ToList();
+                var names = _schema.Sections.Select(s => s.Name).Concat(new[] { RecipeSchema.VariantsKeyword }).ToList();
                 Report(Descriptors.UnknownSection, section.Name.Span, section.Name.Text, Suggestions.DidYouMean(section.Name.Text, names), Suggestions.List(names));
                 ok = false;
                 continue;
@@ -123,7 +126,7 @@ internal sealed class RecipeBinder
         }
 
         // Defaults and required settings, in schema order.
-        foreach (var schema in RecipeSchema.Sections)
+        foreach (var schema in _schema.Sections)
         {
             var anchor = sectionSpans.TryGetValue(schema.Name, out var s) ? s : recipe.Name.Span;
             foreach (var argument in schema.Settings)
@@ -161,20 +164,20 @@ internal sealed class RecipeBinder
         _ => "...",
     };
 
-    private static string SuggestOtherSection(string name, string currentSection)
+    private string SuggestOtherSection(string name, string currentSection)
     {
-        var owner = RecipeSchema.Sections.FirstOrDefault(s => s.Name != currentSection && s.Find(name) is not null);
+        var owner = _schema.Sections.FirstOrDefault(s => s.Name != currentSection && s.Find(name) is not null);
         return owner is null ? "" : $" (`{name}` belongs in the `{owner.Name}` section)";
     }
 
     private void ApplyOverride(string variant, AssignmentNode assignment, Dictionary<(string, string), BoundValue> settings)
     {
         var path = assignment.Path;
-        var sectionSchema = RecipeSchema.FindSection(path[0].Text);
+        var sectionSchema = _schema.FindSection(path[0].Text);
         if (sectionSchema is null)
         {
             Report(Descriptors.UnknownOverride, path[0].Span, variant, assignment.PathText,
-                Suggestions.DidYouMean(path[0].Text, RecipeSchema.Sections.Select(s => s.Name)));
+                Suggestions.DidYouMean(path[0].Text, _schema.Sections.Select(s => s.Name)));
             return;
         }
         if (path.Count < 2)
@@ -233,8 +236,8 @@ internal sealed class RecipeBinder
         return replaced is null ? null : form.With(argument.Name, replaced);
     }
 
-    private static EquatableArray<ResolvedSetting> ToResolved(Dictionary<(string, string), BoundValue> settings) =>
-        RecipeSchema.Sections
+    private EquatableArray<ResolvedSetting> ToResolved(Dictionary<(string, string), BoundValue> settings) =>
+        _schema.Sections
             .SelectMany(section => section.Settings.Select(setting => (section.Name, setting.Name)))
             // Optional settings without a default (e.g. `pretrain` beside a checkpoint) stay absent.
             .Where(settings.ContainsKey)

@@ -8,16 +8,32 @@ using MiDistill.Dsl.Syntax;
 
 namespace MiDistill.Dsl.Semantics;
 
+/// <summary>One variant's bound settings by (section, setting), with typed reads for the checks.</summary>
+internal sealed class VariantSettings
+{
+    private readonly Dictionary<(string, string), BoundValue> _values;
+
+    public VariantSettings(Dictionary<(string, string), BoundValue> values) => _values = values;
+
+    public BoundValue this[string section, string setting] => _values[(section, setting)];
+
+    public BoundValue? Optional(string section, string setting) => _values.TryGetValue((section, setting), out var v) ? v : null;
+
+    public BoundForm Form(string section, string setting) => this[section, setting].AsForm();
+
+    public long Int(string section, string setting) => this[section, setting].AsInt();
+
+    public void Set(string section, string setting, BoundValue value) => _values[(section, setting)] = value;
+}
+
 /// <summary>Checks that involve more than one setting, run on every variant after its overrides.</summary>
 internal static class RecipeChecks
 {
-    private static readonly (string, string) TeacherModel = ("teacher", "model");
-
     /// <summary>Fills the ViT dimensions the recipe left out from the chosen preset.</summary>
-    public static void CompleteTeacher(Dictionary<(string, string), BoundValue> settings)
+    public static void CompleteTeacher(VariantSettings settings)
     {
-        if (settings[TeacherModel] is not BoundForm vit) return;
-        var preset = VitPresets.Find(((BoundForm)vit.Argument("preset")!).Form.Name)!;
+        var vit = settings.Form("teacher", "model");
+        var preset = VitPresets.Find(vit.FormArg("preset").Name)!;
         var filled = vit;
         void Fill(string name, ResolvedValue value)
         {
@@ -30,20 +46,19 @@ internal static class RecipeChecks
         Fill("depth", new IntValue(preset.Depth));
         Fill("heads", new IntValue(preset.Heads));
         Fill("mlp_ratio", new FloatValue(preset.MlpRatio));
-        settings[TeacherModel] = filled;
+        settings.Set("teacher", "model", filled);
     }
 
-    public static void Run(Dictionary<(string, string), BoundValue> settings, string path, List<DslDiagnostic> diagnostics)
+    public static void Run(RecipeSchema schema, VariantSettings settings, string path, List<DslDiagnostic> diagnostics)
     {
         void Report(DiagnosticDescriptor d, SourceSpan span, params object[] args) => diagnostics.Add(DslDiagnostic.Create(d, path, span, args));
-        System.Action<DiagnosticDescriptor, SourceSpan, object[]> report = Report;
 
-        void CheckStepSchedule(BoundValue schedule, long epochs, string label)
+        void CheckStepSchedule(BoundForm schedule, long epochs, string label)
         {
-            if (schedule is not BoundForm { Form.Name: "step" } step) return;
-            long every = ((IntValue)((BoundScalar)step.Argument("every")!).Value).Value;
+            if (schedule.Name != "step") return;
+            long every = schedule.Int("every");
             if (every >= epochs)
-                Report(Descriptors.StepNeverDecays, step.Argument("every")!.Span, every, label, epochs);
+                Report(Descriptors.StepNeverDecays, schedule.Required("every").Span, every, label, epochs);
         }
 
         void CheckAugmentOrder(BoundValue augment, string label)
@@ -58,107 +73,97 @@ internal static class RecipeChecks
         }
 
         // Teacher shape.
-        var vit = (BoundForm)settings[TeacherModel];
-        long Int(BoundForm form, string name) => ((IntValue)((BoundScalar)form.Argument(name)!).Value).Value;
-        SourceSpan SpanOf(BoundForm form, string name) => form.Argument(name)!.Span;
-        long depth = Int(vit, "depth"), dim = Int(vit, "dim"), heads = Int(vit, "heads");
-        long image = Int(vit, "image_size"), patch = Int(vit, "patch");
-        string preset = ((BoundForm)vit.Argument("preset")!).Form.Name;
+        var vit = settings.Form("teacher", "model");
+        long depth = vit.Int("depth"), dim = vit.Int("dim"), heads = vit.Int("heads");
+        long image = vit.Int("image_size"), patch = vit.Int("patch");
+        string preset = vit.FormArg("preset").Name;
         if (dim % heads != 0)
-            Report(Descriptors.BadTeacherShape, SpanOf(vit, "heads"), $"the teacher's width dim = {dim} is not divisible by heads = {heads}; choose heads that divide {dim}");
+            Report(Descriptors.BadTeacherShape, vit.Required("heads").Span, $"the teacher's width dim = {dim} is not divisible by heads = {heads}; choose heads that divide {dim}");
         if (image % patch != 0)
-            Report(Descriptors.BadTeacherShape, SpanOf(vit, "patch"), $"patch = {patch} does not divide image_size = {image}; choose a patch size that divides {image}");
-        var device = ((BoundForm)settings[("run", "device")]).Form.Name;
-        if (dim * depth > VitPresets.LargeForCpu && device != "cuda")
+            Report(Descriptors.BadTeacherShape, vit.Required("patch").Span, $"patch = {patch} does not divide image_size = {image}; choose a patch size that divides {image}");
+        if (dim * depth > VitPresets.LargeForCpu && settings.Form("run", "device").Name != "cuda")
             Report(Descriptors.LargeTeacherOnCpu, vit.Span, preset, depth, dim);
 
         // Fine-tuning.
-        if (settings[("finetune", "reweight")] is BoundForm { Form.Name: "mlp" } reweight)
+        var reweight = settings.Form("finetune", "reweight");
+        if (reweight.Name == "mlp")
         {
-            long top = Int(reweight, "top");
+            long top = reweight.Int("top");
             if (top > depth)
-                Report(Descriptors.ReweightTooDeep, SpanOf(reweight, "top"), top, depth, preset);
-            var alpha = ((FloatValue)((BoundScalar)reweight.Argument("alpha")!).Value).Value;
-            if (alpha == 1.0)
-                Report(Descriptors.ReweightNoEffect, SpanOf(reweight, "alpha"));
+                Report(Descriptors.ReweightTooDeep, reweight.Required("top").Span, top, depth, preset);
+            if (reweight.Float("alpha") == 1.0)
+                Report(Descriptors.ReweightNoEffect, reweight.Required("alpha").Span);
         }
-        if (settings[("finetune", "objective")] is BoundForm { Form.Name: "sam" } sam)
-        {
-            var rho = ((FloatValue)((BoundScalar)sam.Argument("rho")!).Value).Value;
-            if (rho < 0.01)
-                Report(Descriptors.SmallRho, SpanOf(sam, "rho"), rho.ToString("R", CultureInfo.InvariantCulture));
-        }
+        var objective = settings.Form("finetune", "objective");
+        if (objective.Name == "sam" && objective.Float("rho") < 0.01)
+            Report(Descriptors.SmallRho, objective.Required("rho").Span, Show(objective.Float("rho")));
 
-        if (settings[("evaluate", "protocol")] is BoundForm { Form.Name: "paper" } paper)
+        var protocol = settings.Form("evaluate", "protocol");
+        if (protocol.Name == "paper")
         {
-            long epochs = ((IntValue)((BoundScalar)settings[("finetune", "epochs")]).Value).Value;
-            var kept = (BoundScalar)paper.Argument("checkpoints")!;
-            foreach (var epoch in ((IntListValue)kept.Value).Values.Where(e => e > epochs).Take(1))
+            long epochs = settings.Int("finetune", "epochs");
+            var kept = protocol.Required("checkpoints");
+            foreach (var epoch in kept.AsInts().Where(e => e > epochs).Take(1))
                 Report(Descriptors.CheckpointAfterLastEpoch, kept.Span, epoch, epochs);
         }
-        if (settings[("finetune", "reweight")] is BoundForm { Form.Name: "mlp_blocks" } blocks)
+        if (reweight.Name == "mlp_blocks")
         {
-            var alphas = ((FloatListValue)((BoundScalar)blocks.Argument("alphas")!).Value).Values;
+            var alphas = reweight.Floats("alphas");
             if (alphas.Count != depth)
-                Report(Descriptors.ReweightAlphasDepth, SpanOf(blocks, "alphas"), alphas.Count, depth, preset);
+                Report(Descriptors.ReweightAlphasDepth, reweight.Required("alphas").Span, alphas.Count, depth, preset);
             else if (alphas.All(a => a == 1.0))
-                Report(Descriptors.AlphasAllOne, SpanOf(blocks, "alphas"));
+                Report(Descriptors.AlphasAllOne, reweight.Required("alphas").Span);
         }
-        if (settings[("finetune", "objective")] is BoundForm { Form.Name: "asam" } asam)
-        {
-            var rho = ((FloatValue)((BoundScalar)asam.Argument("rho")!).Value).Value;
-            if (rho < 0.1)
-                Report(Descriptors.SmallAsamRho, SpanOf(asam, "rho"), rho.ToString("R", CultureInfo.InvariantCulture));
-        }
+        if (objective.Name == "asam" && objective.Float("rho") < 0.1)
+            Report(Descriptors.SmallAsamRho, objective.Required("rho").Span, Show(objective.Float("rho")));
         foreach (var stage in new[] { "finetune", "distill" })
         {
-            CheckStepSchedule(settings[(stage, "schedule")], Int2(settings[(stage, "epochs")]), stage + ".schedule");
-            CheckAugmentOrder(settings[(stage, "augment")], stage + ".augment");
+            CheckStepSchedule(settings.Form(stage, "schedule"), settings.Int(stage, "epochs"), stage + ".schedule");
+            CheckAugmentOrder(settings[stage, "augment"], stage + ".augment");
         }
-        if (settings.TryGetValue(("teacher", "pretrain"), out var pretrainSetting) && pretrainSetting is BoundForm upstreamForm)
-            CheckStepSchedule(upstreamForm.Argument("schedule")!, Int(upstreamForm, "epochs"), "teacher.pretrain.schedule");
+        var pretrain = settings.Optional("teacher", "pretrain") as BoundForm;
+        if (pretrain is not null)
+            CheckStepSchedule(pretrain.FormArg("schedule"), pretrain.Int("epochs"), "teacher.pretrain.schedule");
 
-        // Data.
-        bool builtIn = ((BoundForm)settings[("data", "source")]).Form.Name == "fashion_mnist";
-        if (builtIn)
-            foreach (var name in new[] { "image_size", "color" })
-                if (!settings[("data", name)].FromDefault)
-                    Report(Descriptors.FolderSettingOnBuiltIn, settings[("data", name)].Span, name, "Fashion-MNIST");
-        var classes = ((IntListValue)((BoundScalar)settings[("data", "classes")]).Value).Values;
-        var regime = (BoundForm)settings[("data", "regime")];
-        if (builtIn && regime.Form.Name == "few_shot" && Int(regime, "per_class") > RecipeSchema.FashionMnistTrainPerClass)
-            Report(Descriptors.TooManyShots, SpanOf(regime, "per_class"), "few_shot per_class", Int(regime, "per_class"), "Fashion-MNIST", RecipeSchema.FashionMnistTrainPerClass);
-        if (builtIn && regime.Form.Name == "long_tail" && Int(regime, "max_per_class") > RecipeSchema.FashionMnistTrainPerClass)
-            Report(Descriptors.TooManyShots, SpanOf(regime, "max_per_class"), "long_tail max_per_class", Int(regime, "max_per_class"), "Fashion-MNIST", RecipeSchema.FashionMnistTrainPerClass);
+        // Data: what the source declares it has (Fashion-MNIST: 10 classes of 6,000 training images).
+        var source = settings.Form("data", "source");
+        var facts = source.Form.Facts;
+        var title = facts is { Title.Length: > 0 } ? facts.Title : $"`{source.Name}`";
+        var classes = settings["data", "classes"].AsInts();
+        var regime = settings.Form("data", "regime");
+        int perClass = facts?.TrainImagesPerClass ?? 0;
+        if (perClass > 0 && regime.Name == "few_shot" && regime.Int("per_class") > perClass)
+            Report(Descriptors.TooManyShots, regime.Required("per_class").Span, "few_shot per_class", regime.Int("per_class"), title, perClass);
+        if (perClass > 0 && regime.Name == "long_tail" && regime.Int("max_per_class") > perClass)
+            Report(Descriptors.TooManyShots, regime.Required("max_per_class").Span, "long_tail max_per_class", regime.Int("max_per_class"), title, perClass);
 
         // Teacher weights: the pretrain stage or a checkpoint, never both.
-        var weights = (BoundForm)settings[("teacher", "weights")];
-        settings.TryGetValue(("teacher", "pretrain"), out var pretrainValue);
-        if (weights.Form.Name == "checkpoint" && pretrainValue is not null)
+        var weights = settings.Form("teacher", "weights");
+        var pretrainValue = settings.Optional("teacher", "pretrain");
+        if (weights.Name == "checkpoint" && pretrainValue is not null)
             Report(Descriptors.PretrainWithCheckpoint, pretrainValue.Span);
-        if (weights.Form.Name == "pretrain" && pretrainValue is null)
+        if (weights.Name == "pretrain" && pretrainValue is null)
             Report(Descriptors.MissingRequired, weights.Span, "`teacher.pretrain`",
                 "pretraining stage on the upstream split, unless the teacher starts from a checkpoint; add e.g. `pretrain upstream(classes: 0..4)`, or `weights checkpoint(path: \"teacher.safetensors\")`");
-        CheckCheckpoint(weights, path, report);
-        CheckCheckpoint((BoundForm)settings[("distill", "student_weights")], path, report);
+        CheckCheckpoint(weights, path, Report);
+        CheckCheckpoint(settings.Form("distill", "student_weights"), path, Report);
 
-        if (pretrainValue is BoundForm pretrain)
+        if (pretrain is not null)
         {
-            var upstream = ((IntListValue)((BoundScalar)pretrain.Argument("classes")!).Value).Values;
-            var shared = upstream.Intersect(classes).ToList();
-            if (shared.Count > 0)
-                Report(Descriptors.OverlappingClasses, settings[("data", "classes")].Span, Show(upstream), Show(classes));
+            var upstream = pretrain.Ints("classes");
+            if (upstream.Intersect(classes).Any())
+                Report(Descriptors.OverlappingClasses, settings["data", "classes"].Span, Show(upstream), Show(classes));
         }
 
-        // Fashion-MNIST's classes are known at build time; an image folder's are counted at run time.
-        if (((BoundForm)settings[("data", "source")]).Form.Name == "fashion_mnist")
+        // A source that knows its class count has it checked here; an image folder's is counted at run time.
+        if (facts is { Classes: > 0 })
         {
-            CheckFashionMnistClasses(settings[("data", "classes")], "data.classes", Report);
-            if (settings.TryGetValue(("teacher", "pretrain"), out var upstreamSetting) && upstreamSetting is BoundForm upstreamClasses)
-                CheckFashionMnistClasses(upstreamClasses.Argument("classes")!, "teacher.pretrain.classes", Report);
+            CheckClasses(settings["data", "classes"], "data.classes", title, facts.Classes, Report);
+            if (pretrain is not null)
+                CheckClasses(pretrain.Required("classes"), "teacher.pretrain.classes", title, facts.Classes, Report);
         }
 
-        AnalyzeChecks.Run(settings, Report);
+        AnalyzeChecks.Run(schema, settings, facts, Report);
     }
 
     // The file may appear before the run (a download step, another machine), so a missing file is
@@ -167,9 +172,9 @@ internal static class RecipeChecks
     // recipe file, where a project's working directory usually is.
     private static void CheckCheckpoint(BoundForm weights, string recipePath, System.Action<DiagnosticDescriptor, SourceSpan, object[]> report)
     {
-        if (weights.Form.Name != "checkpoint") return;
-        var argument = (BoundScalar)weights.Argument("path")!;
-        var file = ((StringValue)argument.Value).Value;
+        if (weights.Name != "checkpoint") return;
+        var argument = weights.Required("path");
+        var file = ((StringValue)((BoundScalar)argument).Value).Value;
         string resolved;
         try
         {
@@ -184,19 +189,19 @@ internal static class RecipeChecks
             report(Descriptors.MissingCheckpoint, argument.Span, new object[] { file, resolved });
     }
 
-    private static long Int2(BoundValue value) => ((IntValue)((BoundScalar)value).Value).Value;
-
-    private static void CheckFashionMnistClasses(BoundValue classes, string label, System.Action<DiagnosticDescriptor, SourceSpan, object[]> report)
+    private static void CheckClasses(BoundValue classes, string label, string title, int count, System.Action<DiagnosticDescriptor, SourceSpan, object[]> report)
     {
-        var values = ((IntListValue)((BoundScalar)classes).Value).Values;
+        var values = classes.AsInts();
         for (int i = 0; i < values.Count; i++)
-            if (values[i] >= RecipeSchema.FashionMnistClasses)
+            if (values[i] >= count)
             {
                 var at = classes.ItemSpans is { } spans && spans.Count == values.Count ? spans[i] : classes.Span;
-                report(Descriptors.BadClassList, at, new object[] { $"class {values[i]} in `{label}` does not exist; Fashion-MNIST has classes 0..{RecipeSchema.FashionMnistClasses - 1}" });
+                report(Descriptors.BadClassList, at, new object[] { $"class {values[i]} in `{label}` does not exist; {title} has classes 0..{count - 1}" });
                 return;
             }
     }
 
     private static string Show(IEnumerable<int> classes) => "[" + string.Join(", ", classes) + "]";
+
+    private static string Show(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

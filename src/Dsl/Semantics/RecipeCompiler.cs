@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using MiDistill.Dsl.Diagnostics;
 using MiDistill.Dsl.Model;
+using MiDistill.Dsl.Semantics.Schema;
 using MiDistill.Dsl.Syntax;
 
 namespace MiDistill.Dsl.Semantics;
@@ -15,10 +16,10 @@ public sealed record CompiledFile(string Path, EquatableArray<RecipeSpec> Recipe
     public bool HasErrors => Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
 }
 
-/// <summary>The front end in one call: text to recipe specs and diagnostics. The generator and the tests both use it.</summary>
+/// <summary>The front end in one call: text to recipe specs and diagnostics, against the forms a project declares. The generator and the tests both use it.</summary>
 public static class RecipeCompiler
 {
-    public static CompiledFile Compile(string path, string text)
+    public static CompiledFile Compile(string path, string text, RecipeSchema schema)
     {
         var diagnostics = new List<DslDiagnostic>();
         var parsed = RecipeParser.Parse(path, text);
@@ -40,7 +41,7 @@ public static class RecipeCompiler
                 continue;
             }
             names[recipe.Name.Text] = recipe.Name.Span;
-            var spec = new RecipeBinder(path, diagnostics).Bind(recipe, fileName);
+            var spec = new RecipeBinder(path, diagnostics, schema).Bind(recipe, fileName);
             if (spec is not null) recipes.Add(spec);
         }
         var declarations = tree.Recipes.Select(r => new RecipeDeclaration(r.Name.Text, r.Name.Span)).ToEquatableArray();

@@ -89,6 +89,17 @@ internal sealed class ValueBinder
         return bound with { FromDefault = true };
     }
 
+    /// <summary>Why a declared default (recipe text) does not fit its type, or null when it does.</summary>
+    public static string? CheckDefault(string text, SettingType type, string label)
+    {
+        var parsed = RecipeGrammar.Value.End().TryParse(text);
+        if (!parsed.WasSuccessful) return "it does not parse as a recipe value";
+        var scratch = new List<DslDiagnostic>();
+        var bound = new ValueBinder("", scratch).Bind(Relocate(parsed.Value, SourceSpan.None), type, label);
+        if (scratch.Count > 0) return string.Join("; ", scratch.Select(d => d.Message));
+        return bound is null ? "it does not fit" : null;
+    }
+
     private BoundValue? BindChoice(ValueNode node, ChoiceType type, string label)
     {
         Identifier name;

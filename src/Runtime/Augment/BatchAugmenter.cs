@@ -21,28 +21,28 @@ public sealed class BatchAugmenter
 
     private readonly AugmentOptions[] _steps;
     private readonly int _numClasses;
-    private readonly double _padValue;
+    private readonly float[] _blackPixel;
 
-    /// <param name="padValue">The value a padded pixel gets: a black pixel after normalisation.</param>
-    public BatchAugmenter(IReadOnlyList<AugmentOptions> steps, int numClasses, double padValue)
+    /// <param name="blackPixel">A black pixel after normalisation, per channel of the data (the data's own statistics).</param>
+    public BatchAugmenter(IReadOnlyList<AugmentOptions> steps, int numClasses, IReadOnlyList<float> blackPixel)
     {
         ArgumentNullException.ThrowIfNull(steps);
+        ArgumentNullException.ThrowIfNull(blackPixel);
         if (numClasses < 1) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "numClasses must be >= 1.");
+        if (blackPixel.Count == 0) throw new ArgumentException("a black pixel needs at least one channel", nameof(blackPixel));
         foreach (var step in steps)
-            switch (step) {
-            case CropAugment { Padding: < 0 } crop:
-                throw new ArgumentOutOfRangeException(nameof(steps), crop.Padding, "Crop padding must be >= 0.");
-            case MixupAugment mix when !(mix.Alpha > 0) || double.IsInfinity(mix.Alpha) || !(mix.Probability >= 0 && mix.Probability <= 1):
-                throw new ArgumentOutOfRangeException(nameof(steps), $"Mixup needs alpha > 0 and a probability in [0, 1], got alpha {mix.Alpha}, probability {mix.Probability}.");
-            case CropAugment or FlipAugment or MixupAugment:
-                break;
-            default:
-                throw new NotSupportedException($"Augmentation '{step?.GetType().Name}' is not supported.");
-            }
+        {
+            ArgumentNullException.ThrowIfNull(step, nameof(steps));
+            step.Validate();
+        }
         _steps = steps.ToArray();
         _numClasses = numClasses;
-        _padValue = padValue;
+        _blackPixel = blackPixel.ToArray();
     }
+
+    /// <summary>One black value for every channel (single-channel data).</summary>
+    public BatchAugmenter(IReadOnlyList<AugmentOptions> steps, int numClasses, double padValue)
+        : this(steps, numClasses, new[] { (float)padValue }) { }
 
     public bool IsEmpty => _steps.Length == 0;
 
@@ -60,30 +60,18 @@ public sealed class BatchAugmenter
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(labels);
         if (images.dim() != 4) throw new ArgumentException($"images must be [B, C, H, W], got [{string.Join(", ", images.shape)}]", nameof(images));
-        var random = new Random(seed);
+        var context = new AugmentContext(new Random(seed), _numClasses, _blackPixel);
         Tensor x = images, targets = labels;
         foreach (var step in _steps)
-            switch (step) {
-            case CropAugment crop when crop.Padding > 0:
-                x = Crop(x, crop.Padding, random);
-                break;
-            case FlipAugment:
-                x = Flip(x, random);
-                break;
-            case MixupAugment mix:
-                // The probability draw comes first, so the stream stays aligned whether or not this batch mixes.
-                if (random.NextDouble() < mix.Probability)
-                    (x, targets) = Mixup(x, targets, SampleBeta(random, mix.Alpha), Permutation(random, (int)x.shape[0]));
-                break;
-            }
+            (x, targets) = step.Apply(x, targets, context);
         return (x, targets);
     }
 
     /// <summary>Pads by <paramref name="padding"/> and takes, per image, the window at offsets drawn from [0, 2 padding].</summary>
-    internal Tensor Crop(Tensor x, int padding, Random random)
+    internal static Tensor Crop(Tensor x, int padding, Random random, float[] blackPixel)
     {
         long batch = x.shape[0], height = x.shape[2], width = x.shape[3];
-        using var padded = nn.functional.pad(x, new long[] { padding, padding, padding, padding }, TorchSharp.PaddingModes.Constant, _padValue);
+        using var padded = PadWith(x, padding, blackPixel);
         var crops = new Tensor[batch];
         try {
             for (long i = 0; i < batch; i++) {
@@ -93,6 +81,25 @@ public sealed class BatchAugmenter
             return stack(crops);
         } finally {
             foreach (var c in crops) c?.Dispose();
+        }
+    }
+
+    // Each channel padded with its own black, so padding stays black whatever the data's statistics.
+    private static Tensor PadWith(Tensor x, int padding, float[] blackPixel)
+    {
+        var sides = new long[] { padding, padding, padding, padding };
+        long channels = x.shape[1];
+        if (channels == 1 || blackPixel.Length == 1 || blackPixel.All(v => v == blackPixel[0]))
+            return nn.functional.pad(x, sides, TorchSharp.PaddingModes.Constant, blackPixel[0]);
+        var parts = new Tensor[channels];
+        try {
+            for (int c = 0; c < channels; c++) {
+                using var channel = x.narrow(1, c, 1);
+                parts[c] = nn.functional.pad(channel, sides, TorchSharp.PaddingModes.Constant, blackPixel[Math.Min(c, blackPixel.Length - 1)]);
+            }
+            return cat(parts, 1);
+        } finally {
+            foreach (var p in parts) p?.Dispose();
         }
     }
 
@@ -107,12 +114,12 @@ public sealed class BatchAugmenter
     }
 
     /// <summary>x' = lam x + (1 - lam) x[perm]; targets mixed with the same lam and permutation.</summary>
-    internal (Tensor Images, Tensor Targets) Mixup(Tensor x, Tensor targets, double lam, long[] permutation)
+    internal static (Tensor Images, Tensor Targets) Mixup(Tensor x, Tensor targets, int numClasses, double lam, long[] permutation)
     {
         using var index = tensor(permutation, device: x.device);
         var mixed = x * lam + x.index_select(0, index) * (1 - lam);
         var soft = targets.dtype == ScalarType.Int64
-            ? nn.functional.one_hot(targets, _numClasses).to(ScalarType.Float32)
+            ? nn.functional.one_hot(targets, numClasses).to(ScalarType.Float32)
             : targets;
         var mixedTargets = soft * lam + soft.index_select(0, index) * (1 - lam);
         return (mixed, mixedTargets);

@@ -1,47 +1,37 @@
 using System;
-using MiDistill.Runtime.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MiDistill.Runtime.Checkpoints;
 
-/// <summary>The load rules of each architecture: its head keys, the keys checkpoints may lack, adaptations.</summary>
+/// <summary>
+/// A model that knows how checkpoints made elsewhere map onto it: which keys are its classifier
+/// head (replaced when the class count differs), which keys a checkpoint may lack, how to adapt a
+/// tensor of another shape. A model without it loads only checkpoints that match it exactly.
+/// </summary>
+public interface ICheckpointLayout
+{
+    LoadRules LoadRules { get; }
+
+    /// <summary>Runs after a checkpoint was loaded, e.g. to reset state no checkpoint should carry over.</summary>
+    void AfterLoad() { }
+}
+
+/// <summary>Loads checkpoints into models by their own <see cref="ICheckpointLayout"/>.</summary>
 public static class ModelCheckpoints
 {
-    public static LoadRules RulesFor(nn.Module model) => model switch
-    {
-        VisionTransformer => new LoadRules
-        {
-            IsHead = k => k.StartsWith("head.", StringComparison.Ordinal),
-            // The ReMem reweighting is ours: timm checkpoints never carry it, and it starts at 1.
-            MayBeMissing = k => k.EndsWith(".mlp_alpha", StringComparison.Ordinal),
-            Adapt = (key, found, expected) => key == "pos_embed" && found.dim() == 3 && found.shape[2] == expected[2]
-                ? PosEmbed.Resample(found, (int)Math.Round(Math.Sqrt(expected[1] - 1)))
-                : null,
-        },
-        ResNet => Cnn("fc."),
-        MobileNetV2 => Cnn("classifier."),
-        EfficientNetV2 => Cnn("classifier."),
-        SmallCnn => Cnn("head."),
-        _ => LoadRules.Strict,
-    };
+    public static LoadRules RulesFor(nn.Module model) => (model as ICheckpointLayout)?.LoadRules ?? LoadRules.Strict;
 
     /// <summary>Loads <paramref name="path"/> into <paramref name="model"/> with its architecture's rules.</summary>
     public static LoadReport Load(nn.Module model, string path)
     {
         var report = CheckpointLoader.Load(model, path, RulesFor(model));
-        if (model is VisionTransformer vit)
-        {
-            // Loading must not carry over a reweighting; the fine-tuning schedule sets it.
-            var ones = new double[vit.Depth];
-            Array.Fill(ones, 1.0);
-            vit.SetMlpAlphas(ones);
-        }
+        (model as ICheckpointLayout)?.AfterLoad();
         return report;
     }
 
-    // BatchNorm's step counter is bookkeeping some exporters drop.
-    private static LoadRules Cnn(string head) => new()
+    /// <summary>The rules of a CNN with its classifier under <paramref name="head"/>; BatchNorm's step counter is bookkeeping some exporters drop.</summary>
+    public static LoadRules Cnn(string head) => new()
     {
         IsHead = k => k.StartsWith(head, StringComparison.Ordinal),
         MayBeMissing = k => k.EndsWith(".num_batches_tracked", StringComparison.Ordinal),

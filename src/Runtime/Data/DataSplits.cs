@@ -84,7 +84,8 @@ public static class DataSplits
             Upstream: train.Subset(upstreamIndices).WithClasses(pretrain.Classes),
             Train: train.Subset(trainIndices).WithClasses(data.Classes),
             Validation: train.Subset(validationIndices).WithClasses(data.Classes),
-            Test: test.Subset(testIndices).WithClasses(data.Classes),
+            // Every split is normalised like the training split, the test split included.
+            Test: test.Subset(testIndices).WithClasses(data.Classes).WithStatistics(train.Statistics),
             DownstreamClasses: data.Classes.ToArray(),
             UpstreamClasses: pretrain.Classes.ToArray());
     }
@@ -94,39 +95,13 @@ public static class DataSplits
     {
         ArgumentNullException.ThrowIfNull(regime);
         int n = classes.Count;
-        var counts = new int[n];
-        switch (regime)
-        {
-            case FullRegime:
-                for (int k = 0; k < n; k++)
-                    counts[k] = available[k];
-                return counts;
-
-            case FewShotRegime fewShot:
-                if (fewShot.PerClass < 1)
-                    throw new ArgumentException($"few-shot needs at least 1 image per class, got {fewShot.PerClass}");
-                for (int k = 0; k < n; k++)
-                    counts[k] = fewShot.PerClass;
-                break;
-
-            case LongTailRegime longTail:
-                if (!(longTail.ImbalanceRatio >= 1))
-                    throw new ArgumentException($"long-tail imbalance ratio must be at least 1, got {longTail.ImbalanceRatio}");
-                if (longTail.MaxPerClass < 0)
-                    throw new ArgumentException($"long-tail max per class must be 0 (automatic) or positive, got {longTail.MaxPerClass}");
-                // Automatic n_max is the smallest class, so every class can supply its share.
-                int nMax = longTail.MaxPerClass > 0 ? longTail.MaxPerClass : available.Min();
-                for (int k = 0; k < n; k++)
-                    counts[k] = LongTailCount(nMax, longTail.ImbalanceRatio, k, n);
-                break;
-
-            default:
-                throw new ArgumentException($"unknown regime {regime.GetType().Name}");
-        }
+        var counts = regime.Counts(available);
+        if (counts.Length != n)
+            throw new ArgumentException($"the {regime.Describe()} regime gave {counts.Length} class sizes for {n} classes");
         for (int k = 0; k < n; k++)
             if (counts[k] > available[k])
                 throw new ArgumentException(
-                    $"the {Describe(regime)} regime asks for {counts[k]} images of class {classes[k]}, but the training split has only {available[k]}");
+                    $"the {regime.Describe()} regime asks for {counts[k]} images of class {classes[k]}, but the training split has only {available[k]}");
         return counts;
     }
 
@@ -206,11 +181,4 @@ public static class DataSplits
                 throw new ArgumentException($"{what}: class {c} is listed twice");
         }
     }
-
-    private static string Describe(RegimeOptions regime) => regime switch
-    {
-        FewShotRegime f => $"few-shot ({f.PerClass} per class)",
-        LongTailRegime l => $"long-tail (ratio {l.ImbalanceRatio}, max {l.MaxPerClass} per class)",
-        _ => regime.GetType().Name,
-    };
 }

@@ -11,6 +11,11 @@ public static class FashionMnist
     public const string DefaultPath = "/usr/share/datasets/fashion-mnist";
 
     public const int NumClasses = 10;
+    /// <summary>The training split holds exactly 6,000 images of every class, the test split 1,000.</summary>
+    public const int TrainImagesPerClass = 6000, TestImagesPerClass = 1000;
+
+    /// <summary>The published pixel mean and standard deviation (of x/255 over the training split).</summary>
+    public static ChannelStatistics Statistics { get; } = new(new[] { 0.2860f }, new[] { 0.3530f });
 
     public static IReadOnlyList<string> ClassNames { get; } = new[]
     {
@@ -43,7 +48,7 @@ public static class FashionMnist
                 throw new InvalidDataException($"{labelsPath}: label {bytes[i]} at position {i} is outside 0..{numClasses - 1}");
             labels[i] = bytes[i];
         }
-        return new ImageSet(images.Pixels, labels, numClasses, channels: 1, images.Rows, images.Cols);
+        return new ImageSet(images.Pixels, labels, numClasses, channels: 1, images.Rows, images.Cols, statistics: Statistics);
     }
 
     private static ImageSet LoadPair(string directory, string imagesName, string labelsName) =>

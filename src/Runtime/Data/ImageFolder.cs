@@ -82,20 +82,3 @@ public static class ImageFolder
         return result;
     }
 }
-
-/// <summary>Loads the data set a recipe's <c>data</c> section names.</summary>
-public static class Datasets
-{
-    public static (ImageSet Train, ImageSet Test) Load(DataOptions data)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        return data.Source switch
-        {
-            "fashion_mnist" => FashionMnist.Load(data.Path),
-            "image_folder" => DropNames(ImageFolder.Load(data.Path, data.ImageSize, data.Color)),
-            var other => throw new NotSupportedException($"data source `{other}` is not supported by this runtime"),
-        };
-    }
-
-    private static (ImageSet, ImageSet) DropNames((ImageSet Train, ImageSet Test, IReadOnlyList<string> _) x) => (x.Train, x.Test);
-}

@@ -15,7 +15,8 @@ namespace MiDistill.Runtime.Data;
 /// </remarks>
 public sealed class ImageSet
 {
-    public ImageSet(byte[] pixels, int[] labels, int numClasses, int channels, int height, int width, int[]? sourceIndices = null)
+    /// <param name="statistics">What batches are normalised with; null = computed from these pixels.</param>
+    public ImageSet(byte[] pixels, int[] labels, int numClasses, int channels, int height, int width, int[]? sourceIndices = null, ChannelStatistics? statistics = null)
     {
         ArgumentNullException.ThrowIfNull(pixels);
         ArgumentNullException.ThrowIfNull(labels);
@@ -37,7 +38,20 @@ public sealed class ImageSet
         Height = height;
         Width = width;
         _sourceIndices = sourceIndices ?? Identity(labels.Length);
+        if (statistics is not null && statistics.Channels != channels)
+            throw new ArgumentException($"statistics of {statistics.Channels} channels for {channels}-channel images");
+        Statistics = statistics ?? ChannelStatistics.Compute(pixels, labels.Length, channels, height, width);
     }
+
+    /// <summary>
+    /// The per-channel statistics every batch of this set is normalised with. Subsets keep their
+    /// parent's, so every split of a data set is normalised like its training split.
+    /// </summary>
+    public ChannelStatistics Statistics { get; }
+
+    /// <summary>The same images, normalised with <paramref name="statistics"/> (the training split's, for a test split).</summary>
+    public ImageSet WithStatistics(ChannelStatistics statistics) =>
+        new(Pixels, Labels, NumClasses, Channels, Height, Width, _sourceIndices, statistics);
 
     public int Count => Labels.Length;
     public int Channels { get; }
@@ -74,7 +88,7 @@ public sealed class ImageSet
             labels[i] = Labels[j];
             sources[i] = _sourceIndices[j];
         }
-        return new ImageSet(pixels, labels, NumClasses, Channels, Height, Width, sources);
+        return new ImageSet(pixels, labels, NumClasses, Channels, Height, Width, sources, Statistics);
     }
 
     /// <summary>
@@ -102,7 +116,7 @@ public sealed class ImageSet
             if (labels[i] < 0)
                 throw new ArgumentException($"image {i} has class {Labels[i]}, which is not among the classes [{string.Join(", ", classes)}]");
         }
-        return new ImageSet(Pixels, labels, classes.Count, Channels, Height, Width, _sourceIndices);
+        return new ImageSet(Pixels, labels, classes.Count, Channels, Height, Width, _sourceIndices, Statistics);
     }
 
     public int[] ClassCounts()
@@ -124,19 +138,19 @@ public sealed class ImageSet
     }
 
     /// <summary>
-    /// One batch as float32 [B, C, H, W] normalised to (x/255 - mean)/std, and int64 labels [B].
+    /// One batch as float32 [B, C, H, W] normalised with the set's <see cref="Statistics"/>,
+    /// (x/255 - mean[c])/std[c], and int64 labels [B].
     /// Call inside the caller's <c>torch.NewDisposeScope()</c>: the tensors belong to that scope.
     /// </summary>
-    public (Tensor Images, Tensor Labels) ToTensors(IReadOnlyList<int> indices, float mean, float std, Device? device = null)
+    public (Tensor Images, Tensor Labels) ToTensors(IReadOnlyList<int> indices, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(indices);
-        if (!(std > 0))
-            throw new ArgumentOutOfRangeException(nameof(std), std, "std must be positive");
-
-        // A 256-entry table turns normalisation into one lookup per pixel.
-        Span<float> table = stackalloc float[256];
-        for (int v = 0; v < 256; v++)
-            table[v] = (v / 255f - mean) / std;
+        // A 256-entry table per channel turns normalisation into one lookup per pixel.
+        int plane = Height * Width;
+        var tables = new float[Channels * 256];
+        for (int c = 0; c < Channels; c++)
+            for (int v = 0; v < 256; v++)
+                tables[c * 256 + v] = (v / 255f - Statistics.Mean[c]) / Statistics.Std[c];
 
         int size = ImageSize;
         var values = new float[(long)indices.Count * size];
@@ -149,7 +163,7 @@ public sealed class ImageSet
             var source = Image(j);
             var target = values.AsSpan(i * size, size);
             for (int p = 0; p < size; p++)
-                target[p] = table[source[p]];
+                target[p] = tables[(p / plane) * 256 + source[p]];
             labels[i] = Labels[j];
         }
 

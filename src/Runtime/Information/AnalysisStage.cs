@@ -59,8 +59,8 @@ internal sealed class AnalysisStage
         var probeSet = ProbeSet.Select(data, a, options.Data.Seed);
         if (probeSet.Count < 2) return;
         using var scope = NewDisposeScope();
-        var (images, _) = probeSet.ToTensors(Enumerable.Range(0, probeSet.Count).ToArray(), InputAdapter.FashionMnistMean, InputAdapter.FashionMnistStd);
-        var adapter = new InputAdapter(options.Teacher.Model.ImageSize, options.Teacher.Model.InChannels);
+        var (images, _) = probeSet.ToTensors(Enumerable.Range(0, probeSet.Count).ToArray());
+        var adapter = InputAdapter.ForTeacher(options.Teacher, data.Train.Statistics);
         var estimator = MiEstimators.Create(a.Estimator);
         var cross = a.CrossCheck is NoMiEstimator ? null : MiEstimators.Create(a.CrossCheck);
         using var x = estimator.Bind(images);
@@ -83,8 +83,8 @@ internal sealed class AnalysisStage
         }
         using var scope = NewDisposeScope();
         var all = Enumerable.Range(0, probeSet.Count).ToArray();
-        var (images, labels) = probeSet.ToTensors(all, InputAdapter.FashionMnistMean, InputAdapter.FashionMnistStd);
-        var adapter = new InputAdapter(options.Teacher.Model.ImageSize, options.Teacher.Model.InChannels);
+        var (images, labels) = probeSet.ToTensors(all);
+        var adapter = InputAdapter.ForTeacher(options.Teacher, data.Train.Statistics);
         var estimator = MiEstimators.Create(a.Estimator);
         var cross = a.CrossCheck is NoMiEstimator ? null : MiEstimators.Create(a.CrossCheck);
         _results.Estimator = Describe(a.Estimator);
@@ -151,10 +151,5 @@ internal sealed class AnalysisStage
         _context.Output.WriteLine($"Analysis files and plots: {folder}");
     }
 
-    private static string Describe(MiEstimatorOptions options) => options switch
-    {
-        RenyiEstimatorOptions r => FormattableString.Invariant($"renyi(alpha: {r.Alpha}, kernel: {(r.Kernel is MedianKernelWidth m ? $"median(scale: {m.Scale})" : $"fixed(sigma: {((FixedKernelWidth)r.Kernel).Sigma})")})"),
-        KsgEstimatorOptions k => FormattableString.Invariant($"ksg(k: {k.Neighbours}, dims: {k.Dims})"),
-        _ => options.GetType().Name,
-    };
+    private static string Describe(MiEstimatorOptions options) => options.Describe();
 }

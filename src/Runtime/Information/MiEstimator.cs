@@ -25,13 +25,11 @@ public interface IMiReference : IDisposable
 
 public static class MiEstimators
 {
-    public static IMiEstimator Create(MiEstimatorOptions options) => options switch
+    public static IMiEstimator Create(MiEstimatorOptions options)
     {
-        RenyiEstimatorOptions r => new RenyiMi(r.Alpha, r.Kernel),
-        KsgEstimatorOptions k => new KsgMi(k.Neighbours, k.Dims),
-        NoMiEstimator => throw new ArgumentException("no estimator was chosen", nameof(options)),
-        _ => throw new NotSupportedException($"MI estimator {options.GetType().Name} is not supported by this runtime"),
-    };
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Create();
+    }
 
     /// <summary>I(X; Y) in one call.</summary>
     public static double Estimate(this IMiEstimator estimator, Tensor x, Tensor y)

@@ -25,8 +25,7 @@ public sealed class RenyiMi : IMiEstimator
             throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be positive and not 1 (the Shannon limit divides by zero); the usual choice is 1.01");
         Alpha = alpha;
         Kernel = kernel ?? throw new ArgumentNullException(nameof(kernel));
-        if (kernel is MedianKernelWidth m && !(m.Scale > 0)) throw new ArgumentOutOfRangeException(nameof(kernel), "the median kernel's scale must be positive");
-        if (kernel is FixedKernelWidth f && !(f.Sigma > 0)) throw new ArgumentOutOfRangeException(nameof(kernel), "a fixed kernel width must be positive");
+        kernel.Validate();
     }
 
     public string Name => "renyi";
@@ -60,10 +59,11 @@ public sealed class RenyiMi : IMiEstimator
     /// <summary>Relative size below which samples count as one point (float32 has about 7 digits).</summary>
     public const double RoundingFloor = 1e-5;
 
-    private double Width(Tensor d2, long n, Tensor x)
+    private double Width(Tensor d2, long n, Tensor x) => Kernel.Width(() => TypicalDistance(d2, n, x));
+
+    // The median pairwise distance, guarded against samples that coincide.
+    private static double TypicalDistance(Tensor d2, long n, Tensor x)
     {
-        if (Kernel is FixedKernelWidth f) return f.Sigma;
-        var scale = ((MedianKernelWidth)Kernel).Scale;
         if (n < 2) return 0;
         var upper = triu_indices(n, n, 1);
         var distances = d2[upper[0], upper[1]].sqrt();
@@ -72,11 +72,11 @@ public sealed class RenyiMi : IMiEstimator
         // (say, a CLS token no attention ever reaches) up into bits.
         double floor = RoundingFloor * x.pow(2).sum(1).mean().sqrt().item<double>();
         double median = distances.median().item<double>();
-        if (median > floor) return scale * median;
+        if (median > floor) return median;
         // More than half the pairs coincide: the median rule would give a zero width; use the mean
         // of the distances that are not zero instead, so distinct samples stay distinguishable.
         var positive = distances[distances > floor];
-        return positive.numel() == 0 ? 0 : scale * positive.mean().item<double>();
+        return positive.numel() == 0 ? 0 : positive.mean().item<double>();
     }
 
     /// <summary>S_alpha(A) = log2(sum lambda^alpha) / (1 - alpha) for a unit-trace PSD matrix.</summary>

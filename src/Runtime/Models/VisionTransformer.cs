@@ -14,8 +14,26 @@ namespace MiDistill.Runtime.Models;
 /// non-trainable weight on each block's MLP branch: the ReMem reweighting
 /// h+ = h' + alpha_i * MLP(LN2(h')).
 /// </summary>
-public sealed class VisionTransformer : Module<Tensor, Tensor>, IFeatureModel
+public sealed class VisionTransformer : Module<Tensor, Tensor>, IFeatureModel, MiDistill.Runtime.Checkpoints.ICheckpointLayout
 {
+    /// <summary>timm's names: the head is `head`; the ReMem reweighting is ours (timm checkpoints never carry it); pos_embed is resampled to this grid.</summary>
+    public MiDistill.Runtime.Checkpoints.LoadRules LoadRules { get; } = new()
+    {
+        IsHead = k => k.StartsWith("head.", StringComparison.Ordinal),
+        MayBeMissing = k => k.EndsWith(".mlp_alpha", StringComparison.Ordinal),
+        Adapt = (key, found, expected) => key == "pos_embed" && found.dim() == 3 && found.shape[2] == expected[2]
+            ? MiDistill.Runtime.Checkpoints.PosEmbed.Resample(found, (int)Math.Round(Math.Sqrt(expected[1] - 1)))
+            : null,
+    };
+
+    /// <summary>Loading must not carry over a reweighting; the fine-tuning schedule sets it.</summary>
+    void MiDistill.Runtime.Checkpoints.ICheckpointLayout.AfterLoad()
+    {
+        var ones = new double[Depth];
+        Array.Fill(ones, 1.0);
+        SetMlpAlphas(ones);
+    }
+
     // Field order is registration order, which is timm's state_dict order.
     private readonly Parameter cls_token;
     private readonly Parameter pos_embed;

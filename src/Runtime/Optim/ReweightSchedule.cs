@@ -18,43 +18,9 @@ public static class ReweightSchedule
         if (depth < 1) throw new ArgumentOutOfRangeException(nameof(depth), depth, "depth must be >= 1.");
         if (epoch < 0) throw new ArgumentOutOfRangeException(nameof(epoch), epoch, "epoch is 0-based and must be >= 0.");
 
-        var alphas = Enumerable.Repeat(1.0, depth).ToArray();
-        switch (o) {
-        case NoReweight:
-            return alphas;
-        case MlpReweight mlp:
-            if (mlp.Top < 0 || mlp.Top > depth)
-                throw new ArgumentOutOfRangeException(nameof(o), mlp.Top, $"Reweighting the top {mlp.Top} blocks needs 0 <= top <= depth ({depth}).");
-            if (!(mlp.Alpha >= 0 && mlp.Alpha <= 1))
-                throw new ArgumentOutOfRangeException(nameof(o), mlp.Alpha, "MLP alpha must lie in [0, 1].");
-            double target = 1 + (mlp.Alpha - 1) * Progress(mlp.Schedule, epoch);
-            for (int i = depth - mlp.Top; i < depth; i++) alphas[i] = target;
-            return alphas;
-        case MlpBlocksReweight blocks:
-            ArgumentNullException.ThrowIfNull(blocks.Alphas, nameof(o));
-            if (blocks.Alphas.Count != depth)
-                throw new ArgumentException($"Per-block reweighting lists {blocks.Alphas.Count} alphas for a teacher of depth {depth}; give one per block.", nameof(o));
-            double progress = Progress(blocks.Schedule, epoch);
-            for (int i = 0; i < depth; i++) {
-                double alpha = blocks.Alphas[i];
-                if (!(alpha >= 0 && alpha <= 1))
-                    throw new ArgumentOutOfRangeException(nameof(o), alpha, $"MLP alpha of block {i} must lie in [0, 1].");
-                alphas[i] = 1 + (alpha - 1) * progress;
-            }
-            return alphas;
-        default:
-            throw new NotSupportedException($"Reweighting type '{o.GetType().Name}' is not supported.");
-        }
+        var alphas = o.BlockAlphas(depth, epoch);
+        if (alphas is null || alphas.Length != depth)
+            throw new InvalidOperationException($"{o.GetType().Name} gave {alphas?.Length ?? 0} MLP weights for a teacher of depth {depth}");
+        return alphas;
     }
-
-    // How far alpha has moved from 1 towards its target in 0-based epoch: 1 = all the way.
-    private static double Progress(ReweightScheduleOptions schedule, int epoch) => schedule switch {
-        ConstantReweightSchedule => 1.0,
-        RampReweightSchedule { Epochs: < 0 } ramp =>
-            throw new ArgumentOutOfRangeException(nameof(schedule), ramp.Epochs, "Ramp epochs must be >= 0."),
-        // A zero-length ramp is the constant schedule.
-        RampReweightSchedule ramp => ramp.Epochs == 0 ? 1.0 : Math.Min(1.0, (epoch + 1) / (double)ramp.Epochs),
-        null => throw new ArgumentNullException(nameof(schedule), "Reweighting needs a schedule."),
-        _ => throw new NotSupportedException($"Reweight schedule type '{schedule.GetType().Name}' is not supported."),
-    };
 }

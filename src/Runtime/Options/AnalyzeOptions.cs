@@ -1,3 +1,6 @@
+using System;
+using MiDistill.Runtime.Information;
+
 namespace MiDistill.Runtime.Options;
 
 // The `analyze` section: mutual-information diagnostics of the teacher. Every analysis is off unless
@@ -30,15 +33,79 @@ public enum ProbeSplit { Test, Validation }
 /// <summary>Which token stands for a block's representation H.</summary>
 public enum ProbeToken { Cls, Mean }
 
-public abstract record MiEstimatorOptions;
-public sealed record NoMiEstimator : MiEstimatorOptions;
-/// <summary>Matrix-based Renyi alpha-entropy MI (Giraldo et al. 2014) on Gaussian Gram matrices.</summary>
-public sealed record RenyiEstimatorOptions(double Alpha, KernelWidthOptions Kernel) : MiEstimatorOptions;
-/// <summary>Kraskov-Stoegbauer-Grassberger k-nearest-neighbour MI on the top <see cref="Dims"/> principal components of each side.</summary>
-public sealed record KsgEstimatorOptions(int Neighbours, int Dims) : MiEstimatorOptions;
+/// <summary>A mutual-information estimator of the analyses (see docs/information.md).</summary>
+[RecipeChoice("estimator")]
+public abstract record MiEstimatorOptions
+{
+    /// <summary>The estimator these settings describe.</summary>
+    public abstract IMiEstimator Create();
 
-public abstract record KernelWidthOptions;
+    /// <summary>The settings as a recipe would write them, for summaries and plots.</summary>
+    public virtual string Describe() => GetType().Name;
+}
+
+/// <summary>No second estimator (the cross-check's default); never an estimator of its own.</summary>
+public sealed record NoMiEstimator : MiEstimatorOptions
+{
+    public override IMiEstimator Create() => throw new ArgumentException("no estimator was chosen");
+    public override string Describe() => "none";
+}
+
+/// <summary>Matrix-based Renyi alpha-entropy MI (Giraldo et al. 2014) on Gaussian Gram matrices.</summary>
+[RecipeForm("renyi", "Matrix-based Renyi alpha-entropy MI on Gaussian Gram matrices of the probe samples (n^3 eigenvalues; the default).")]
+public sealed record RenyiEstimatorOptions(
+    [RecipeArg(Doc = "entropy order; 1 itself is the Shannon limit and not allowed", Min = 0, MinExclusive = true, Max = 10, Default = "1.01")] double Alpha,
+    [RecipeArg(Doc = "Gaussian kernel width rule", Default = "median")] KernelWidthOptions Kernel) : MiEstimatorOptions
+{
+    public override IMiEstimator Create() => new RenyiMi(Alpha, Kernel);
+    public override string Describe() => FormattableString.Invariant($"renyi(alpha: {Alpha}, kernel: {Kernel.Describe()})");
+}
+
+/// <summary>Kraskov-Stoegbauer-Grassberger k-nearest-neighbour MI on the top <see cref="Dims"/> principal components of each side.</summary>
+[RecipeForm("ksg", "Kraskov-Stoegbauer-Grassberger k-nearest-neighbour MI on the top principal components of each side.")]
+public sealed record KsgEstimatorOptions(
+    [RecipeArg("k", Doc = "neighbours per sample", Min = 1, Max = 100)] int Neighbours = 5,
+    [RecipeArg(Doc = "principal components kept of each side (KSG is biased in high dimension)", Min = 1, Max = 64)] int Dims = 4) : MiEstimatorOptions
+{
+    public override IMiEstimator Create() => new KsgMi(Neighbours, Dims);
+    public override string Describe() => FormattableString.Invariant($"ksg(k: {Neighbours}, dims: {Dims})");
+}
+
+/// <summary>The Gaussian kernel width of the Renyi estimator.</summary>
+[RecipeChoice("kernel_width")]
+public abstract record KernelWidthOptions
+{
+    /// <summary>sigma given the samples' typical pairwise distance (<paramref name="medianDistance"/> computes it on demand).</summary>
+    public abstract double Width(Func<double> medianDistance);
+
+    public abstract string Describe();
+
+    /// <summary>Throws when the width cannot work.</summary>
+    public abstract void Validate();
+}
+
 /// <summary>sigma = Scale x the median pairwise Euclidean distance of the samples (invariant to feature scale).</summary>
-public sealed record MedianKernelWidth(double Scale) : KernelWidthOptions;
+[RecipeForm("median", "sigma = scale x the median pairwise distance of the probe samples (invariant to a common feature scale).")]
+public sealed record MedianKernelWidth(
+    [RecipeArg(Doc = "multiple of the median distance", Min = 0, MinExclusive = true)] double Scale = 1) : KernelWidthOptions
+{
+    public override double Width(Func<double> medianDistance) => Scale * medianDistance();
+    public override string Describe() => FormattableString.Invariant($"median(scale: {Scale})");
+    public override void Validate()
+    {
+        if (!(Scale > 0)) throw new ArgumentOutOfRangeException(nameof(Scale), "the median kernel's scale must be positive");
+    }
+}
+
 /// <summary>A fixed sigma, in the units of the features.</summary>
-public sealed record FixedKernelWidth(double Sigma) : KernelWidthOptions;
+[RecipeForm("fixed", "A fixed sigma in the units of the features (pixels are standardised; token features are not).")]
+public sealed record FixedKernelWidth(
+    [RecipeArg(Doc = "kernel width", Min = 0, MinExclusive = true)] double Sigma = 1) : KernelWidthOptions
+{
+    public override double Width(Func<double> medianDistance) => Sigma;
+    public override string Describe() => FormattableString.Invariant($"fixed(sigma: {Sigma})");
+    public override void Validate()
+    {
+        if (!(Sigma > 0)) throw new ArgumentOutOfRangeException(nameof(Sigma), "a fixed kernel width must be positive");
+    }
+}

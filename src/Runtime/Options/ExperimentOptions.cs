@@ -2,9 +2,11 @@ using System.Collections.Generic;
 
 namespace MiDistill.Runtime.Options;
 
-// The typed settings a run receives. Recipes compile to these records (the generator emits every
-// value, defaults included, so the schema in src/Dsl stays the single source of defaults); plain C#
-// callers build them by hand. No defaults live here on purpose.
+// The typed settings a run receives, one record per recipe section. Recipes compile to these
+// records (the generator emits every value, defaults included). The forms a setting can take
+// (students, losses, optimizers, ...) are records of their own that carry their recipe names,
+// arguments and behaviour: Optimizers.cs, Schedules.cs, Objectives.cs, Students.cs,
+// DistillLosses.cs, Augmentations.cs, Regimes.cs, DataSources.cs, AnalyzeOptions.cs.
 
 /// <summary>One fully resolved experiment: one variant of one recipe.</summary>
 public sealed record ExperimentOptions
@@ -64,7 +66,8 @@ public sealed record PretrainOptions
 
 public sealed record DataOptions
 {
-    public required string Source { get; init; }
+    public required DataSourceOptions Source { get; init; }
+    /// <summary>Where the source reads from; empty = the source's own default location.</summary>
     public required string Path { get; init; }
     public required IReadOnlyList<int> Classes { get; init; }
     public required RegimeOptions Regime { get; init; }
@@ -72,19 +75,7 @@ public sealed record DataOptions
     /// <summary>At most this many test images (0 = the whole test split of the chosen classes).</summary>
     public required int MaxTestImages { get; init; }
     public required int Seed { get; init; }
-    /// <summary>Side in pixels image-folder images are resized to when loaded (0 = the source's own size).</summary>
-    public int ImageSize { get; init; }
-    /// <summary>Channels image-folder images are decoded to.</summary>
-    public ColorMode Color { get; init; }
 }
-
-public enum ColorMode { Grayscale, Rgb }
-
-public abstract record RegimeOptions;
-public sealed record FullRegime : RegimeOptions;
-public sealed record FewShotRegime(int PerClass) : RegimeOptions;
-/// <summary>n_c = MaxPerClass * ImbalanceRatio^(-c/(C-1)); MaxPerClass 0 = the smallest class's available count.</summary>
-public sealed record LongTailRegime(double ImbalanceRatio, int MaxPerClass) : RegimeOptions;
 
 public sealed record FinetuneOptions
 {
@@ -101,29 +92,6 @@ public sealed record FinetuneOptions
     /// <summary>Batch augmentations in order (empty = none).</summary>
     public IReadOnlyList<AugmentOptions> Augment { get; init; } = [];
 }
-
-public abstract record ObjectiveOptions;
-public sealed record CrossEntropyObjective : ObjectiveOptions;
-public sealed record SamObjective(double Rho) : ObjectiveOptions;
-
-public abstract record ReweightOptions;
-public sealed record NoReweight : ReweightOptions;
-/// <summary>alpha applies to the top <see cref="Top"/> blocks' MLP branch; blocks below keep 1.</summary>
-public sealed record MlpReweight(int Top, double Alpha, ReweightScheduleOptions Schedule) : ReweightOptions;
-
-public abstract record ReweightScheduleOptions;
-public sealed record ConstantReweightSchedule : ReweightScheduleOptions;
-/// <summary>alpha moves linearly from 1 to the target over the first <see cref="Epochs"/> epochs.</summary>
-public sealed record RampReweightSchedule(int Epochs) : ReweightScheduleOptions;
-
-public abstract record OptimizerOptions;
-public sealed record SgdOptions(double LearningRate, double Momentum, double WeightDecay, bool Nesterov) : OptimizerOptions;
-public sealed record AdamWOptions(double LearningRate, double Beta1, double Beta2, double WeightDecay) : OptimizerOptions;
-
-public abstract record LrScheduleOptions;
-public sealed record ConstantLr : LrScheduleOptions;
-/// <summary>Linear warmup over <see cref="WarmupEpochs"/>, then cosine decay to <see cref="MinLrFactor"/> x the base rate.</summary>
-public sealed record CosineLr(double WarmupEpochs, double MinLrFactor) : LrScheduleOptions;
 
 public sealed record DistillOptions
 {
@@ -142,16 +110,6 @@ public sealed record DistillOptions
     /// <summary>Batch augmentations in order (empty = none).</summary>
     public IReadOnlyList<AugmentOptions> Augment { get; init; } = [];
 }
-
-public abstract record StudentOptions;
-/// <summary>A small CNN (conv-bn-relu stages); <see cref="Width"/> channels in the first stage.</summary>
-public sealed record SmallCnnOptions(int Width) : StudentOptions;
-
-public abstract record DistillLossOptions;
-/// <summary>Hinton KD: (1-Weight) CE(y, s) + Weight T^2 KL(softmax(t/T) || softmax(s/T)).</summary>
-public sealed record KdLossOptions(double Temperature, double Weight) : DistillLossOptions;
-/// <summary>The student learns from labels only (the no-teacher baseline).</summary>
-public sealed record LabelsOnlyLossOptions : DistillLossOptions;
 
 public sealed record EvaluateOptions
 {

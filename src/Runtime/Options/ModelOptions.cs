@@ -1,28 +1,6 @@
 namespace MiDistill.Runtime.Options;
 
-// Options of the production students and of where model weights come from (issue #3). Kept apart
-// from ExperimentOptions.cs so parallel work on the pipeline's records merges cleanly.
-
-/// <summary>The first layers of a CNN student: sized for small grayscale images or for ImageNet.</summary>
-public enum StemKind
-{
-    /// <summary>3x3 stride-1 first convolution and no early pooling: keeps a 28x28 image's detail.</summary>
-    Small,
-    /// <summary>The architecture's ImageNet stem (e.g. ResNet's 7x7 stride-2 conv and max-pool); 3 input channels, so ImageNet checkpoints load.</summary>
-    ImageNet,
-}
-
-/// <summary>torchvision's ResNet-18 (BasicBlock, [2, 2, 2, 2]); <see cref="Width"/> channels in layer1 (torchvision: 64).</summary>
-public sealed record ResNetOptions(int Width, StemKind Stem) : StudentOptions;
-
-/// <summary>torchvision's MobileNetV2 with a width multiplier (torchvision: 1.0).</summary>
-public sealed record MobileNetV2Options(double WidthMultiplier, StemKind Stem) : StudentOptions;
-
-/// <summary>
-/// EfficientNetV2-B0 in timm's layout (<c>_gen_efficientnetv2_base</c>: FusedMBConv then MBConv
-/// with squeeze-excitation, SiLU) with a channel multiplier (timm's B0: 1.0).
-/// </summary>
-public sealed record EfficientNetV2Options(double WidthMultiplier, StemKind Stem) : StudentOptions;
+// Where model weights come from. The students themselves are in Students.cs.
 
 /// <summary>Where a model's initial weights come from.</summary>
 public abstract record WeightsOptions;

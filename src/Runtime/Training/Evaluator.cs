@@ -26,7 +26,7 @@ internal static class Evaluator
                 int n = Math.Min(BatchSize, set.Count - start);
                 var indices = new int[n];
                 for (int i = 0; i < n; i++) indices[i] = start + i;
-                var (images, _) = set.ToTensors(indices, InputAdapter.FashionMnistMean, InputAdapter.FashionMnistStd, device);
+                var (images, _) = set.ToTensors(indices, device);
                 var predicted = model.forward(adapter.Apply(images)).argmax(1).to(CPU).data<long>().ToArray();
                 for (int i = 0; i < n; i++) predictions[start + i] = (int)predicted[i];
             }

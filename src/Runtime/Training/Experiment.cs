@@ -63,7 +63,7 @@ public static class Experiment
         var checkpoints = folder.CheckpointsPath;
         var state = RunState.Load(checkpoints);
         var context = new RunContext(device, output, folder, hooks) { CommittedMetricsBytes = state.MetricsBytes };
-        var loaded = new Dictionary<DataOptions, (ImageSet Train, ImageSet Test)>();
+        var loaded = new Dictionary<DataOptions, LoadedData>();
         var results = new List<VariantResult>();
         var analysis = new Information.AnalysisStage(context); // MI diagnostics; no-op unless a variant turns them on
 
@@ -80,7 +80,7 @@ public static class Experiment
             // Replicates and variants that read the same files share one loaded copy.
             var source = options.Data with { Classes = Array.Empty<int>(), Regime = new FullRegime(), Seed = 0, ValidationFraction = 0, MaxTestImages = 0 };
             if (!loaded.TryGetValue(source, out var dataset))
-                loaded[source] = dataset = Datasets.Load(options.Data);
+                loaded[source] = dataset = options.Data.Source.Load(options.Data.Path);
             var data = DataSplits.Build(dataset.Train, dataset.Test, options.Data, Stages.Upstream(options));
             output.WriteLine($"[{unit}] data: {data.Train.Count} train, {data.Validation.Count} validation, {data.Test.Count} test images of classes [{string.Join(", ", data.DownstreamClasses)}]");
 
@@ -187,7 +187,7 @@ public static class Experiment
 
     private static VariantResult Evaluate(ExperimentOptions options, ExperimentData data, VisionTransformer teacher, nn.Module<Tensor, Tensor> student, Device device)
     {
-        var teacherInput = InputAdapter.ForTeacher(options.Teacher);
+        var teacherInput = InputAdapter.ForTeacher(options.Teacher, data.Train.Statistics);
         var studentInput = Stages.StudentInput(options, data);
         return new VariantResult(options.Variant, options.Run.Seed,
             Evaluator.Evaluate(teacher, data.Test, device, teacherInput, options.Evaluate.Metrics),

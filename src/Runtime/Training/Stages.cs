@@ -68,7 +68,7 @@ internal static class Stages
             Variant = "shared",
             Model = teacher,
             Optimizer = optimizer,
-            BaseLearningRate = OptimizerFactory.BaseLearningRate(pretrain.Optimizer),
+            BaseLearningRate = pretrain.Optimizer.BaseLearningRate,
             Schedule = pretrain.Schedule,
             Train = data.Upstream,
             Epochs = pretrain.Epochs,
@@ -108,29 +108,22 @@ internal static class Stages
                 teacher.ResetHead(data.DownstreamClasses.Count);
             }
             teacher.to(context.Device);
-            var adapter = InputAdapter.ForTeacher(options.Teacher);
-            var baseOptimizer = OptimizerFactory.Create(settings.Optimizer, teacher, settings.DecayExclusions);
-            using optim.Optimizer optimizer = settings.Objective switch
-            {
-                SamObjective sam => new Sam(teacher.parameters(), baseOptimizer, sam.Rho),
-                AsamObjective asam => new Sam(teacher.parameters(), baseOptimizer, asam.Rho, adaptive: true, eta: asam.Eta),
-                CrossEntropyObjective => baseOptimizer,
-                var other => throw new NotSupportedException($"objective {other.GetType().Name} is not supported by this runtime"),
-            };
+            var adapter = InputAdapter.ForTeacher(options.Teacher, data.Train.Statistics);
+            using var optimizer = settings.Objective.Wrap(teacher, OptimizerFactory.Create(settings.Optimizer, teacher, settings.DecayExclusions));
             var result = new Trainer(context).Fit(new FitSpec
             {
                 Stage = "finetune",
                 Variant = options.Variant,
                 Model = teacher,
                 Optimizer = optimizer,
-                BaseLearningRate = OptimizerFactory.BaseLearningRate(settings.Optimizer),
+                BaseLearningRate = settings.Optimizer.BaseLearningRate,
                 Schedule = settings.Schedule,
                 Train = data.Train,
                 Epochs = settings.Epochs,
                 BatchSize = settings.BatchSize,
                 Seed = options.Run.Seed + FinetuneSeedOffset,
                 ClipGrad = settings.ClipGrad,
-                Augment = Augmenter(settings.Augment, data.DownstreamClasses.Count),
+                Augment = Augmenter(settings.Augment, data),
                 Loss = (x, y) => { var logits = teacher.forward(adapter.Apply(x)); return (nn.functional.cross_entropy(logits, y), logits); },
                 BeforeEpoch = epoch => teacher.SetMlpAlphas(ReweightSchedule.Alphas(settings.Reweight, teacher.Depth, epoch)),
                 // Under the paper's protocol the kept epochs are fixed in advance; no validation choice.
@@ -157,7 +150,7 @@ internal static class Stages
     {
         var settings = options.Distill;
         torch.manual_seed(options.Run.Seed + DistillSeedOffset);
-        var student = ModelFactory.CreateStudent(settings.Student, data.Train.Channels, data.DownstreamClasses.Count);
+        var student = CreateStudent(settings.Student, data);
         try
         {
             if (settings.StudentWeights is CheckpointWeights checkpoint)
@@ -166,7 +159,7 @@ internal static class Stages
                 context.Output.WriteLine($"[distill/{options.Variant}] student: {report.Summary()}");
             }
             student.to(context.Device);
-            var teacherInput = InputAdapter.ForTeacher(options.Teacher);
+            var teacherInput = InputAdapter.ForTeacher(options.Teacher, data.Train.Statistics);
             var studentInput = StudentInput(options, data);
             teacher.eval();
             using var optimizer = OptimizerFactory.Create(settings.Optimizer, student, settings.DecayExclusions);
@@ -177,14 +170,14 @@ internal static class Stages
                 Variant = options.Variant,
                 Model = student,
                 Optimizer = optimizer,
-                BaseLearningRate = OptimizerFactory.BaseLearningRate(settings.Optimizer),
+                BaseLearningRate = settings.Optimizer.BaseLearningRate,
                 Schedule = settings.Schedule,
                 Train = data.Train,
                 Epochs = settings.Epochs,
                 BatchSize = settings.BatchSize,
                 Seed = options.Run.Seed + DistillSeedOffset,
                 ClipGrad = settings.ClipGrad,
-                Augment = Augmenter(settings.Augment, data.DownstreamClasses.Count),
+                Augment = Augmenter(settings.Augment, data),
                 Loss = loss,
                 Validate = data.Validation.Count == 0 ? null : () => Evaluator.Accuracy(student, data.Validation, context.Device, studentInput),
                 CheckpointPath = files.Checkpoint,
@@ -208,7 +201,7 @@ internal static class Stages
         Classes = Array.Empty<int>(),
         Epochs = 0,
         BatchSize = 1,
-        Optimizer = new SgdOptions(0, 0, 0, false),
+        Optimizer = new SgdOptions(),
         Schedule = new ConstantLr(),
         MaxImages = 0,
         Seed = 0,
@@ -216,10 +209,16 @@ internal static class Stages
 
     /// <summary>The student's input: the data's size, the channels its stem takes, its checkpoint's normalisation.</summary>
     public static InputAdapter StudentInput(ExperimentOptions options, ExperimentData data) =>
-        new(data.Train.Height, ModelFactory.StudentChannels(options.Distill.Student, data.Train.Channels))
+        new(data.Train.Height, options.Distill.Student.InputChannels(data.Train.Channels))
         {
             Normalize = (options.Distill.StudentWeights as CheckpointWeights)?.Normalize ?? Normalization.Dataset,
+            DataStatistics = data.Train.Statistics,
         };
+
+    /// <summary>A fresh student for the data's channels and the downstream classes.</summary>
+    public static nn.Module<Tensor, Tensor> CreateStudent(StudentOptions student, ExperimentData data) =>
+        student.Create(student.InputChannels(data.Train.Channels), data.DownstreamClasses.Count)
+            ?? throw new InvalidOperationException($"student {student.GetType().Name}.Create returned no model");
 
     private static string ExistingCheckpoint(CheckpointWeights checkpoint, string role)
     {
@@ -242,33 +241,18 @@ internal static class Stages
         {
             using (no_grad()) return teacher(teacherInput.Apply(x));
         }
-        return options switch
+        return (x, y) =>
         {
-            KdLossOptions kd => (x, y) =>
-            {
-                var teacherLogits = kd.Weight > 0 ? Teacher(x) : null;
-                var logits = student(studentInput.Apply(x));
-                return (KnowledgeDistillationLoss.Compute(logits, teacherLogits, y, kd.Temperature, kd.Weight), logits);
-            },
-            DistLossOptions dist => (x, y) =>
-            {
-                var teacherLogits = dist.Weight > 0 ? Teacher(x) : null;
-                var logits = student(studentInput.Apply(x));
-                return (DistLoss.Compute(logits, teacherLogits, y, dist.Inter, dist.Intra, dist.Temperature, dist.Weight), logits);
-            },
-            LabelsOnlyLossOptions => (x, y) =>
-            {
-                var logits = student(studentInput.Apply(x));
-                return (nn.functional.cross_entropy(logits, y), logits);
-            },
-            var other => throw new NotSupportedException($"distillation loss {other.GetType().Name} is not supported by this runtime"),
+            var teacherLogits = options.UsesTeacher ? Teacher(x) : null;
+            var logits = student(studentInput.Apply(x));
+            return (options.Compute(logits, teacherLogits, y), logits);
         };
     }
 
-    /// <summary>The batch augmenter of a stage, or null when the recipe declares none; pads with black.</summary>
-    internal static BatchAugmenter? Augmenter(System.Collections.Generic.IReadOnlyList<AugmentOptions>? steps, int numClasses) =>
+    /// <summary>The batch augmenter of a stage, or null when the recipe declares none; pads with black in the data's normalisation.</summary>
+    internal static BatchAugmenter? Augmenter(System.Collections.Generic.IReadOnlyList<AugmentOptions>? steps, ExperimentData data) =>
         steps is null || steps.Count == 0 ? null
-            : new BatchAugmenter(steps, numClasses, (0 - InputAdapter.FashionMnistMean) / InputAdapter.FashionMnistStd);
+            : new BatchAugmenter(steps, data.DownstreamClasses.Count, data.Train.Statistics.Black());
 
     /// <summary>The fine-tuned teacher of a finished stage, from its weights file.</summary>
     public static VisionTransformer LoadTeacher(ExperimentOptions options, ExperimentData data, string weights, Device device)
@@ -283,7 +267,7 @@ internal static class Stages
     /// <summary>The distilled student of a finished stage, from its weights file.</summary>
     public static nn.Module<Tensor, Tensor> LoadStudent(ExperimentOptions options, ExperimentData data, string weights, Device device)
     {
-        var student = ModelFactory.CreateStudent(options.Distill.Student, data.Train.Channels, data.DownstreamClasses.Count);
+        var student = CreateStudent(options.Distill.Student, data);
         student.load(weights);
         student.to(device);
         student.eval();
@@ -291,16 +275,28 @@ internal static class Stages
     }
 
     // Everything the pretrained weights depend on: architecture, pretraining settings (seed
-    // included), and exactly which upstream images it sees. Keying on the images rather than the
-    // data settings lets replicates and variants whose upstream split is the same share one teacher.
+    // included), and exactly which images it sees. The images are keyed by content (their decoded
+    // pixels, labels, shape and normalisation), not by path or data settings: a folder with other
+    // pixels never reuses a teacher, the same images reached by another path or shared by
+    // replicates and variants always do.
     private static string CacheKeyJson(ExperimentOptions options, ExperimentData data) => SettingsJson.Serialize(new
     {
-        format = 2,
+        format = 3,
         model = options.Teacher.Model,
         pretrain = options.Teacher.Pretrain,
         source = options.Data.Source,
-        upstreamImages = Convert.ToHexString(SHA256.HashData(data.Upstream.SourceIndices.SelectMany(BitConverter.GetBytes).ToArray())),
+        upstream = Fingerprint(data.Upstream),
     });
+
+    /// <summary>SHA-256 of a set's shape, statistics, labels and pixels, in order.</summary>
+    internal static string Fingerprint(ImageSet set)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes($"{set.Count}x{set.Channels}x{set.Height}x{set.Width};{set.NumClasses};{set.Statistics}"));
+        hash.AppendData(set.Labels.SelectMany(BitConverter.GetBytes).ToArray());
+        hash.AppendData(set.Pixels);
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
 
     private static string CacheKey(ExperimentOptions options, ExperimentData data)
     {

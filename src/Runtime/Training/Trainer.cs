@@ -171,7 +171,7 @@ internal sealed class Trainer
     {
         using var scope = NewDisposeScope();
         long dataStart = Stopwatch.GetTimestamp();
-        var (images, labels) = spec.Train.ToTensors(batch, InputAdapter.FashionMnistMean, InputAdapter.FashionMnistStd, _context.Device);
+        var (images, labels) = spec.Train.ToTensors(batch, _context.Device);
         // Targets are class indices, or class probabilities after mixup; train accuracy counts the original labels.
         var targets = labels;
         if (spec.Augment is { IsEmpty: false } augment)

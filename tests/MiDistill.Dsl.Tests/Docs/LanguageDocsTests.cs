@@ -14,7 +14,7 @@ public class LanguageDocsTests
 
     [Fact]
     public void Schema_tables_match_the_schema() =>
-        AssertRegion(SchemaDocs.SchemaBegin, SchemaDocs.SchemaEnd, SchemaDocs.RenderMarkdown());
+        AssertRegion(SchemaDocs.SchemaBegin, SchemaDocs.SchemaEnd, SchemaDocs.RenderMarkdown(BuiltInSchema.Value));
 
     [Fact]
     public void Diagnostic_table_matches_the_descriptors() =>
@@ -36,7 +36,7 @@ public class LanguageDocsTests
     public void Every_setting_is_documented()
     {
         var docs = File.ReadAllText(DocsPath);
-        foreach (var section in RecipeSchema.Sections)
+        foreach (var section in BuiltInSchema.Value.Sections)
             foreach (var setting in section.Settings)
                 Assert.Contains("| `" + setting.Name + "` |", docs);
     }

@@ -58,13 +58,9 @@ namespace MiDistill.Recipes
                 Data = new global::MiDistill.Runtime.Options.DataOptions
                 {
                     // quickstart.distill default: data.source
-                    Source = "fashion_mnist",
+                    Source = new global::MiDistill.Runtime.Options.FashionMnistSource(),
                     // quickstart.distill default: data.path
-                    Path = "/usr/share/datasets/fashion-mnist",
-                    // quickstart.distill default: data.image_size
-                    ImageSize = 28,
-                    // quickstart.distill default: data.color
-                    Color = global::MiDistill.Runtime.Options.ColorMode.Grayscale,
+                    Path = "",
                     // quickstart.distill line 10: data.classes
                     Classes = new int[] { 5, 6, 7, 8, 9 },
                     // quickstart.distill line 11: data.regime
@@ -182,13 +178,9 @@ namespace MiDistill.Recipes
                 Data = new global::MiDistill.Runtime.Options.DataOptions
                 {
                     // quickstart.distill default: data.source
-                    Source = "fashion_mnist",
+                    Source = new global::MiDistill.Runtime.Options.FashionMnistSource(),
                     // quickstart.distill default: data.path
-                    Path = "/usr/share/datasets/fashion-mnist",
-                    // quickstart.distill default: data.image_size
-                    ImageSize = 28,
-                    // quickstart.distill default: data.color
-                    Color = global::MiDistill.Runtime.Options.ColorMode.Grayscale,
+                    Path = "",
                     // quickstart.distill line 10: data.classes
                     Classes = new int[] { 5, 6, 7, 8, 9 },
                     // quickstart.distill line 11: data.regime
@@ -306,13 +298,9 @@ namespace MiDistill.Recipes
                 Data = new global::MiDistill.Runtime.Options.DataOptions
                 {
                     // quickstart.distill default: data.source
-                    Source = "fashion_mnist",
+                    Source = new global::MiDistill.Runtime.Options.FashionMnistSource(),
                     // quickstart.distill default: data.path
-                    Path = "/usr/share/datasets/fashion-mnist",
-                    // quickstart.distill default: data.image_size
-                    ImageSize = 28,
-                    // quickstart.distill default: data.color
-                    Color = global::MiDistill.Runtime.Options.ColorMode.Grayscale,
+                    Path = "",
                     // quickstart.distill line 10: data.classes
                     Classes = new int[] { 5, 6, 7, 8, 9 },
                     // quickstart.distill line 11: data.regime

@@ -137,7 +137,7 @@ public class GeneratorTests
         Assert.All(Outputs(result, StepNames.Registry), r => Assert.Contains(r, new[] { IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged }));
     }
 
-    private static IncrementalStepRunReason[] Outputs(GeneratorRunResult result, string step) =>
+    internal static IncrementalStepRunReason[] Outputs(GeneratorRunResult result, string step) =>
         result.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToArray();
 
     [Fact]

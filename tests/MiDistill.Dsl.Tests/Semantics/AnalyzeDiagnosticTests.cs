@@ -1,6 +1,8 @@
 using System.Linq;
 using MiDistill.Dsl.Semantics;
 
+using MiDistill.Dsl.Tests.Infrastructure;
+
 namespace MiDistill.Dsl.Tests.Semantics;
 
 /// <summary>One test per diagnostic of the `analyze` section (MD0120-MD0122, MD0210-MD0211), exact text.</summary>
@@ -12,7 +14,7 @@ public class AnalyzeDiagnosticTests
     private static string Recipe(string body) => "recipe r {\n" + body + "}\n";
 
     private static void AssertDiagnostics(string text, params string[] expected) =>
-        Assert.Equal(expected, RecipeCompiler.Compile("r.distill", text).Diagnostics.Select(d => d.ToString()).ToArray());
+        Assert.Equal(expected, RecipeCompiler.Compile("r.distill", text, BuiltInSchema.Value).Diagnostics.Select(d => d.ToString()).ToArray());
 
     [Fact]
     public void Analyze_with_every_analysis_and_a_cross_check_has_no_diagnostics() => AssertDiagnostics(Recipe(Teacher + Data +

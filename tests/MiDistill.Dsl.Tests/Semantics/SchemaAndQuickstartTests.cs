@@ -23,7 +23,7 @@ public class SchemaAndQuickstartTests
                         foreach (var x in Walk(label + "." + form.Name + "." + inner.Name, inner))
                             yield return x;
         }
-        return RecipeSchema.Sections.SelectMany(s => s.Settings.SelectMany(a => Walk(s.Name + "." + a.Name, a)));
+        return BuiltInSchema.Value.Sections.SelectMany(s => s.Settings.SelectMany(a => Walk(s.Name + "." + a.Name, a)));
     }
 
     public static TheoryData<string> Defaults()
@@ -51,12 +51,12 @@ public class SchemaAndQuickstartTests
     [Fact]
     public void Schema_names_are_unique_and_snake_case()
     {
-        foreach (var section in RecipeSchema.Sections)
+        foreach (var section in BuiltInSchema.Value.Sections)
             Assert.Equal(section.Settings.Count, section.Settings.Select(s => s.Name).Distinct().Count());
         Assert.All(AllArguments(), a => Assert.Matches("^[a-z][a-z0-9_]*$", a.Argument.Name));
     }
 
-    private static CompiledFile Quickstart() => RecipeCompiler.Compile("quickstart.distill", Repo.QuickstartText);
+    private static CompiledFile Quickstart() => RecipeCompiler.Compile("quickstart.distill", Repo.QuickstartText, BuiltInSchema.Value);
 
     [Fact]
     public void Quickstart_compiles_without_diagnostics()
@@ -138,7 +138,7 @@ public class SchemaAndQuickstartTests
     public void Nested_override_changes_only_that_argument()
     {
         var text = Repo.QuickstartText.Replace("remem   { }", "remem   { finetune.reweight.schedule = ramp(epochs: 3) }\n    deep { finetune.reweight.alpha = 0.25 }");
-        var result = RecipeCompiler.Compile("quickstart.distill", text);
+        var result = RecipeCompiler.Compile("quickstart.distill", text, BuiltInSchema.Value);
         Assert.Empty(result.Diagnostics);
         var variants = result.Recipes[0].Variants;
         var remem = (FormValue)variants.Single(v => v.Name == "remem").Get("finetune", "reweight");

@@ -73,7 +73,7 @@ public sealed class BatchAugmenterTests
         var augmenter = new BatchAugmenter(new AugmentOptions[] { new MixupAugment(1, 1) }, 4, Pad);
         using var scope = NewDisposeScope();
         var x = Images();
-        var (mixed, targets) = augmenter.Mixup(x, tensor(new long[] { 0, 3, 1 }), 0.7, new long[] { 2, 0, 1 });
+        var (mixed, targets) = BatchAugmenter.Mixup(x, tensor(new long[] { 0, 3, 1 }), 4, 0.7, new long[] { 2, 0, 1 });
         var source = Values(x);
         var expected = new float[source.Length];
         int size = H * W;

@@ -31,9 +31,9 @@ public sealed class BatchingTests
     public void ToTensors_normalises_and_keeps_labels()
     {
         var pixels = new byte[] { 0, 255, 51, 102, /* image 1 */ 10, 20, 30, 40 };
-        var set = new ImageSet(pixels, new[] { 3, 1 }, numClasses: 4, channels: 1, height: 2, width: 2);
+        var set = new ImageSet(pixels, new[] { 3, 1 }, numClasses: 4, channels: 1, height: 2, width: 2, statistics: new ChannelStatistics(new[] { 0.5f }, new[] { 0.25f }));
         using var scope = torch.NewDisposeScope();
-        var (images, labels) = set.ToTensors(new[] { 0 }, mean: 0.5f, std: 0.25f);
+        var (images, labels) = set.ToTensors(new[] { 0 });
         Assert.Equal(new long[] { 1, 1, 2, 2 }, images.shape);
         Assert.Equal(torch.ScalarType.Float32, images.dtype);
         Assert.Equal(torch.ScalarType.Int64, labels.dtype);
@@ -48,9 +48,9 @@ public sealed class BatchingTests
     [Fact]
     public void ToTensors_orders_the_batch_as_asked()
     {
-        var set = DataSplitsTests.Synthetic(3);
+        var set = DataSplitsTests.Synthetic(3).WithStatistics(new ChannelStatistics(new[] { 0f }, new[] { 1f }));
         using var scope = torch.NewDisposeScope();
-        var (images, labels) = set.ToTensors(new[] { 25, 2, 11 }, 0f, 1f);
+        var (images, labels) = set.ToTensors(new[] { 25, 2, 11 });
         Assert.Equal(new long[] { 3, 1, 1, 1 }, images.shape);
         Assert.Equal(new[] { 25 / 255f, 2 / 255f, 11 / 255f }, images.data<float>().ToArray());
         Assert.Equal(new long[] { 5, 2, 1 }, labels.data<long>().ToArray());

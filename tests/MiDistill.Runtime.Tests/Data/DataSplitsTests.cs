@@ -20,7 +20,7 @@ public sealed class DataSplitsTests
 
     internal static DataOptions Data(RegimeOptions regime, IReadOnlyList<int> classes, double validation = 0, int maxTest = 0, int seed = 7) => new()
     {
-        Source = "fashion-mnist",
+        Source = new FashionMnistSource(),
         Path = FashionMnist.DefaultPath,
         Classes = classes,
         Regime = regime,

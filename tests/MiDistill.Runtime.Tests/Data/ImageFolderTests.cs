@@ -57,15 +57,11 @@ public sealed class ImageFolderTests : IDisposable
     }
 
     [Fact]
-    public void Datasets_dispatches_on_the_source()
+    public void The_image_folder_source_loads_both_splits_at_its_size()
     {
         Layout();
-        var options = new DataOptions
-        {
-            Source = "image_folder", Path = _root, Classes = new[] { 0, 1 }, Regime = new FullRegime(),
-            ValidationFraction = 0, MaxTestImages = 0, Seed = 0, ImageSize = 8, Color = ColorMode.Grayscale,
-        };
-        var (train, test) = Datasets.Load(options);
+        var (train, test, names) = new ImageFolderSource(8, ColorMode.Grayscale).Load(_root);
+        Assert.NotNull(names);
         Assert.Equal(3, train.Count);
         Assert.Equal(8, test.Height);
     }

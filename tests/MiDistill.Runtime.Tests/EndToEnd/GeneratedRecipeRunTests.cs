@@ -77,7 +77,9 @@ public sealed class GeneratedRecipeRunTests : IDisposable
         Assert.IsType<CrossEntropyObjective>(TinyRecipe.Settings.Vanilla.Finetune.Objective);
         Assert.Equal(new[] { 5, 6, 7, 8, 9 }, remem.Data.Classes);
         Assert.Equal(32, remem.Teacher.Model.EmbedDim);
-        Assert.Equal("/usr/share/datasets/fashion-mnist", remem.Data.Path);
+        // The source's own default location: the empty path, which Fashion-MNIST reads as Debian's folder.
+        Assert.Equal(new FashionMnistSource(), remem.Data.Source);
+        Assert.Equal("", remem.Data.Path);
         Assert.Equal(DeviceKind.Auto, remem.Run.Device);
     }
 

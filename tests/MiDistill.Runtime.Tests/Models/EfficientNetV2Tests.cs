@@ -51,11 +51,11 @@ public sealed class EfficientNetV2Tests
     }
 
     [Fact]
-    public void Factory_BuildsIt_ImageNetStemTakesRgb()
+    public void Options_build_it_ImageNetStemTakesRgb()
     {
-        Assert.Equal(3, ModelFactory.StudentChannels(new EfficientNetV2Options(1.0, StemKind.ImageNet), 1));
-        Assert.Equal(1, ModelFactory.StudentChannels(new EfficientNetV2Options(1.0, StemKind.Small), 1));
-        using var student = ModelFactory.CreateStudent(new EfficientNetV2Options(0.25, StemKind.Small), 1, 10);
+        Assert.Equal(3, new EfficientNetV2Options(1.0, StemKind.ImageNet).InputChannels(1));
+        Assert.Equal(1, new EfficientNetV2Options(1.0, StemKind.Small).InputChannels(1));
+        using var student = new EfficientNetV2Options(0.25, StemKind.Small).Create(1, 10);
         Assert.IsType<EfficientNetV2>(student);
     }
 

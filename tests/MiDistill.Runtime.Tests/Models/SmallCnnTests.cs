@@ -65,15 +65,12 @@ public sealed class SmallCnnTests
     }
 
     [Fact]
-    public void Factory_BuildsTheSmallCnnAndRejectsUnknownStudents()
+    public void Options_create_the_small_cnn_on_the_data_channels()
     {
-        using var student = ModelFactory.CreateStudent(new SmallCnnOptions(16), 1, 10);
+        var options = new SmallCnnOptions(16);
+        using var student = options.Create(options.InputChannels(1), 10);
         Assert.IsType<SmallCnn>(student);
         Assert.IsAssignableFrom<IFeatureModel>(student);
-
-        var ex = Assert.Throws<NotSupportedException>(() => ModelFactory.CreateStudent(new UnknownStudent(), 1, 10));
-        Assert.Contains(nameof(UnknownStudent), ex.Message);
+        Assert.Equal(1, options.InputChannels(1));
     }
-
-    private sealed record UnknownStudent : StudentOptions;
 }

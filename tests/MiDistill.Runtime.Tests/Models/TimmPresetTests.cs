@@ -25,9 +25,9 @@ public sealed class TimmPresetTests
     [Fact]
     public void InputAdapter_RenormalisesToTheCheckpointsStatistics()
     {
-        // A pixel of value 0.5, normalised with Fashion-MNIST's statistics as batches arrive.
-        using var batch = full(new long[] { 1, 1, 4, 4 }, (0.5f - InputAdapter.FashionMnistMean) / InputAdapter.FashionMnistStd);
-        var adapter = new InputAdapter(4, 3) { Normalize = Normalization.ImageNet };
+        // A pixel of value 0.5, normalised with the data's statistics as batches arrive.
+        using var batch = full(new long[] { 1, 1, 4, 4 }, (0.5f - 0.2860f) / 0.3530f);
+        var adapter = new InputAdapter(4, 3) { Normalize = Normalization.ImageNet, DataStatistics = new MiDistill.Runtime.Data.ChannelStatistics(new[] { 0.2860f }, new[] { 0.3530f }) };
         using var x = adapter.Apply(batch);
         Assert.Equal(new long[] { 1, 3, 4, 4 }, x.shape);
         var expected = new[] { (0.5 - 0.485) / 0.229, (0.5 - 0.456) / 0.224, (0.5 - 0.406) / 0.225 };

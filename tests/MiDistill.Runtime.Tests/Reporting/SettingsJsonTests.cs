@@ -11,7 +11,7 @@ public sealed class SettingsJsonTests
     {
         var data = new DataOptions
         {
-            Source = "fashion-mnist",
+            Source = new ImageFolderSource(32, ColorMode.Rgb),
             Path = "/data",
             Classes = new[] { 5, 6 },
             Regime = new FewShotRegime(5),
@@ -22,7 +22,11 @@ public sealed class SettingsJsonTests
         Assert.Equal(
             """
             {
-              "source": "fashion-mnist",
+              "source": {
+                "kind": "ImageFolderSource",
+                "imageSize": 32,
+                "color": "Rgb"
+              },
               "path": "/data",
               "classes": [
                 5,
@@ -34,9 +38,7 @@ public sealed class SettingsJsonTests
               },
               "validationFraction": 0.2,
               "maxTestImages": 0,
-              "seed": 7,
-              "imageSize": 0,
-              "color": "Grayscale"
+              "seed": 7
             }
             """.Replace("\r\n", "\n"),
             SettingsJson.Serialize(data));
@@ -83,7 +85,7 @@ public sealed class SettingsJsonTests
         },
         Data = new DataOptions
         {
-            Source = "fashion-mnist", Path = "/data", Classes = new[] { 5, 6, 7, 8, 9 }, Regime = new LongTailRegime(10, 0),
+            Source = new FashionMnistSource(), Path = "/data", Classes = new[] { 5, 6, 7, 8, 9 }, Regime = new LongTailRegime(10, 0),
             ValidationFraction = 0.1, MaxTestImages = 0, Seed = 1,
         },
         Finetune = new FinetuneOptions

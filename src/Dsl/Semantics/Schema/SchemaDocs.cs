@@ -18,12 +18,12 @@ public static class SchemaDocs
 
     /// <summary>One heading per section (its anchor is the section's name) with a settings table,
     /// then the forms of every choice setting with their arguments.</summary>
-    public static string RenderMarkdown()
+    public static string RenderMarkdown(RecipeSchema schema)
     {
         var md = new StringBuilder();
         var choices = new List<(string Path, ChoiceType Type)>();
 
-        foreach (var section in RecipeSchema.Sections)
+        foreach (var section in schema.Sections)
         {
             md.Append("### ").Append(section.Name).Append("\n\n");
             md.Append(section.Doc).Append("\n\n");

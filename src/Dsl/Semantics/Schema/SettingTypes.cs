@@ -57,7 +57,7 @@ public sealed record StringType : SettingType
 public sealed record ClassListType(int Min, int Max) : SettingType
 {
     public override string Describe() => "a class range like `0..4` or a list like `[0, 2, 4]`";
-    public override string DescribeRange() => $"class indices {Min}..{Max} (Fashion-MNIST has 0..9), non-empty, no repeats";
+    public override string DescribeRange() => $"class indices {Min}..{Max} (at most the source's class count), non-empty, no repeats";
 }
 
 /// <summary>Distinct integers: <c>0</c>, <c>[0, 1, 2]</c> or <c>0..4</c>.</summary>
@@ -112,6 +112,9 @@ public sealed record ChoiceType(string Name, IReadOnlyList<Form> Forms, ChoiceEm
 
 public sealed record Form(string Name, string Doc, string ClrType, IReadOnlyList<Argument> Arguments, bool Positional = true)
 {
+    /// <summary>A data source's build-time facts (class count, images per class), when it declares them.</summary>
+    public DataFacts? Facts { get; init; }
+
     public Argument? Find(string name) => Arguments.FirstOrDefault(a => a.Name == name);
 }
 

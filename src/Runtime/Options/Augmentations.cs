@@ -1,0 +1,85 @@
+using System;
+using MiDistill.Runtime.Augment;
+using static TorchSharp.torch;
+
+namespace MiDistill.Runtime.Options;
+
+/// <summary>
+/// A batch augmentation, applied in the step on the batch tensors in the order the recipe lists
+/// (see <see cref="BatchAugmenter"/>). Every random decision must come from the context's
+/// <see cref="AugmentContext.Random"/>, so a step is augmented the same way after a resume.
+/// </summary>
+[RecipeChoice("augmentation")]
+public abstract record AugmentOptions
+{
+    /// <summary>Throws when the settings cannot work; called once, before training starts.</summary>
+    public virtual void Validate() { }
+
+    /// <summary>
+    /// Augments normalised images [B, C, H, W] with targets (class indices [B], or class
+    /// probabilities [B, K] once a batch is mixed). Tensors belong to the caller's dispose scope.
+    /// </summary>
+    public abstract (Tensor Images, Tensor Targets) Apply(Tensor images, Tensor targets, AugmentContext context);
+}
+
+/// <summary>What an augmentation may use besides the batch: the step's random stream, the class count, what black is after normalisation.</summary>
+public sealed class AugmentContext
+{
+    internal AugmentContext(Random random, int numClasses, float[] blackPixel)
+    {
+        Random = random;
+        NumClasses = numClasses;
+        BlackPixel = blackPixel;
+    }
+
+    public Random Random { get; }
+    public int NumClasses { get; }
+    /// <summary>A black pixel in the batch's normalisation, per channel (one value for every channel when the data has fewer).</summary>
+    public float[] BlackPixel { get; }
+}
+
+/// <summary>Pads each image by <see cref="Padding"/> pixels (black) and crops it back to its size at a random offset.</summary>
+[RecipeForm("crop", "Pad each image with black and crop it back to its size at a random offset.")]
+public sealed record CropAugment(
+    [RecipeArg(Doc = "pixels of padding on every side", Min = 0, Max = 256)] int Padding = 4) : AugmentOptions
+{
+    public override void Validate()
+    {
+        if (Padding < 0) throw new ArgumentOutOfRangeException(nameof(Padding), Padding, "Crop padding must be >= 0.");
+    }
+
+    public override (Tensor Images, Tensor Targets) Apply(Tensor images, Tensor targets, AugmentContext context) =>
+        (Padding > 0 ? BatchAugmenter.Crop(images, Padding, context.Random, context.BlackPixel) : images, targets);
+}
+
+/// <summary>Mirrors each image left-right with probability 1/2.</summary>
+[RecipeForm("flip", "Mirror each image left-right with probability 1/2.")]
+public sealed record FlipAugment : AugmentOptions
+{
+    public override (Tensor Images, Tensor Targets) Apply(Tensor images, Tensor targets, AugmentContext context) =>
+        (BatchAugmenter.Flip(images, context.Random), targets);
+}
+
+/// <summary>
+/// With probability <see cref="Probability"/> per batch: x = lam x + (1 - lam) x[perm] and the
+/// label targets mixed alike, lam ~ Beta(<see cref="Alpha"/>, <see cref="Alpha"/>).
+/// </summary>
+[RecipeForm("mixup", "With probability `prob` per batch, blend the batch with a shuffled copy of itself: x = lam x + (1 - lam) x[perm], labels alike, lam ~ Beta(alpha, alpha).")]
+public sealed record MixupAugment(
+    [RecipeArg(Doc = "Beta distribution parameter", Min = 0, MinExclusive = true)] double Alpha = 1,
+    [RecipeArg("prob", Doc = "probability that a batch is mixed", Min = 0, Max = 1)] double Probability = 1) : AugmentOptions
+{
+    public override void Validate()
+    {
+        if (!(Alpha > 0) || double.IsInfinity(Alpha) || !(Probability >= 0 && Probability <= 1))
+            throw new ArgumentOutOfRangeException(nameof(Alpha), $"Mixup needs alpha > 0 and a probability in [0, 1], got alpha {Alpha}, probability {Probability}.");
+    }
+
+    public override (Tensor Images, Tensor Targets) Apply(Tensor images, Tensor targets, AugmentContext context)
+    {
+        // The probability draw comes first, so the stream stays aligned whether or not this batch mixes.
+        if (!(context.Random.NextDouble() < Probability)) return (images, targets);
+        var random = context.Random;
+        return BatchAugmenter.Mixup(images, targets, context.NumClasses, BatchAugmenter.SampleBeta(random, Alpha), BatchAugmenter.Permutation(random, (int)images.shape[0]));
+    }
+}

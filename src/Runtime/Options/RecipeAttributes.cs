@@ -1,0 +1,102 @@
+using System;
+
+namespace MiDistill.Runtime.Options;
+
+// The declarations the recipe compiler reads. A recipe form (a student, a loss, an optimizer, a data
+// source, ...) is one record: its recipe name and docs on the record, its arguments (name, range,
+// default, docs) on the primary constructor's parameters, its behaviour in the record's overrides.
+// The generator finds these attributes in the runtime and in the user's own project at build time
+// and checks recipes against them, so a user's own student is checked exactly like ours.
+
+/// <summary>
+/// Marks an abstract options record as a choice a recipe setting can take, e.g. the student. Every
+/// non-abstract record deriving from it with <see cref="RecipeFormAttribute"/> is one of its forms.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class RecipeChoiceAttribute(string name) : Attribute
+{
+    /// <summary>The choice's id, referred to by the recipe sections (e.g. <c>student</c>, <c>distill_loss</c>).</summary>
+    public string Name { get; } = name;
+}
+
+/// <summary>
+/// Makes a record a form of the choice its base record declares, written in a recipe as
+/// <c>name</c> or <c>name(argument: value, ...)</c>. Every parameter of the record's primary
+/// constructor is an argument; a parameter with a default value is optional in recipes too.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class RecipeFormAttribute(string name, string doc) : Attribute
+{
+    /// <summary>The name recipes write (lower snake_case).</summary>
+    public string Name { get; } = name;
+
+    /// <summary>One sentence for docs/language.md and the IDE.</summary>
+    public string Doc { get; } = doc;
+}
+
+/// <summary>How an argument's value is written, where the C# type alone does not say.</summary>
+public enum RecipeArgKind
+{
+    /// <summary>As the C# type implies: a number, a boolean, a string, a form, a list.</summary>
+    Value,
+    /// <summary>A <c>double</c> written as <c>20%</c> or <c>0.2</c>.</summary>
+    Fraction,
+    /// <summary>A list of <c>int</c> class indices, written <c>0..4</c>, <c>[0, 2]</c> or <c>3</c>.</summary>
+    Classes,
+}
+
+/// <summary>
+/// Describes one argument of a recipe form (a primary-constructor parameter): its recipe name when
+/// it is not the parameter's name in snake_case, its range and its one-line doc. The default is the
+/// parameter's C# default; <see cref="Default"/> gives one in recipe syntax where C# cannot (a form).
+/// </summary>
+[AttributeUsage(AttributeTargets.Parameter, Inherited = false)]
+public sealed class RecipeArgAttribute : Attribute
+{
+    public RecipeArgAttribute() { }
+
+    public RecipeArgAttribute(string name) => Name = name;
+
+    /// <summary>The name recipes write; null = the parameter's name in snake_case.</summary>
+    public string? Name { get; }
+
+    public string Doc { get; init; } = "";
+
+    /// <summary>Smallest accepted value (numbers, and each item of a number list); NaN = the type's own limit.</summary>
+    public double Min { get; init; } = double.NaN;
+
+    /// <summary>Largest accepted value; NaN = the type's own limit.</summary>
+    public double Max { get; init; } = double.NaN;
+
+    public bool MinExclusive { get; init; }
+
+    public bool MaxExclusive { get; init; }
+
+    /// <summary>The default in recipe syntax (e.g. <c>"median"</c>, <c>"cosine(warmup: 1)"</c>), for parameters without a C# default.</summary>
+    public string? Default { get; init; }
+
+    public RecipeArgKind Kind { get; init; }
+}
+
+/// <summary>The recipe name and doc of an enum member an argument can take (e.g. a stem: <c>small</c>, <c>imagenet</c>).</summary>
+[AttributeUsage(AttributeTargets.Field, Inherited = false)]
+public sealed class RecipeNameAttribute(string name, string doc) : Attribute
+{
+    public string Name { get; } = name;
+    public string Doc { get; } = doc;
+}
+
+/// <summary>
+/// What a data source knows before it loads anything, so the recipe compiler can check class
+/// indices, few-shot sizes and probe sizes against it at build time. Leave a count at 0 when the
+/// source cannot know it (an image folder counts its classes at run time).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class DataSourceFactsAttribute : Attribute
+{
+    /// <summary>The data set's name in messages, e.g. <c>Fashion-MNIST</c>.</summary>
+    public string Title { get; init; } = "";
+    public int Classes { get; init; }
+    public int TrainImagesPerClass { get; init; }
+    public int TestImagesPerClass { get; init; }
+}
