@@ -47,10 +47,24 @@ public class BuildIntegrationTests
                 "  }\n" +
                 "}\n");
 
+            // The project's own student, checked like a built-in one.
+            File.WriteAllText(Path.Combine(folder, "MyStudent.cs"), """
+                using MiDistill.Runtime.Options;
+                using static TorchSharp.torch;
+                [RecipeForm("my_cnn", "The user's own student.")]
+                public sealed record MyCnnOptions([RecipeArg(Doc = "channels", Min = 4, Max = 512)] int Width = 32) : StudentOptions
+                {
+                    public override nn.Module<Tensor, Tensor> Create(int inChannels, int numClasses) => nn.Linear(inChannels, numClasses);
+                }
+                """);
+            File.WriteAllText(Path.Combine(folder, "own.distill"),
+                "recipe own {\n  teacher { pretrain upstream(classes: 0..4) }\n  data { classes 5..9 }\n  distill { student my_cnn(width: 1024) }\n}\n");
+
             var (exitCode, output) = Dotnet(folder, "build", "-nologo", "-nodeReuse:false", "-p:UseSharedCompilation=false");
 
             Assert.True(exitCode != 0, "the build should fail:\n" + output);
             Assert.Contains("bad.distill(10,23): error MD0113: `reweight` top = 9 exceeds the teacher's depth (4 blocks of `tiny_28`); use at most 4", output);
+            Assert.Contains("own.distill(4,35): error MD0106: `distill.student.width` = 1024 is out of range; expected 4..512", output);
             Assert.DoesNotContain("CS8785", output);
         }
         finally

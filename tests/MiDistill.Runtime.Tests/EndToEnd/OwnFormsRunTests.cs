@@ -1,0 +1,141 @@
+using System;
+using System.IO;
+using System.Linq;
+using MiDistill.Recipes;
+using MiDistill.Runtime.Data;
+using MiDistill.Runtime.Options;
+using MiDistill.Runtime.Training;
+using SkiaSharp;
+using static TorchSharp.torch;
+
+namespace MiDistill.Runtime.Tests.EndToEnd;
+
+/// <summary>
+/// The open runtime end to end: forms written in the recipes project (a student, a loss, a data
+/// source: MiDistill.TestRecipes/OwnForms.cs) run through a recipe; RGB data normalised with its own
+/// statistics; the pretrained-teacher cache keyed by the images, not the path.
+/// </summary>
+public sealed class OwnFormsRunTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "midistill-own-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
+    }
+
+    private RunRequest Request(string? data = null, string cache = "cache") => new()
+    {
+        DataPath = data,
+        OutputDirectory = Path.Combine(_root, "runs"),
+        CacheDirectory = Path.Combine(_root, cache),
+        Output = TextWriter.Null,
+    };
+
+    [Fact]
+    public void A_recipe_runs_the_projects_own_student_loss_and_data_source_and_learns()
+    {
+        var report = new OwnRecipe().Run(Request());
+        var result = Assert.Single(report.Results);
+        // Diagonal against anti-diagonal stripes, 16 test images each: chance is 50%.
+        Assert.True(result.Student["acc"] >= 0.8, $"student accuracy {result.Student["acc"]:P1}");
+        var settings = File.ReadAllText(Path.Combine(report.RunFolder, "settings.json"));
+        Assert.Contains("\"kind\": \"StripesSource\"", settings);
+        Assert.Contains("\"kind\": \"TinyConvOptions\"", settings);
+        Assert.Contains("\"kind\": \"SmoothedKdOptions\"", settings);
+    }
+
+    // Two classes of the same brightness: red-on-green against green-on-red noise. Only colour tells them apart.
+    private string WriteColourFolder(string name, int seed)
+    {
+        var random = new Random(seed);
+        foreach (var (split, perClass) in new[] { ("train", 16), ("test", 8) })
+            foreach (var (cls, red) in new[] { ("a", true), ("b", false), ("c", true), ("d", false) })
+            {
+                var folder = Path.Combine(_root, name, split, cls);
+                Directory.CreateDirectory(folder);
+                for (int i = 0; i < perClass; i++)
+                {
+                    using var bitmap = new SKBitmap(16, 16);
+                    for (int y = 0; y < 16; y++)
+                        for (int x = 0; x < 16; x++)
+                        {
+                            byte hi = (byte)random.Next(150, 230), lo = (byte)random.Next(20, 100), blue = (byte)random.Next(40, 81);
+                            bitmap.SetPixel(x, y, red ? new SKColor(hi, lo, blue) : new SKColor(lo, hi, blue));
+                        }
+                    using var image = SKImage.FromBitmap(bitmap);
+                    using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+                    File.WriteAllBytes(Path.Combine(folder, $"{i}.png"), png.ToArray());
+                }
+            }
+        return Path.Combine(_root, name);
+    }
+
+    [Fact]
+    public void Rgb_batches_are_normalised_with_the_data_sets_own_statistics()
+    {
+        var root = WriteColourFolder("colour", 1);
+        var loaded = new ImageFolderSource(16, ColorMode.Rgb).Load(root);
+        var data = DataSplits.Build(loaded.Train, loaded.Test, OwnData(), new PretrainOptions
+        {
+            Classes = new[] { 0, 1 }, Epochs = 1, BatchSize = 8, Optimizer = new SgdOptions(), Schedule = new ConstantLr(), MaxImages = 0, Seed = 0,
+        });
+        using var scope = NewDisposeScope();
+        // Statistics of the whole training split; the downstream classes alone are close to them.
+        var (images, _) = loaded.Train.ToTensors(Enumerable.Range(0, loaded.Train.Count).ToArray());
+        var mean = images.mean(new long[] { 0, 2, 3 }).data<float>().ToArray();
+        var std = images.std(new long[] { 0, 2, 3 }).data<float>().ToArray();
+        for (int c = 0; c < 3; c++)
+        {
+            Assert.InRange(mean[c], -0.01f, 0.01f);
+            Assert.InRange(std[c], 0.99f, 1.01f);
+        }
+        // By hand: red and green are uniform on 150..229 in half the images and on 20..99 in the
+        // other half, so their mean is (189.5 + 59.5) / 2 / 255; blue is uniform on 40..80.
+        Assert.Equal(124.5 / 255, loaded.Train.Statistics.Mean[0], 0.01);
+        Assert.Equal(124.5 / 255, loaded.Train.Statistics.Mean[1], 0.01);
+        Assert.Equal(60.0 / 255, loaded.Train.Statistics.Mean[2], 0.01);
+        Assert.Same(loaded.Train.Statistics, data.Test.Statistics);
+    }
+
+    private static DataOptions OwnData() => new()
+    {
+        Source = new ImageFolderSource(16, ColorMode.Rgb), Path = "", Classes = new[] { 2, 3 }, Regime = new FullRegime(),
+        ValidationFraction = 0, MaxTestImages = 0, Seed = 0,
+    };
+
+    [Fact]
+    public void Classes_that_differ_only_in_colour_are_learned_from_rgb()
+    {
+        var report = new FolderRgbRecipe().Run(Request(WriteColourFolder("colour", 2)));
+        var result = Assert.Single(report.Results);
+        Assert.True(result.Student["acc"] >= 0.9, $"student accuracy {result.Student["acc"]:P1}");
+    }
+
+    [Fact]
+    public void The_teacher_cache_is_keyed_by_the_images_not_the_path()
+    {
+        var first = WriteColourFolder("first", 3);
+        var other = WriteColourFolder("other", 4);   // same layout, other pixels
+        var copy = Path.Combine(_root, "copy");       // the first folder's images under another path
+        CopyFolder(first, copy);
+        string Teachers() => string.Join(",", Directory.GetFiles(Path.Combine(_root, "cache", "teachers"), "*.bin").Select(Path.GetFileName).Order());
+
+        new FolderRgbRecipe().Run(Request(first));
+        var afterFirst = Teachers();
+        new FolderRgbRecipe().Run(Request(copy));
+        Assert.Equal(afterFirst, Teachers());
+        new FolderRgbRecipe().Run(Request(other));
+        Assert.Equal(2, Teachers().Split(',').Length);
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+}
