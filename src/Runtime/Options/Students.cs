@@ -30,7 +30,7 @@ public enum StemKind
 }
 
 /// <summary>A small CNN (conv-bn-relu stages); <see cref="Width"/> channels in the first stage.</summary>
-[RecipeForm("cnn_small", "A small CNN: three conv-bn-relu stages of width w, 2w, 4w, global pooling, linear head.")]
+[RecipeForm("cnn_small", "A small CNN: three stages of two 3x3 conv-BN-ReLU of widths w, 2w, 3w, global pooling, linear head.")]
 public sealed record SmallCnnOptions(
     [RecipeArg(Doc = "channels of the first stage", Min = 4, Max = 256)] int Width = 16) : StudentOptions
 {
