@@ -303,6 +303,39 @@ public class DiagnosticTests
             + "  finetune {\n    objective asam(rho: 1.0, eta: 0.01)\n    reweight mlp_blocks(alphas: [1, 1, 0.5, 0.25], schedule: ramp(epochs: 2))\n    schedule step(every: 3, gamma: 0.5, warmup: 1)\n    clip_grad 1.0\n    decay_exclusions false\n    augment [crop(padding: 4), flip, mixup(alpha: 1.0, prob: 0.5)]\n  }\n"
             + "  distill {\n    loss dist(inter: 1, intra: 2, temperature: 4, weight: 0.5)\n    augment [crop, flip]\n    clip_grad 5\n  }\n"));
 
+    // Issue #10: values that used to allocate (or loop) before they were checked, Each of
+    // these hung or ran out of memory.
+
+    [Fact]
+    public void MD0115_huge_class_range_is_checked_before_it_is_built() => AssertDiagnostics(
+        Recipe(Teacher + "  data {\n    classes 0..2000000000\n  }\n"),
+        "r.distill(6,13): error MD0115: class 10000 in `data.classes` is out of range; classes are numbered 0..9999");
+
+    [Fact]
+    public void MD0115_huge_upstream_class_range() => AssertDiagnostics(
+        Recipe("  teacher {\n    pretrain upstream(classes: 0..2000000000)\n  }\n" + Data),
+        "r.distill(3,32): error MD0115: class 10000 in `teacher.pretrain.classes` is out of range; classes are numbered 0..9999");
+
+    [Fact]
+    public void MD0115_huge_class_range_in_a_variant() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  variants {\n    v { data.classes = -9223372036854775808..9223372036854775807 }\n  }\n"),
+        "r.distill(9,24): error MD0115: class -9223372036854775808 in `data.classes` is out of range; classes are numbered 0..9999");
+
+    [Fact]
+    public void MD0115_class_beyond_long_is_reported_as_written() => AssertDiagnostics(
+        Recipe(Teacher + "  data {\n    classes [1, 99999999999999999999]\n  }\n"),
+        "r.distill(6,17): error MD0115: class 99999999999999999999 in `data.classes` is out of range; classes are numbered 0..9999");
+
+    [Fact]
+    public void MD0106_seed_range_over_all_longs_does_not_loop() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  run {\n    seed -9223372036854775808..9223372036854775807\n  }\n"),
+        "r.distill(9,10): error MD0106: `run.seed` = -9223372036854775808 is out of range; expected 0..2147483647, non-empty, no repeats");
+
+    [Fact]
+    public void MD0106_seed_range_too_long_to_run() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  run {\n    seed 0..2000000000\n  }\n"),
+        "r.distill(9,10): error MD0106: `run.seed` = 0..2000000000 is out of range; expected a range of at most 10000 values (this one has 2000000001)");
+
     [Fact]
     public void Every_descriptor_id_is_tested()
     {
