@@ -18,13 +18,17 @@ internal static class RecipeEmitter
 
     public static string HintName(RecipeSpec recipe) => CSharp.RecipeClass(recipe.Name) + ".g.cs";
 
+    /// <summary>Named after the file's first emitted recipe, not the file: two folders may each hold a
+    /// `recipes.distill`, but recipe classes are unique across the project (MD0108, MD0150).</summary>
+    public static string SourcesHintName(string firstRecipe) => "RecipeSources." + CSharp.Pascal(firstRecipe) + ".g.cs";
+
     public static string Emit(RecipeSpec recipe)
     {
         var className = CSharp.RecipeClass(recipe.Name);
         var w = new CodeWriter();
         FileHeader(w);
         w.Open("namespace " + Namespace);
-        w.Line($"/// <summary>Recipe <c>{recipe.Name}</c> from {recipe.FileName}, line {recipe.Line}.</summary>");
+        w.Line($"/// <summary>Recipe <c>{CSharp.Comment(recipe.Name)}</c> from {CSharp.Comment(recipe.FileName)}, line {recipe.Line}.</summary>");
         w.Line("/// <remarks>Generated from the recipe; add members in a partial class of your own (for example <c>OnEpochCompleted</c>).</remarks>");
         w.Line(GeneratedCode);
         w.Open($"public sealed partial class {className} : {Training}IRecipe");
@@ -72,7 +76,7 @@ internal static class RecipeEmitter
 
     private static void EmitVariant(CodeWriter w, RecipeSpec recipe, VariantSpec variant)
     {
-        w.Line($"// {recipe.FileName}({variant.Line}): variant {variant.Name}");
+        w.Line($"// {CSharp.Comment(recipe.FileName)}({variant.Line}): variant {CSharp.Comment(variant.Name)}");
         w.Line($"public static {Options}ExperimentOptions {CSharp.Pascal(variant.Name)} {{ get; }} = new {Options}ExperimentOptions");
         w.Open();
         w.Line($"Recipe = {CSharp.String(recipe.Name)},");
@@ -87,12 +91,12 @@ internal static class RecipeEmitter
                 if (resolved is null)
                 {
                     // An optional setting the recipe left out (e.g. `pretrain` beside a checkpoint).
-                    w.Line($"// {recipe.FileName}: {section.Name}.{setting.Name} not set");
+                    w.Line($"// {CSharp.Comment(recipe.FileName)}: {section.Name}.{setting.Name} not set");
                     w.Line($"{setting.ClrName} = null,");
                     continue;
                 }
                 var origin = resolved.Line > 0 ? $"line {resolved.Line}" : "default";
-                w.Line($"// {recipe.FileName} {origin}: {section.Name}.{setting.Name}");
+                w.Line($"// {CSharp.Comment(recipe.FileName)} {origin}: {section.Name}.{setting.Name}");
                 w.Line($"{setting.ClrName} = {Value(resolved.Value, setting.Type)},");
             }
             w.Close("},");
@@ -161,7 +165,7 @@ internal static class RecipeEmitter
         w.Open("internal static partial class RecipeSources");
         foreach (var name in recipeNames)
         {
-            w.Line($"/// <summary>The exact text of {fileName}, as compiled.</summary>");
+            w.Line($"/// <summary>The exact text of {CSharp.Comment(fileName)}, as compiled.</summary>");
             w.Line(GeneratedCode);
             w.Line($"internal const string {CSharp.Identifier(name)} = {CSharp.String(text)};");
         }

@@ -1,0 +1,51 @@
+using System.Linq;
+using System.Text;
+
+namespace MiDistill.Dsl.Semantics;
+
+/// <summary>
+/// The C# names the generator derives from recipe names. They live here, beside the checker, so the
+/// checks that keep them unique (<see cref="NameChecks"/>) and the emitter use one derivation.
+/// </summary>
+public static class ClrNames
+{
+    /// <summary>snake_case or kebab to PascalCase; a leading digit (or nothing left) gets an underscore.</summary>
+    public static string Pascal(string name)
+    {
+        var sb = new StringBuilder();
+        bool upper = true;
+        foreach (var c in name)
+        {
+            if (c == '_' || c == '-') { upper = true; continue; }
+            sb.Append(upper ? char.ToUpperInvariant(c) : c);
+            upper = false;
+        }
+        var result = sb.ToString();
+        return result.Length == 0 || char.IsDigit(result[0]) ? "_" + result : result;
+    }
+
+    /// <summary>The recipe's class; its hint name (file name) is this plus <c>.g.cs</c>.</summary>
+    public static string RecipeClass(string recipe) => Pascal(recipe) + "Recipe";
+
+    /// <summary>How recipe classes are told apart: as their hint names are, which Roslyn compares ignoring case.</summary>
+    public static readonly System.StringComparer ClassComparer = System.StringComparer.OrdinalIgnoreCase;
+
+    /// <summary>The class that holds every variant of a recipe as a static property.</summary>
+    public const string VariantsClass = "Settings";
+
+    /// <summary>The partial class whose constants hold each recipe's source text, one member per recipe.</summary>
+    public const string SourcesClass = "RecipeSources";
+
+    /// <summary>The property of a variant in <see cref="VariantsClass"/>.</summary>
+    public static string VariantProperty(string variant) => Pascal(variant);
+
+    /// <summary>Any text as an identifier: letters and digits kept, everything else <c>_</c>.</summary>
+    public static string Identifier(string name) =>
+        new string(name.Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray());
+
+    /// <summary>The member of <see cref="SourcesClass"/> holding a recipe's text.</summary>
+    public static string SourcesMember(string recipe) => Identifier(recipe);
+
+    /// <summary>Members every class inherits from <c>object</c>: a member of that name would hide one (CS0108).</summary>
+    public static readonly string[] ObjectMembers = { "Equals", "Finalize", "GetHashCode", "GetType", "MemberwiseClone", "ReferenceEquals", "ToString" };
+}
