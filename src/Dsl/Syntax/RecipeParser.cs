@@ -69,7 +69,8 @@ public static class RecipeParser
             _ when token.Length == 2 && token[0] == '\\' && IsInvisible(token[1]) => $"`\\` followed by the character U+{(int)token[1]:X4}",
             _ => "`" + token + "`",
         };
-        return (description, end - position);
+        // A span ends on its own line: at a line break it is empty (its end would otherwise be on the next line).
+        return (description, token == "\n" ? 0 : end - position);
     }
 
     private static bool IsInvisible(char c) => char.GetUnicodeCategory(c) is
