@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using MiDistill.Dsl.Model;
+using MiDistill.Dsl.Semantics;
 using MiDistill.Dsl.Semantics.Schema;
 
 namespace MiDistill.Dsl.Generator.Emit;
@@ -37,7 +38,7 @@ internal static class RecipeEmitter
         w.Line();
         w.Line("public string Name => RecipeName;");
         w.Line("public string SourceFileName => FileName;");
-        w.Line($"public string SourceText => global::{Namespace}.RecipeSources.{CSharp.Identifier(recipe.Name)};");
+        w.Line($"public string SourceText => global::{Namespace}.{ClrNames.SourcesClass}.{ClrNames.SourcesMember(recipe.Name)};");
         w.Line();
         w.Line($"/// <summary>Every variant, in the order the recipe declares them.</summary>");
         w.Line($"public global::System.Collections.Generic.IReadOnlyList<{Options}ExperimentOptions> Variants {{ get; }} = new {Options}ExperimentOptions[]");
@@ -167,7 +168,7 @@ internal static class RecipeEmitter
         {
             w.Line($"/// <summary>The exact text of {CSharp.Comment(fileName)}, as compiled.</summary>");
             w.Line(GeneratedCode);
-            w.Line($"internal const string {CSharp.Identifier(name)} = {CSharp.String(text)};");
+            w.Line($"internal const string {ClrNames.SourcesMember(name)} = {CSharp.String(text)};");
         }
         w.Close();
         w.Close();

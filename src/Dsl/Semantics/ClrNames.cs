@@ -43,8 +43,26 @@ public static class ClrNames
     public static string Identifier(string name) =>
         new string(name.Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray());
 
-    /// <summary>The member of <see cref="SourcesClass"/> holding a recipe's text.</summary>
-    public static string SourcesMember(string recipe) => Identifier(recipe);
+    /// <summary>The member of <see cref="SourcesClass"/> holding a recipe's text: the recipe's name as
+    /// written, so a keyword (`class`, `default`) becomes a verbatim identifier (<c>@class</c>).</summary>
+    public static string SourcesMember(string recipe)
+    {
+        var name = Identifier(recipe);
+        return System.Array.IndexOf(Keywords, name) >= 0 ? "@" + name : name;
+    }
+
+    /// <summary>C#'s reserved keywords (contextual ones are fine as member names), including Roslyn's undocumented four.</summary>
+    public static readonly string[] Keywords =
+    {
+        "abstract", "as", "base", "bool", "break", "byte", "case", "catch", "char", "checked", "class", "const",
+        "continue", "decimal", "default", "delegate", "do", "double", "else", "enum", "event", "explicit", "extern",
+        "false", "finally", "fixed", "float", "for", "foreach", "goto", "if", "implicit", "in", "int", "interface",
+        "internal", "is", "lock", "long", "namespace", "new", "null", "object", "operator", "out", "override",
+        "params", "private", "protected", "public", "readonly", "ref", "return", "sbyte", "sealed", "short", "sizeof",
+        "stackalloc", "static", "string", "struct", "switch", "this", "throw", "true", "try", "typeof", "uint", "ulong",
+        "unchecked", "unsafe", "ushort", "using", "virtual", "void", "volatile", "while",
+        "__arglist", "__makeref", "__reftype", "__refvalue",
+    };
 
     /// <summary>Members every class inherits from <c>object</c>: a member of that name would hide one (CS0108).</summary>
     public static readonly string[] ObjectMembers = { "Equals", "Finalize", "GetHashCode", "GetType", "MemberwiseClone", "ReferenceEquals", "ToString" };

@@ -292,6 +292,14 @@ public class GeneratorTests
         Assert.Equal(new[] { "MD0150", "MD0152", "MD0151" }, diagnostics.Select(d => d.Split(' ')[2].TrimEnd(':')));
     }
 
+    // Found by the fuzzer: the RecipeSources member is the recipe's name as written, and `class` is a keyword.
+    [Theory]
+    [InlineData("class")]
+    [InlineData("default")]
+    [InlineData("__arglist")]
+    public void Recipe_named_like_a_keyword_compiles(string name) =>
+        Assert.Empty(GenerateAndCompile(new InMemoryText("/p/k.distill", QuickstartText.Replace("recipe quickstart", "recipe " + name))));
+
     [Fact]
     public void Underscore_names_compile()
     {
