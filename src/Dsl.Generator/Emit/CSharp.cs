@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Linq;
 using System.Text;
+using MiDistill.Dsl.Semantics;
 
 namespace MiDistill.Dsl.Generator.Emit;
 
@@ -21,7 +22,7 @@ internal static class CSharp
                 case '\t': sb.Append("\\t"); break;
                 case '\0': sb.Append("\\0"); break;
                 default:
-                    if (char.IsControl(c)) sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    if (IsUnsafe(c)) sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
                     else sb.Append(c);
                     break;
             }
@@ -37,23 +38,37 @@ internal static class CSharp
 
     public static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>snake_case or kebab to PascalCase; a leading digit gets an underscore.</summary>
-    public static string Pascal(string name)
+    // The derivations live in the checker's assembly, which checks them for collisions.
+    public static string Pascal(string name) => ClrNames.Pascal(name);
+
+    public static string RecipeClass(string recipe) => ClrNames.RecipeClass(recipe);
+
+    public static string Identifier(string name) => ClrNames.Identifier(name);
+
+    /// <summary>Text for a <c>//</c> or <c>///</c> comment: one line (every character C# ends a line at
+    /// is escaped) and XML-safe, so a file name can never end the comment or break the doc XML.</summary>
+    public static string Comment(string text)
     {
-        var sb = new StringBuilder();
-        bool upper = true;
-        foreach (var c in name)
+        var sb = new StringBuilder(text.Length);
+        foreach (var c in text)
         {
-            if (c == '_' || c == '-') { upper = true; continue; }
-            sb.Append(upper ? char.ToUpperInvariant(c) : c);
-            upper = false;
+            switch (c)
+            {
+                case '&': sb.Append("&amp;"); break;
+                case '<': sb.Append("&lt;"); break;
+                case '>': sb.Append("&gt;"); break;
+                default:
+                    if (IsUnsafe(c)) sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    else sb.Append(c);
+                    break;
+            }
         }
-        var result = sb.ToString();
-        return result.Length == 0 || char.IsDigit(result[0]) ? "_" + result : result;
+        return sb.ToString();
     }
 
-    public static string RecipeClass(string recipe) => Pascal(recipe) + "Recipe";
-
-    public static string Identifier(string name) =>
-        new string(name.Select(c => char.IsLetterOrDigit(c) ? c : '_').ToArray());
+    // C# ends a line at \r, \n, U+0085, U+2028 and U+2029 (the last two are not control characters);
+    // format characters and lone surrogates are invisible or unencodable, so they are escaped too.
+    private static bool IsUnsafe(char c) =>
+        char.IsControl(c) || char.IsSurrogate(c) ||
+        CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Format or UnicodeCategory.OtherNotAssigned;
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using MiDistill.Dsl.Model;
+using MiDistill.Dsl.Semantics;
 using MiDistill.Dsl.Semantics.Schema;
 
 namespace MiDistill.Dsl.Generator.Emit;
@@ -18,13 +19,17 @@ internal static class RecipeEmitter
 
     public static string HintName(RecipeSpec recipe) => CSharp.RecipeClass(recipe.Name) + ".g.cs";
 
+    /// <summary>Named after the file's first emitted recipe, not the file: two folders may each hold a
+    /// `recipes.distill`, but recipe classes are unique across the project (MD0108, MD0150).</summary>
+    public static string SourcesHintName(string firstRecipe) => "RecipeSources." + CSharp.Pascal(firstRecipe) + ".g.cs";
+
     public static string Emit(RecipeSpec recipe, RecipeSchema schema)
     {
         var className = CSharp.RecipeClass(recipe.Name);
         var w = new CodeWriter();
         FileHeader(w);
         w.Open("namespace " + Namespace);
-        w.Line($"/// <summary>Recipe <c>{recipe.Name}</c> from {recipe.FileName}, line {recipe.Line}.</summary>");
+        w.Line($"/// <summary>Recipe <c>{CSharp.Comment(recipe.Name)}</c> from {CSharp.Comment(recipe.FileName)}, line {recipe.Line}.</summary>");
         w.Line("/// <remarks>Generated from the recipe; add members in a partial class of your own (for example <c>OnEpochCompleted</c>).</remarks>");
         w.Line(GeneratedCode);
         w.Open($"public sealed partial class {className} : {Training}IRecipe");
@@ -33,7 +38,7 @@ internal static class RecipeEmitter
         w.Line();
         w.Line("public string Name => RecipeName;");
         w.Line("public string SourceFileName => FileName;");
-        w.Line($"public string SourceText => global::{Namespace}.RecipeSources.{CSharp.Identifier(recipe.Name)};");
+        w.Line($"public string SourceText => global::{Namespace}.{ClrNames.SourcesClass}.{ClrNames.SourcesMember(recipe.Name)};");
         w.Line();
         w.Line($"/// <summary>Every variant, in the order the recipe declares them.</summary>");
         w.Line($"public global::System.Collections.Generic.IReadOnlyList<{Options}ExperimentOptions> Variants {{ get; }} = new {Options}ExperimentOptions[]");
@@ -72,7 +77,7 @@ internal static class RecipeEmitter
 
     private static void EmitVariant(CodeWriter w, RecipeSpec recipe, VariantSpec variant, RecipeSchema schema)
     {
-        w.Line($"// {recipe.FileName}({variant.Line}): variant {variant.Name}");
+        w.Line($"// {CSharp.Comment(recipe.FileName)}({variant.Line}): variant {CSharp.Comment(variant.Name)}");
         w.Line($"public static {Options}ExperimentOptions {CSharp.Pascal(variant.Name)} {{ get; }} = new {Options}ExperimentOptions");
         w.Open();
         w.Line($"Recipe = {CSharp.String(recipe.Name)},");
@@ -87,12 +92,12 @@ internal static class RecipeEmitter
                 if (resolved is null)
                 {
                     // An optional setting the recipe left out (e.g. `pretrain` beside a checkpoint).
-                    w.Line($"// {recipe.FileName}: {section.Name}.{setting.Name} not set");
+                    w.Line($"// {CSharp.Comment(recipe.FileName)}: {section.Name}.{setting.Name} not set");
                     w.Line($"{setting.ClrName} = null,");
                     continue;
                 }
                 var origin = resolved.Line > 0 ? $"line {resolved.Line}" : "default";
-                w.Line($"// {recipe.FileName} {origin}: {section.Name}.{setting.Name}");
+                w.Line($"// {CSharp.Comment(recipe.FileName)} {origin}: {section.Name}.{setting.Name}");
                 w.Line($"{setting.ClrName} = {Value(resolved.Value, setting.Type)},");
             }
             w.Close("},");
@@ -161,9 +166,9 @@ internal static class RecipeEmitter
         w.Open("internal static partial class RecipeSources");
         foreach (var name in recipeNames)
         {
-            w.Line($"/// <summary>The exact text of {fileName}, as compiled.</summary>");
+            w.Line($"/// <summary>The exact text of {CSharp.Comment(fileName)}, as compiled.</summary>");
             w.Line(GeneratedCode);
-            w.Line($"internal const string {CSharp.Identifier(name)} = {CSharp.String(text)};");
+            w.Line($"internal const string {ClrNames.SourcesMember(name)} = {CSharp.String(text)};");
         }
         w.Close();
         w.Close();

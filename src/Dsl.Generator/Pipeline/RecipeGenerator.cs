@@ -95,7 +95,7 @@ public sealed class RecipeGenerator : IIncrementalGenerator
             .Where(static source => source.RecipeNames.Count > 0)
             .WithTrackingName(StepNames.RecipeSources);
         context.RegisterSourceOutput(sources, static (spc, source) =>
-            Emit(spc, "RecipeSources." + CSharp.Identifier(source.FileName) + ".g.cs", () => RecipeEmitter.EmitSources(source.FileName, source.RecipeNames, source.Text)));
+            Emit(spc, RecipeEmitter.SourcesHintName(source.RecipeNames[0]), () => RecipeEmitter.EmitSources(source.FileName, source.RecipeNames, source.Text)));
 
         // The registry the experiment executable lists and runs recipes from.
         var registry = recipes
@@ -106,10 +106,16 @@ public sealed class RecipeGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(registry, static (spc, names) => Emit(spc, "RecipeRegistry.g.cs", () => RecipeEmitter.EmitRegistry(names)));
     }
 
+    // Grouped by the class each name becomes (compared as hint names are, ignoring case): `a_b` in one
+    // file and `a__b` in another are one class, and emitting both would crash the generator.
+    private static IEnumerable<IGrouping<string, RecipeHeader>> SharedAcrossFiles(ImmutableArray<RecipeHeader> headers) =>
+        headers.GroupBy(h => ClrNames.RecipeClass(h.Name), ClrNames.ClassComparer)
+            .Where(g => g.Select(h => h.Path).Distinct().Count() > 1);
+
     private static EquatableArray<string> DuplicateNames(ImmutableArray<RecipeHeader> headers) =>
-        headers.GroupBy(h => h.Name)
-            .Where(g => g.Select(h => h.Path).Distinct().Count() > 1)
-            .Select(g => g.Key)
+        SharedAcrossFiles(headers)
+            .SelectMany(g => g.Select(h => h.Name))
+            .Distinct()
             .OrderBy(n => n, StringComparer.Ordinal)
             .ToEquatableArray();
 
@@ -137,13 +143,16 @@ public sealed class RecipeGenerator : IIncrementalGenerator
         }
         catch (Exception e)
         {
-            return Failed(file, Describe(e));
+            // A compiler bug that knows which recipe text it was working on keeps that position.
+            return e is RecipeCompilerException located && located.Span.End <= file.Text.Length
+                ? Failed(file, OneLine(located.Message), located.Span)
+                : Failed(file, Describe(e));
         }
     }
 
-    private static FileCompilation Failed(RecipeFile file, string why)
+    private static FileCompilation Failed(RecipeFile file, string why, SourceSpan? at = null)
     {
-        var failure = DslDiagnostic.Create(Descriptors.GeneratorFailure, file.Path, SourceSpan.None, why);
+        var failure = DslDiagnostic.Create(Descriptors.GeneratorFailure, file.Path, at ?? SourceSpan.None, why);
         return new FileCompilation(
             new CompiledFile(file.Path, EquatableArray<RecipeSpec>.Empty, EquatableArray<RecipeDeclaration>.Empty, new[] { failure }.ToEquatableArray()),
             file.Text);
@@ -190,15 +199,22 @@ public sealed class RecipeGenerator : IIncrementalGenerator
 
     private static void ReportDuplicateNames(SourceProductionContext spc, ImmutableArray<RecipeHeader> headers)
     {
-        foreach (var group in headers.GroupBy(h => h.Name).Where(g => g.Select(h => h.Path).Distinct().Count() > 1))
+        foreach (var group in SharedAcrossFiles(headers))
         {
             var ordered = group.OrderBy(h => h.Path, StringComparer.Ordinal).ThenBy(h => h.Span.Start).ToList();
             var first = ordered[0];
+            var where = System.IO.Path.GetFileName(first.Path) + first.Span;
             foreach (var duplicate in ordered.Skip(1).Where(h => h.Path != first.Path))
-                spc.ReportDiagnostic(RoslynDiagnostics.Create(DslDiagnostic.Create(Descriptors.DuplicateRecipe, duplicate.Path, duplicate.Span,
-                    duplicate.Name, System.IO.Path.GetFileName(first.Path) + first.Span)));
+                spc.ReportDiagnostic(RoslynDiagnostics.Create(duplicate.Name == first.Name
+                    ? DslDiagnostic.Create(Descriptors.DuplicateRecipe, duplicate.Path, duplicate.Span, duplicate.Name, where)
+                    : DslDiagnostic.Create(Descriptors.RecipeClassClash, duplicate.Path, duplicate.Span,
+                        duplicate.Name, ClrNames.RecipeClass(duplicate.Name), ClrNames.RecipeClass(first.Name), first.Name, where)));
         }
     }
 
-    private static string Describe(Exception e) => e.GetType().Name + ": " + e.Message;
+    private static string Describe(Exception e) => e.GetType().Name + ": " + OneLine(e.Message);
+
+    // A diagnostic is one line; some exception messages are several (ArgumentException adds "(Parameter ...)").
+    private static string OneLine(string message) =>
+        string.Join(" ", message.Split(new[] { '\r', '\n', '\u0085', '\u2028', '\u2029' }, StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
 }

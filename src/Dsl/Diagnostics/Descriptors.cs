@@ -68,6 +68,14 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor KsgTooFewSamples = new("MD0122", "KSG needs more probe images than neighbours",
         "`ksg` k = {0} needs more than {0} probe images, but `analyze.probe` = {1}; lower k or raise the probe size", Error, "analyze");
 
+    // Generated C# names (issue #10): MD0150-MD0159.
+    public static readonly DiagnosticDescriptor RecipeClassClash = new("MD0150", "Recipe names clash in C#",
+        "recipe `{0}` becomes the C# class `{1}`, which clashes with `{2}` of recipe `{3}` at {4}; rename one of them (C# names drop `_` and capitalise each word; generated file names ignore case)", Error, "recipes");
+    public static readonly DiagnosticDescriptor VariantPropertyClash = new("MD0151", "Variant names clash in C#",
+        "variant `{0}` becomes the C# property `Settings.{1}`, as variant `{2}` on line {3} does; rename one of them (C# names drop `_` and capitalise each word)", Error, "variants");
+    public static readonly DiagnosticDescriptor ReservedName = new("MD0152", "Name reserved in C#",
+        "{0} `{1}` becomes the C# name `{2}`, which {3}; rename the {0}", Error, "recipes");
+
     // Warnings: legal but suspicious.
     public static readonly DiagnosticDescriptor SmallRho = new("MD0201", "SAM radius very small",
         "SAM rho = {0} is below 0.01: the perturbation is too small to change the optimum, and SAM then costs twice the compute of cross-entropy for nothing; the method uses rho >= 0.05", Warning, "finetune");
@@ -92,7 +100,7 @@ public static class Descriptors
 
     // Generator-internal
     public static readonly DiagnosticDescriptor GeneratorFailure = new("MD0900", "Recipe generator failed",
-        "the MiDistill recipe generator failed on this file: {0}. Please report it with the recipe that triggers it.", Error, "troubleshooting");
+        "the MiDistill recipe generator failed on this file ({0}); please report it with the recipe that triggers it", Error, "troubleshooting");
     public static readonly DiagnosticDescriptor BadFormDeclaration = new("MD0901", "Recipe form declaration cannot be used",
         "recipe form {0}: {1}", Error, "your-own-forms");
 
@@ -103,6 +111,7 @@ public static class Descriptors
         ReweightTooDeep, TooManyShots, BadClassList, BadTeacherShape, NoRecipe, RepeatedValue, CheckpointAfterLastEpoch,
         ProbeTooLarge, RenyiAlphaOne, KsgTooFewSamples,
         RepeatedListForm, ReweightAlphasDepth, MixupAlone, PretrainWithCheckpoint,
+        RecipeClassClash, VariantPropertyClash, ReservedName,
         SmallRho, ReweightNoEffect, OverlappingClasses, LargeTeacherOnCpu, MissingCheckpoint,
         AnalyzeNothingOn, SmallProbe, SmallAsamRho, StepNeverDecays, AlphasAllOne, GeneratorFailure, BadFormDeclaration,
     };

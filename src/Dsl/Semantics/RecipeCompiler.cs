@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using MiDistill.Dsl.Diagnostics;
@@ -31,6 +32,7 @@ public static class RecipeCompiler
             diagnostics.Add(DslDiagnostic.Create(Descriptors.NoRecipe, path, SourceSpan.None));
 
         var fileName = System.IO.Path.GetFileName(path);
+        var unemittable = NameChecks.Check(path, tree, diagnostics);
         var recipes = new List<RecipeSpec>();
         var names = new Dictionary<string, SourceSpan>();
         foreach (var recipe in tree.Recipes)
@@ -41,8 +43,10 @@ public static class RecipeCompiler
                 continue;
             }
             names[recipe.Name.Text] = recipe.Name.Span;
-            var spec = new RecipeBinder(path, diagnostics, schema).Bind(recipe, fileName);
-            if (spec is not null) recipes.Add(spec);
+            RecipeSpec? spec;
+            try { spec = new RecipeBinder(path, diagnostics, schema).Bind(recipe, fileName); }
+            catch (Exception e) { throw RecipeCompilerException.At(recipe.Name.Span, e); }
+            if (spec is not null && !unemittable.Contains(recipe)) recipes.Add(spec);
         }
         var declarations = tree.Recipes.Select(r => new RecipeDeclaration(r.Name.Text, r.Name.Span)).ToEquatableArray();
         return new CompiledFile(path, recipes.ToEquatableArray(), declarations, diagnostics.ToEquatableArray());

@@ -73,7 +73,7 @@ internal sealed class ValueBinder
                 return BindFormList(node, t, label);
 
             default:
-                throw new InvalidOperationException("unhandled setting type " + type.GetType().Name);
+                throw new RecipeCompilerException(node.Span, "unhandled setting type " + type.GetType().Name);
         }
     }
 
@@ -81,11 +81,11 @@ internal sealed class ValueBinder
     public BoundValue BindDefault(string text, SettingType type, string label, SourceSpan at)
     {
         var parsed = RecipeGrammar.Value.End().TryParse(text);
-        if (!parsed.WasSuccessful) throw new InvalidOperationException($"schema default `{text}` of {label} does not parse");
+        if (!parsed.WasSuccessful) throw new RecipeCompilerException(at, $"schema default `{text}` of {label} does not parse");
         var scratch = new List<DslDiagnostic>();
         var bound = new ValueBinder(_path, scratch).Bind(Relocate(parsed.Value, at), type, label);
         if (bound is null || scratch.Count > 0)
-            throw new InvalidOperationException($"schema default `{text}` of {label} is invalid: {string.Join("; ", scratch.Select(d => d.Message))}");
+            throw new RecipeCompilerException(at, $"schema default `{text}` of {label} is invalid: {string.Join("; ", scratch.Select(d => d.Message))}");
         return bound with { FromDefault = true };
     }
 
@@ -170,6 +170,13 @@ internal sealed class ValueBinder
                     Report(Descriptors.BadClassList, node.Span, $"`{label}` = {r.From}..{r.To} is an empty class range; write the smaller class first, e.g. `{r.To}..{r.From}`");
                     return null;
                 }
+                // Bounds before items: `0..2000000000` must not allocate two billion classes to find that one is too large.
+                if (r.From < type.Min || r.To > type.Max)
+                {
+                    long first = r.From < type.Min ? r.From : Math.Max(r.From, type.Max + 1L);
+                    Report(Descriptors.BadClassList, node.Span, $"class {first} in `{label}` is out of range; classes are numbered {type.Min}..{type.Max}");
+                    return null;
+                }
                 for (long c = r.From; c <= r.To; c++) values.Add((c, node.Span));
                 break;
             case ListNode l:
@@ -181,10 +188,12 @@ internal sealed class ValueBinder
                 foreach (var item in l.Items)
                 {
                     if (item is not NumberNode { IsInteger: true, IsPercent: false } n) return WrongType(label, type, item);
+                    if (!IsClass(n, type)) return ClassOutOfRange(n, type, label);
                     values.Add(((long)n.Value, item.Span));
                 }
                 break;
             case NumberNode { IsInteger: true, IsPercent: false } single:
+                if (!IsClass(single, type)) return ClassOutOfRange(single, type, label);
                 values.Add(((long)single.Value, node.Span));
                 break;
             default:
@@ -208,6 +217,18 @@ internal sealed class ValueBinder
         return new BoundScalar(new IntListValue(values.Select(v => (int)v.Value).ToEquatableArray()), node.Span) { ItemSpans = values.Select(v => v.Span).ToList() };
     }
 
+    // A written integer is a double (exact up to 2^53); compare before converting, since a huge one has no long.
+    private static bool IsClass(NumberNode n, ClassListType type) => n.Value >= type.Min && n.Value <= type.Max;
+
+    private BoundValue? ClassOutOfRange(NumberNode n, ClassListType type, string label)
+    {
+        Report(Descriptors.BadClassList, n.Span, $"class {n.Text} in `{label}` is out of range; classes are numbered {type.Min}..{type.Max}");
+        return null;
+    }
+
+    /// <summary>The most values a range may stand for in an integer list (e.g. seeds); more is a typo, not a plan.</summary>
+    public const int MaxRangeValues = 10000;
+
     private BoundValue? BindIntegers(ValueNode node, IntListType type, string label)
     {
         var values = new List<(long Value, SourceSpan Span, string Text)>();
@@ -216,8 +237,22 @@ internal sealed class ValueBinder
             case NumberNode { IsInteger: true, IsPercent: false } single:
                 values.Add(((long)single.Value, node.Span, single.Text));
                 break;
-            case RangeNode r when r.From <= r.To && r.To - r.From < 10000:
-                for (long v = r.From; v <= r.To; v++) values.Add((v, node.Span, v.ToString(CultureInfo.InvariantCulture)));
+            case RangeNode r when r.From <= r.To:
+                // Bounds and size before items, and the size without overflow: long.MinValue..long.MaxValue
+                // has 2^64 values, which `To - From` wraps to -1.
+                if (r.From < type.Min) return OutOfRange(label, r.From.ToString(CultureInfo.InvariantCulture), type.DescribeRange(), node.Span);
+                if (r.To > type.Max) return OutOfRange(label, r.To.ToString(CultureInfo.InvariantCulture), type.DescribeRange(), node.Span);
+                ulong count = unchecked((ulong)(r.To - r.From)) + 1;
+                if (count == 0 || count > MaxRangeValues)
+                {
+                    Report(Descriptors.OutOfRange, node.Span, label, $"{r.From}..{r.To}", $"a range of at most {MaxRangeValues} values (this one has {(count == 0 ? "2^64" : count.ToString(CultureInfo.InvariantCulture))})");
+                    return null;
+                }
+                for (ulong k = 0; k < count; k++)
+                {
+                    long v = unchecked(r.From + (long)k);
+                    values.Add((v, node.Span, v.ToString(CultureInfo.InvariantCulture)));
+                }
                 break;
             case ListNode l when l.Items.Count > 0:
                 foreach (var item in l.Items)
@@ -323,13 +358,28 @@ internal sealed class ValueBinder
         NumberNode { IsPercent: true } n => $"the percentage `{n.Text}`",
         NumberNode { IsInteger: true } n => $"the integer `{n.Text}`",
         NumberNode n => $"the number `{n.Text}`",
-        StringNode s => $"the string \"{s.Value}\"",
+        StringNode s => $"the string \"{OneLine(s.Value)}\"",
         NameNode n => $"the name `{n.Name.Text}`",
         CallNode c => $"`{c.Name.Text}(...)`",
         ListNode => "a list",
         RangeNode r => $"the range `{r.From}..{r.To}`",
         _ => "a value",
     };
+
+    /// <summary>User text inside a one-line message: escapes as the recipe would write them, other invisible characters as \\uXXXX.</summary>
+    internal static string OneLine(string text)
+    {
+        var sb = new System.Text.StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            if (c == '\n') sb.Append("\\n");
+            else if (c == '\t') sb.Append("\\t");
+            else if (char.IsControl(c) || char.IsSurrogate(c) || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator or UnicodeCategory.Format)
+                sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+            else sb.Append(c);
+        }
+        return sb.ToString();
+    }
 
     /// <summary>Defaults are parsed from schema text; give every node the span of the setting they stand in for.</summary>
     private static ValueNode Relocate(ValueNode node, SourceSpan at) => node switch

@@ -50,10 +50,24 @@ internal static class RecipeGrammar
     private static Parser<(char Value, SourceSpan Span)> SpannedSymbol(char c, string? expected = null) =>
         Tok(Parse.Char(c).Named(expected ?? "`" + c + "`").Spanned());
 
+    /// <summary>The deepest lists and calls may nest. It bounds the parser's recursion (each level
+    /// costs a few dozen stack frames) far below what a 1 MB thread can hold; no setting needs more than three.</summary>
+    public const int MaxNesting = 64;
+
+    // Lists and calls open so far on this thread's current parse (the grammar is static and shared).
+    [ThreadStatic] private static int t_nesting;
+
+    // Numbers are ASCII: Parse.Digit is char.IsDigit, which also takes `٣` and `１`, and number
+    // conversion reads only 0-9. A Unicode digit therefore ends a token, and the parser's error
+    // message names it (RecipeParser).
+    private static readonly Parser<char> Digit = Parse.Char(IsAsciiDigit, "a digit");
+
+    internal static bool IsAsciiDigit(char c) => c >= '0' && c <= '9';
+
     private static readonly Parser<Identifier> Ident =
         Tok(
             (from first in Parse.Letter.Or(Parse.Char('_'))
-             from rest in Parse.LetterOrDigit.Or(Parse.Char('_')).Many().Text()
+             from rest in Parse.Char(c => char.IsLetter(c) || IsAsciiDigit(c) || c == '_', "a letter, digit or `_`").Many().Text()
              select first + rest).Spanned())
         .Select(t => new Identifier(t.Value, t.Span))
         .Named("a name");
@@ -62,11 +76,9 @@ internal static class RecipeGrammar
     private static Parser<Identifier> Keyword(string keyword) =>
         Ident.Where(id => id.Text == keyword).Named("`" + keyword + "`");
 
-    private static readonly Parser<string> Digits = Parse.Digit.AtLeastOnce().Text();
-
     private static readonly Parser<string> IntegerText =
         from sign in Parse.Char('-').Once().Text().Optional()
-        from whole in Parse.Digit.AtLeastOnce().Text().Named(sign.IsDefined ? "a digit after `-`" : "a digit")
+        from whole in Digit.AtLeastOnce().Text().Named(sign.IsDefined ? "a digit after `-`" : "a digit")
         select sign.GetOrElse("") + whole;
 
     // XOptional: once `.` or `e` is read, what follows must complete the number, so `1.` and `1e`
@@ -76,30 +88,48 @@ internal static class RecipeGrammar
         from integer in IntegerText
         from fraction in (from notRange in Parse.String("..").Not()
                           from dot in Parse.Char('.')
-                          from digits in Parse.Digit.AtLeastOnce().Text().Named("a digit after `.`")
+                          from digits in Digit.AtLeastOnce().Text().Named("a digit after `.`")
                           select "." + digits).XOptional()
         from exponent in (from e in Parse.Chars('e', 'E')
                           from s in Parse.Chars('+', '-').Once().Text().Optional()
-                          from digits in Parse.Digit.AtLeastOnce().Text().Named("the exponent's digits")
+                          from digits in Digit.AtLeastOnce().Text().Named("the exponent's digits")
                           select "e" + s.GetOrElse("") + digits).XOptional()
         select integer + fraction.GetOrElse("") + exponent.GetOrElse("");
 
-    private static readonly Parser<string?> RangeEnd =
+    private static readonly Parser<(string Text, SourceSpan Span)?> RangeEnd =
         (from dots in Parse.String("..")
-         from to in IntegerText.Named("an integer after `..`")
-         select to).XOptional().Select(to => to.IsDefined ? to.Get() : null);
+         from to in IntegerText.Named("an integer after `..`").Spanned()
+         select to).XOptional().Select(to => to.IsDefined ? to.Get() : ((string, SourceSpan)?)null);
 
     /// <summary>A number (<c>5</c>, <c>-0.5</c>, <c>1e-3</c>, <c>20%</c>) or an integer range <c>5..9</c>.</summary>
     private static readonly Parser<ValueNode> NumberOrRange =
-        Tok((from text in NumberText
-             from to in IsInteger(text) ? RangeEnd : Parse.Return((string?)null)
+        Tok((from number in NumberText.Spanned()
+             from to in IsInteger(number.Value) ? RangeEnd : Parse.Return<(string, SourceSpan)?>(null)
              from percent in to is null ? Parse.Char('%').Optional().Select(p => p.IsDefined) : Parse.Return(false)
-             select (text, to, percent)).Spanned())
-        .Select(n => n.Value.to is not null
-            ? new RangeNode(long.Parse(n.Value.text, CultureInfo.InvariantCulture), long.Parse(n.Value.to, CultureInfo.InvariantCulture), n.Span)
-            : (ValueNode)new NumberNode(
-                double.Parse(n.Value.text, NumberStyles.Float, CultureInfo.InvariantCulture),
-                IsInteger(n.Value.text), n.Value.percent, n.Value.text + (n.Value.percent ? "%" : ""), n.Span));
+             select (number, to, percent)).Spanned()
+            .Then(n => ToNumber(n.Value.number, n.Value.to, n.Value.percent, n.Span)));
+
+    // Checked here rather than in the binder because the tree holds numbers, not text: a bound that
+    // does not fit a long, or a number that reads as infinity, has no value to bind.
+    private static Parser<ValueNode> ToNumber((string Text, SourceSpan Span) number, (string Text, SourceSpan Span)? to, bool percent, SourceSpan span)
+    {
+        if (to is { } end)
+        {
+            foreach (var bound in new[] { number, end })
+                if (!long.TryParse(bound.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+                    return SyntaxFailure.Fail<ValueNode>(bound.Span,
+                        $"the range bound `{bound.Text}` is too {(bound.Text.StartsWith("-", StringComparison.Ordinal) ? "small" : "large")}; " +
+                        $"range bounds are 64-bit integers, {long.MinValue}..{long.MaxValue}");
+            return Parse.Return((ValueNode)new RangeNode(
+                long.Parse(number.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture),
+                long.Parse(end.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture), span));
+        }
+        double value = double.Parse(number.Text, NumberStyles.Float, CultureInfo.InvariantCulture);
+        if (double.IsInfinity(value))
+            return SyntaxFailure.Fail<ValueNode>(number.Span,
+                $"the number `{number.Text}` is too large to represent; numbers lie within about -1.8e308..1.8e308");
+        return Parse.Return((ValueNode)new NumberNode(value, IsInteger(number.Text), percent, number.Text + (percent ? "%" : ""), span));
+    }
 
     // Escapes: \" \\ \n \t. Any other backslash is an error rather than a silently dropped
     // character (a Windows path "C:\data" would otherwise read as "C:data").
@@ -115,11 +145,11 @@ internal static class RecipeGrammar
              select chars).Spanned())
         .Select(s => (ValueNode)new StringNode(s.Value, s.Span));
 
-    private static readonly Parser<ValueNode> ListValue =
+    private static readonly Parser<ValueNode> ListValue = Nested('[',
         from open in SpannedSymbol('[')
         from items in Parse.Ref(() => Value).XDelimitedBy(Symbol(',')).XOptional()
         from close in SpannedSymbol(']', items.IsDefined ? "`,` or `]`" : "a value or `]`")
-        select (ValueNode)new ListNode(items.GetOrElse(Enumerable.Empty<ValueNode>()).ToList(), open.Span.To(close.Span));
+        select (ValueNode)new ListNode(items.GetOrElse(Enumerable.Empty<ValueNode>()).ToList(), open.Span.To(close.Span)));
 
     private static readonly Parser<ArgumentNode> Argument =
         from name in Ident
@@ -129,7 +159,7 @@ internal static class RecipeGrammar
 
     private static readonly Parser<ValueNode> NameOrCall =
         from name in Ident
-        from call in (
+        from call in Nested('(',
             from open in Symbol('(')
             from args in Argument.XDelimitedBy(Symbol(',')).XOptional()
             from close in SpannedSymbol(')', args.IsDefined ? "`,` or `)`" : "an argument `name: value` or `)`")
@@ -193,6 +223,21 @@ internal static class RecipeGrammar
          from recipes in Recipe.XMany()
          from end in EndOfFile
          select new RecipeFileNode(recipes.ToList()));
+
+    /// <summary>Runs <paramref name="parser"/> one nesting level deeper; at <see cref="MaxNesting"/>, an
+    /// <paramref name="open"/> bracket is an error at that bracket instead of another level of recursion.</summary>
+    private static Parser<T> Nested<T>(char open, Parser<T> parser) => input =>
+    {
+        if (t_nesting >= MaxNesting && !input.AtEnd && input.Current == open)
+        {
+            var span = new SourceSpan(input.Position, 1, input.Line, input.Column, input.Line, input.Column + 1);
+            return SyntaxFailure.Fail<T>(span,
+                $"`{open}` nests lists and calls {MaxNesting + 1} levels deep, past the limit of {MaxNesting}; close some of the open brackets first")(input.Advance());
+        }
+        t_nesting++;
+        try { return parser(input); }
+        finally { t_nesting--; }
+    };
 
     private static bool IsInteger(string text) =>
         text.IndexOf('.') < 0 && text.IndexOf('e') < 0 && text.IndexOf('E') < 0;

@@ -21,8 +21,14 @@ public static class RecipeParser
 
     private static DslDiagnostic ToDiagnostic(string path, string text, IResult<RecipeFileNode> result)
     {
+        if (result.Remainder is SyntaxFailure failure)
+            return DslDiagnostic.Create(Descriptors.SyntaxError, path, failure.Span, failure.Message);
         var at = result.Remainder;
         int position = at.Position, line = at.Line, column = at.Column;
+        // The grammar reads ASCII digits only, so a Unicode digit (`٣`, `１`) is where it stops.
+        if (position < text.Length && char.IsDigit(text[position]) && !RecipeGrammar.IsAsciiDigit(text[position]))
+            return DslDiagnostic.Create(Descriptors.SyntaxError, path, new SourceSpan(position, 1, line, column, line, column + 1),
+                $"the digit `{text[position]}` is not an ASCII digit; write numbers with 0-9");
         // A bad escape fails after the backslash; point at the backslash and show the pair.
         if (position > 0 && position < text.Length && text[position - 1] == '\\' && text[position] != '\n')
         {
@@ -50,6 +56,7 @@ public static class RecipeParser
             while (end < text.Length && (char.IsLetterOrDigit(text[end]) || text[end] == '.' || text[end] == '_')) end++;
         else if (char.IsLetter(text[end]) || text[end] == '_')
             while (end < text.Length && (char.IsLetterOrDigit(text[end]) || text[end] == '_')) end++;
+        else if (char.IsHighSurrogate(text[end]) && end + 1 < text.Length && char.IsLowSurrogate(text[end + 1])) end += 2;
         else end++;
         var token = text.Substring(position, end - position);
         var description = token switch
@@ -57,8 +64,19 @@ public static class RecipeParser
             "\n" or "\r" => "end of line",
             " " => "a space",
             "\t" => "a tab",
+            // Messages are one line of plain text: name invisible and line-breaking characters by code point.
+            _ when token.Length == 1 && IsInvisible(token[0]) => $"the character U+{(int)token[0]:X4}",
+            _ when token.Length == 2 && token[0] == '\\' && IsInvisible(token[1]) => $"`\\` followed by the character U+{(int)token[1]:X4}",
             _ => "`" + token + "`",
         };
-        return (description, end - position);
+        // A span ends on its own line: at a line break it is empty (its end would otherwise be on the next line).
+        return (description, token == "\n" ? 0 : end - position);
     }
+
+    private static bool IsInvisible(char c) => char.GetUnicodeCategory(c) is
+        System.Globalization.UnicodeCategory.Control or System.Globalization.UnicodeCategory.Format
+        or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator
+        or System.Globalization.UnicodeCategory.Surrogate or System.Globalization.UnicodeCategory.NonSpacingMark
+        or System.Globalization.UnicodeCategory.EnclosingMark or System.Globalization.UnicodeCategory.SpaceSeparator
+        or System.Globalization.UnicodeCategory.OtherNotAssigned or System.Globalization.UnicodeCategory.PrivateUse;
 }

@@ -25,7 +25,7 @@ public class GeneratorTests
         Assert.Null(result.Exception);
         Assert.Empty(result.Diagnostics);
         Assert.Equal(
-            new[] { "QuickstartRecipe.g.cs", "RecipeRegistry.g.cs", "RecipeSources.quickstart_distill.g.cs" },
+            new[] { "QuickstartRecipe.g.cs", "RecipeRegistry.g.cs", "RecipeSources.Quickstart.g.cs" },
             result.GeneratedSources.Select(s => s.HintName).OrderBy(n => n, StringComparer.Ordinal));
     }
 
@@ -36,7 +36,7 @@ public class GeneratorTests
     public void Quickstart_registry() => Approvals.Verify(Source(RunQuickstart(), "RecipeRegistry.g.cs"));
 
     [Fact]
-    public void Quickstart_sources() => Approvals.Verify(Source(RunQuickstart(), "RecipeSources.quickstart_distill.g.cs"));
+    public void Quickstart_sources() => Approvals.Verify(Source(RunQuickstart(), "RecipeSources.Quickstart.g.cs"));
 
     [Fact]
     public void Generated_code_compiles_against_the_runtime()
@@ -80,7 +80,7 @@ public class GeneratorTests
     [Fact]
     public void Sources_embed_the_exact_recipe_text()
     {
-        var source = Source(RunQuickstart(), "RecipeSources.quickstart_distill.g.cs");
+        var source = Source(RunQuickstart(), "RecipeSources.Quickstart.g.cs");
         var tree = Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(source);
         var literal = tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax>().Single().Initializer!.Value;
         Assert.Equal(QuickstartText, ((Microsoft.CodeAnalysis.CSharp.Syntax.LiteralExpressionSyntax)literal).Token.ValueText);
@@ -117,7 +117,7 @@ public class GeneratorTests
         Assert.Equal(new[] { IncrementalStepRunReason.Unchanged }, Outputs(result, StepNames.Diagnostics));
         Assert.Equal(new[] { IncrementalStepRunReason.Modified }, Outputs(result, StepNames.RecipeSources));
         Assert.All(Outputs(result, StepNames.Registry), r => Assert.Contains(r, new[] { IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged }));
-        Assert.Contains("(edited)", Source(result, "RecipeSources.quickstart_distill.g.cs"));
+        Assert.Contains("(edited)", Source(result, "RecipeSources.Quickstart.g.cs"));
     }
 
     [Fact]
@@ -199,7 +199,7 @@ public class GeneratorTests
         var diagnostic = Assert.Single(result.Diagnostics);
         Assert.Equal("MD0900", diagnostic.Id);
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
-        Assert.Equal("the MiDistill recipe generator failed on this file: reading the file: IOException: disk gone. Please report it with the recipe that triggers it.", diagnostic.GetMessage());
+        Assert.Equal("the MiDistill recipe generator failed on this file (reading the file: IOException: disk gone); please report it with the recipe that triggers it", diagnostic.GetMessage());
         Assert.Equal("/p/gone.distill", diagnostic.Location.GetLineSpan().Path);
         Assert.Equal(new LinePosition(0, 0), diagnostic.Location.GetLineSpan().StartLinePosition);
     }
@@ -211,6 +211,100 @@ public class GeneratorTests
         var diagnostic = Assert.Single(result.Diagnostics);
         Assert.Equal("MD0900", diagnostic.Id);
         Assert.Contains("the file could not be read", diagnostic.GetMessage());
+    }
+
+    // Issue #10: recipe text the generated C# must survive.
+
+    /// <summary>Runs the generator over the files and compiles its output against the runtime: every diagnostic of either.</summary>
+    private static string[] GenerateAndCompile(params InMemoryText[] files)
+    {
+        var driver = Run(CreateDriver(files), EmptyCompilation());
+        driver.RunGeneratorsAndUpdateCompilation(EmptyCompilation(), out var output, out var generatorDiagnostics);
+        return generatorDiagnostics.Concat(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning))
+            .Select(d => d.ToString()).ToArray();
+    }
+
+    [Theory]
+    [InlineData("\u2028")]
+    [InlineData("\u2029")]
+    [InlineData("\u0085")]
+    [InlineData("\r")]
+    [InlineData("\u200B")]
+    [InlineData("\uD800")]
+    public void Line_separators_in_strings_and_comments_stay_inside_the_literal(string separator)
+    {
+        // In a string value (emitted as a literal), in a comment (embedded in RecipeSources) and in the file name (written in comments).
+        var text = QuickstartText.Replace("recipe quickstart {", "# note" + separator + "end\nrecipe quickstart {")
+            + "\n# trailing" + separator;
+        text = text.Replace("  variants {", "  run {\n    output \"a" + separator + "b\"\n  }\n  variants {");
+        Assert.Contains("output \"a", text);
+        Assert.Empty(GenerateAndCompile(new InMemoryText("/p/quick" + separator + "start.distill", text)));
+    }
+
+    [Fact]
+    public void Sources_keep_a_string_with_line_separators_exactly()
+    {
+        var text = QuickstartText + "\n# \u2028\u2029\u0085\0\r end";
+        var source = Source(Result(Run(CreateDriver(new InMemoryText(QuickstartPath, text)), EmptyCompilation())), "RecipeSources.Quickstart.g.cs");
+        var tree = Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(source);
+        var literal = tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax>().Single().Initializer!.Value;
+        Assert.Equal(text, ((Microsoft.CodeAnalysis.CSharp.Syntax.LiteralExpressionSyntax)literal).Token.ValueText);
+    }
+
+    [Fact]
+    public void MD0150_recipe_names_that_become_one_class_across_files()
+    {
+        var result = Result(Run(CreateDriver(
+            new InMemoryText("/p/a.distill", QuickstartText.Replace("recipe quickstart", "recipe a_b")),
+            new InMemoryText("/p/b.distill", QuickstartText.Replace("recipe quickstart", "recipe a__b"))), EmptyCompilation()));
+        Assert.Null(result.Exception);
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("MD0150", diagnostic.Id);
+        Assert.Equal("recipe `a__b` becomes the C# class `ABRecipe`, which clashes with `ABRecipe` of recipe `a_b` at a.distill(4,8); rename one of them (C# names drop `_` and capitalise each word; generated file names ignore case)", diagnostic.GetMessage());
+        Assert.Equal("/p/b.distill", diagnostic.Location.GetLineSpan().Path);
+        Assert.Equal(new LinePosition(3, 7), diagnostic.Location.GetLineSpan().StartLinePosition);
+        Assert.Equal(new[] { "RecipeRegistry.g.cs" }, result.GeneratedSources.Select(s => s.HintName));
+    }
+
+    [Fact]
+    public void Recipe_names_that_differ_in_case_across_files_clash()
+    {
+        var diagnostics = GenerateAndCompile(
+            new InMemoryText("/p/a.distill", QuickstartText.Replace("recipe quickstart", "recipe ab")),
+            new InMemoryText("/p/b.distill", QuickstartText.Replace("recipe quickstart", "recipe aB")));
+        Assert.Equal(new[] { "/p/b.distill(4,8): error MD0150: recipe `aB` becomes the C# class `ABRecipe`, which clashes with `AbRecipe` of recipe `ab` at a.distill(4,8); rename one of them (C# names drop `_` and capitalise each word; generated file names ignore case)" }, diagnostics);
+    }
+
+    [Fact]
+    public void Files_of_one_name_in_two_folders_each_keep_their_sources()
+    {
+        var second = QuickstartText.Replace("recipe quickstart", "recipe second");
+        Assert.Empty(GenerateAndCompile(new InMemoryText("/p/one/recipes.distill", QuickstartText), new InMemoryText("/p/two/recipes.distill", second),
+            new InMemoryText("/p/two/Recipes.distill", QuickstartText.Replace("recipe quickstart", "recipe third"))));
+    }
+
+    [Fact]
+    public void Clashing_and_reserved_names_in_one_file_are_diagnostics_not_broken_code()
+    {
+        var text = QuickstartText.Replace("recipe quickstart", "recipe a_b") + "\n" + QuickstartText.Replace("recipe quickstart", "recipe a__b")
+            + "\n" + QuickstartText.Replace("recipe quickstart", "recipe x").Replace("variants {", "variants {\n    settings { }\n    v_1 { }\n    v1 { }");
+        var diagnostics = GenerateAndCompile(new InMemoryText("/p/names.distill", text));
+        Assert.Equal(new[] { "MD0150", "MD0152", "MD0151" }, diagnostics.Select(d => d.Split(' ')[2].TrimEnd(':')));
+    }
+
+    // Found by the fuzzer: the RecipeSources member is the recipe's name as written, and `class` is a keyword.
+    [Theory]
+    [InlineData("class")]
+    [InlineData("default")]
+    [InlineData("__arglist")]
+    public void Recipe_named_like_a_keyword_compiles(string name) =>
+        Assert.Empty(GenerateAndCompile(new InMemoryText("/p/k.distill", QuickstartText.Replace("recipe quickstart", "recipe " + name))));
+
+    [Fact]
+    public void Underscore_names_compile()
+    {
+        var text = QuickstartText.Replace("recipe quickstart", "recipe _").Replace("variants {", "variants {\n    _ { }\n    _1 { }\n    __2a { }");
+        Assert.Empty(GenerateAndCompile(new InMemoryText("/p/u.distill", text)));
     }
 
     [Fact]

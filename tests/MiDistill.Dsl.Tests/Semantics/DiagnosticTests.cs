@@ -300,6 +300,80 @@ public class DiagnosticTests
             + "  finetune {\n    objective asam(rho: 1.0, eta: 0.01)\n    reweight mlp_blocks(alphas: [1, 1, 0.5, 0.25], schedule: ramp(epochs: 2))\n    schedule step(every: 3, gamma: 0.5, warmup: 1)\n    clip_grad 1.0\n    decay_exclusions false\n    augment [crop(padding: 4), flip, mixup(alpha: 1.0, prob: 0.5)]\n  }\n"
             + "  distill {\n    loss dist(inter: 1, intra: 2, temperature: 4, weight: 0.5)\n    augment [crop, flip]\n    clip_grad 5\n  }\n"));
 
+    // Issue #10: values that used to allocate (or loop) before they were checked, and generated
+    // names that used to clash in C#. Each of these hung, ran out of memory or broke the build.
+
+    [Fact]
+    public void MD0115_huge_class_range_is_checked_before_it_is_built() => AssertDiagnostics(
+        Recipe(Teacher + "  data {\n    classes 0..2000000000\n  }\n"),
+        "r.distill(6,13): error MD0115: class 10000 in `data.classes` is out of range; classes are numbered 0..9999");
+
+    [Fact]
+    public void MD0115_huge_upstream_class_range() => AssertDiagnostics(
+        Recipe("  teacher {\n    pretrain upstream(classes: 0..2000000000)\n  }\n" + Data),
+        "r.distill(3,32): error MD0115: class 10000 in `teacher.pretrain.classes` is out of range; classes are numbered 0..9999");
+
+    [Fact]
+    public void MD0115_huge_class_range_in_a_variant() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  variants {\n    v { data.classes = -9223372036854775808..9223372036854775807 }\n  }\n"),
+        "r.distill(9,24): error MD0115: class -9223372036854775808 in `data.classes` is out of range; classes are numbered 0..9999");
+
+    [Fact]
+    public void MD0115_class_beyond_long_is_reported_as_written() => AssertDiagnostics(
+        Recipe(Teacher + "  data {\n    classes [1, 99999999999999999999]\n  }\n"),
+        "r.distill(6,17): error MD0115: class 99999999999999999999 in `data.classes` is out of range; classes are numbered 0..9999");
+
+    [Fact]
+    public void MD0106_seed_range_over_all_longs_does_not_loop() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  run {\n    seed -9223372036854775808..9223372036854775807\n  }\n"),
+        "r.distill(9,10): error MD0106: `run.seed` = -9223372036854775808 is out of range; expected 0..2147483647, non-empty, no repeats");
+
+    [Fact]
+    public void MD0106_seed_range_too_long_to_run() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  run {\n    seed 0..2000000000\n  }\n"),
+        "r.distill(9,10): error MD0106: `run.seed` = 0..2000000000 is out of range; expected a range of at most 10000 values (this one has 2000000001)");
+
+    [Fact]
+    public void MD0150_recipe_names_that_become_one_class() => AssertDiagnostics(
+        Recipe(Teacher + Data).Replace("recipe r", "recipe a_b") + Recipe(Teacher + Data).Replace("recipe r", "recipe a__b"),
+        "r.distill(9,8): error MD0150: recipe `a__b` becomes the C# class `ABRecipe`, which clashes with `ABRecipe` of recipe `a_b` at r.distill(1,8); rename one of them (C# names drop `_` and capitalise each word; generated file names ignore case)");
+
+    [Fact]
+    public void MD0150_recipe_names_that_differ_in_case_only()
+    {
+        var result = RecipeCompiler.Compile("r.distill", Recipe(Teacher + Data).Replace("recipe r", "recipe x") + Recipe(Teacher + Data).Replace("recipe r", "recipe X"), BuiltInSchema.Value);
+        Assert.Equal(new[] { "r.distill(9,8): error MD0150: recipe `X` becomes the C# class `XRecipe`, which clashes with `XRecipe` of recipe `x` at r.distill(1,8); rename one of them (C# names drop `_` and capitalise each word; generated file names ignore case)" },
+            result.Diagnostics.Select(d => d.ToString()));
+        // The first keeps its class; the second is never emitted (two hint names equal but for case crash the generator).
+        Assert.Equal(new[] { "x" }, result.Recipes.Select(r => r.Name));
+    }
+
+    [Fact]
+    public void MD0151_variant_names_that_become_one_property() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  variants {\n    x { }\n    X { }\n    a_b { }\n    a__b { }\n  }\n"),
+        "r.distill(10,5): error MD0151: variant `X` becomes the C# property `Settings.X`, as variant `x` on line 9 does; rename one of them (C# names drop `_` and capitalise each word)",
+        "r.distill(12,5): error MD0151: variant `a__b` becomes the C# property `Settings.AB`, as variant `a_b` on line 11 does; rename one of them (C# names drop `_` and capitalise each word)");
+
+    [Fact]
+    public void MD0152_variant_named_like_the_class_of_variants() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  variants {\n    settings { }\n    to_string { }\n  }\n"),
+        "r.distill(9,5): error MD0152: variant `settings` becomes the C# name `Settings`, which is the class that holds the variants (`Settings.Settings` would be named like its class); rename the variant",
+        "r.distill(10,5): error MD0152: variant `to_string` becomes the C# name `ToString`, which would hide `object.ToString`, which every C# class has; rename the variant");
+
+    [Fact]
+    public void MD0152_recipe_named_like_the_class_of_recipe_texts() => AssertDiagnostics(
+        Recipe(Teacher + Data).Replace("recipe r", "recipe RecipeSources") + Recipe(Teacher + Data).Replace("recipe r", "recipe Equals"),
+        "r.distill(1,8): error MD0152: recipe `RecipeSources` becomes the C# name `RecipeSources`, which is the class that holds the recipe texts (`RecipeSources.RecipeSources` would be named like its class); rename the recipe",
+        "r.distill(9,8): error MD0152: recipe `Equals` becomes the C# name `Equals`, which would hide `object.Equals`, which every C# class has; rename the recipe");
+
+    [Fact]
+    public void Names_with_underscores_and_digits_that_stay_apart_are_fine()
+    {
+        var result = RecipeCompiler.Compile("r.distill", Recipe(Teacher + Data + "  variants {\n    _1 { }\n    _ { }\n    a1 { }\n    a_1 { }\n  }\n"), BuiltInSchema.Value);
+        // `a1` is `A1` and `a_1` is `A1` too: one clash, the rest are distinct (`_1`, `_`).
+        Assert.Equal(new[] { "MD0151" }, result.Diagnostics.Select(d => d.Id));
+    }
+
     [Fact]
     public void Every_descriptor_id_is_tested()
     {

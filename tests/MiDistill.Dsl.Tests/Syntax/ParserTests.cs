@@ -1,3 +1,4 @@
+using System.Linq;
 using MiDistill.Dsl.Syntax;
 using MiDistill.Dsl.Tests.Infrastructure;
 
@@ -118,7 +119,54 @@ public class ParserTests
         { "recipe q { variants {\n  v { finetune.epochs = }\n} }", "bad.distill(2,25): error MD0001: syntax error: unexpected `}`; expected a value" },
         { "recipe q { variants {\n  v finetune.epochs = 3\n} }", "bad.distill(2,5): error MD0001: syntax error: unexpected `finetune`; expected `{`" },
         { "recipe q { variants { v { = 1 } } }", "bad.distill(1,27): error MD0001: syntax error: unexpected `=`; expected an assignment `section.setting = value` or `}`" },
+        // Digits are ASCII: a Unicode digit is named where it stands, in a number, a range or a name.
+        { "recipe r {\n  finetune { epochs \u0663 }\n}", "bad.distill(2,21): error MD0001: syntax error: the digit `\u0663` is not an ASCII digit; write numbers with 0-9" },
+        { "recipe q { s { a \uFF11\uFF12 } }", "bad.distill(1,18): error MD0001: syntax error: the digit `\uFF11` is not an ASCII digit; write numbers with 0-9" },
+        { "recipe q { s { a 1\u0663 } }", "bad.distill(1,19): error MD0001: syntax error: the digit `\u0663` is not an ASCII digit; write numbers with 0-9" },
+        { "recipe q { s { a 0..\u0663 } }", "bad.distill(1,21): error MD0001: syntax error: the digit `\u0663` is not an ASCII digit; write numbers with 0-9" },
+        { "recipe q { s { a tiny_\u0663 } }", "bad.distill(1,23): error MD0001: syntax error: the digit `\u0663` is not an ASCII digit; write numbers with 0-9" },
+        // Range bounds are longs; one that does not fit is reported at that bound, also inside a list.
+        { "recipe q { data { classes 0..9999999999999999999 } }", "bad.distill(1,30): error MD0001: syntax error: the range bound `9999999999999999999` is too large; range bounds are 64-bit integers, -9223372036854775808..9223372036854775807" },
+        { "recipe q { s { a -9223372036854775809..0 } }", "bad.distill(1,18): error MD0001: syntax error: the range bound `-9223372036854775809` is too small; range bounds are 64-bit integers, -9223372036854775808..9223372036854775807" },
+        { "recipe q { s { a [1, 99999999999999999999..1] } }", "bad.distill(1,22): error MD0001: syntax error: the range bound `99999999999999999999` is too large; range bounds are 64-bit integers, -9223372036854775808..9223372036854775807" },
+        // A number beyond double's range would read as infinity.
+        { "recipe q { s { a 1e400 } }", "bad.distill(1,18): error MD0001: syntax error: the number `1e400` is too large to represent; numbers lie within about -1.8e308..1.8e308" },
+        { "recipe q { s { a f(x: -1.5e309%) } }", "bad.distill(1,23): error MD0001: syntax error: the number `-1.5e309` is too large to represent; numbers lie within about -1.8e308..1.8e308" },
+        // Invisible characters are named by code point, so the message stays one readable line.
+        { "recipe q { s { a \0 } }", "bad.distill(1,18): error MD0001: syntax error: unexpected the character U+0000; expected a value" },
+        { "recipe q { s { a \u0301 } }", "bad.distill(1,18): error MD0001: syntax error: unexpected the character U+0301; expected a value" },
+        { "recipe q { s { a \"x\\\u2028\" } }", "bad.distill(1,20): error MD0001: syntax error: unexpected `\\` followed by the character U+2028; expected an escape (`\\\"`, `\\\\`, `\\n` or `\\t`)" },
+        // Nesting is limited: the first bracket past the limit is the error (lists and calls count alike).
+        { "recipe q { s { a " + new string('[', 65), "bad.distill(1,82): error MD0001: syntax error: `[` nests lists and calls 65 levels deep, past the limit of 64; close some of the open brackets first" },
+        { "recipe q { s { a " + string.Concat(Enumerable.Repeat("f(a: [", 33)), "bad.distill(1,211): error MD0001: syntax error: `(` nests lists and calls 65 levels deep, past the limit of 64; close some of the open brackets first" },
     };
+
+    [Fact]
+    public void Nesting_up_to_the_limit_parses()
+    {
+        var text = "recipe q { s { a " + new string('[', RecipeGrammar.MaxNesting) + new string(']', RecipeGrammar.MaxNesting) + " } }";
+        var result = RecipeParser.Parse("t.distill", text);
+        Assert.Null(result.Error);
+        Assert.Equal("(recipe q (section s (setting a " + "(list" + string.Concat(Enumerable.Repeat(" (list", RecipeGrammar.MaxNesting - 1)) + new string(')', RecipeGrammar.MaxNesting) + ")))", AstPrinter.Print(result.Tree!));
+    }
+
+    // Before the limit, each of these overflowed the stack and killed the process; now each is one
+    // diagnostic, on a thread with a 1 MB stack (the size of a thread pool thread's on some hosts).
+    [Theory]
+    [InlineData(5000, "[", "", '[', 82)]
+    [InlineData(4000, "[", "]", '[', 82)]
+    [InlineData(5000, "f(a: ", "", '(', 339)]
+    [InlineData(5000, "f(a: ", ")", '(', 339)]
+    public void Deep_nesting_is_a_diagnostic_not_a_stack_overflow(int depth, string open, string close, char bracket, int column)
+    {
+        var text = "recipe q { s { a " + string.Concat(Enumerable.Repeat(open, depth)) + "1" + string.Concat(Enumerable.Repeat(close, depth)) + " } }";
+        ParseResult? result = null;
+        var thread = new System.Threading.Thread(() => result = RecipeParser.Parse("deep.distill", text), 1024 * 1024);
+        thread.Start();
+        thread.Join();
+        Assert.Null(result!.Tree);
+        Assert.StartsWith($"deep.distill(1,{column}): error MD0001: syntax error: `{bracket}` nests lists and calls 65 levels deep", result.Error!.ToString());
+    }
 
     [Theory]
     [MemberData(nameof(Errors))]
