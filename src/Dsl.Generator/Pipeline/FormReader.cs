@@ -128,45 +128,27 @@ internal static class FormReader
         int kind = attr is null ? 0 : Named<int>(attr, "Kind");  // RecipeArgKind: 0 value, 1 fraction, 2 classes
 
         var type = parameter.Type;
-        string reference = "";
         ArgKind argKind;
-        if (type.SpecialType == SpecialType.System_Int32)
-            argKind = ArgKind.Int;
-        else if (type.SpecialType == SpecialType.System_Double)
-            argKind = kind == 1 ? ArgKind.Fraction : ArgKind.Float;
-        else if (type.SpecialType == SpecialType.System_Boolean)
-            argKind = ArgKind.Bool;
-        else if (type.SpecialType == SpecialType.System_String)
-            argKind = ArgKind.String;
-        else if (type is INamedTypeSymbol { TypeKind: TypeKind.Enum } enumType)
-        {
-            argKind = ArgKind.Enum;
-            reference = AddEnum(enumType, enums);
-        }
-        else if (type is INamedTypeSymbol named && ChoiceOf(named, includeSelf: true) is { } choice && SymbolEqualityComparer.Default.Equals(choice, named))
-        {
-            argKind = ArgKind.Form;
-            reference = Attribute(choice, ChoiceAttribute)!.ConstructorArguments[0].Value as string ?? "";
-        }
+        string reference;
+        if (ValueKind(type, kind, enums) is { } single)
+            (argKind, reference) = single;
         else if (ElementOf(type) is { } element)
         {
-            if (element.SpecialType == SpecialType.System_Int32) argKind = kind == 2 ? ArgKind.ClassList : ArgKind.IntList;
-            else if (element.SpecialType == SpecialType.System_Double) argKind = ArgKind.NumberList;
-            else if (element is INamedTypeSymbol { TypeKind: TypeKind.Enum } elementEnum)
+            var item = ValueKind(element, kind == 2 ? 0 : kind, enums);
+            ArgKind? list = item?.Kind switch
             {
-                argKind = ArgKind.EnumList;
-                reference = AddEnum(elementEnum, enums);
-            }
-            else if (element is INamedTypeSymbol elementNamed && ChoiceOf(elementNamed, includeSelf: true) is { } elementChoice && SymbolEqualityComparer.Default.Equals(elementChoice, elementNamed))
-            {
-                argKind = ArgKind.FormList;
-                reference = Attribute(elementChoice, ChoiceAttribute)!.ConstructorArguments[0].Value as string ?? "";
-            }
-            else
+                ArgKind.Int => kind == 2 ? ArgKind.ClassList : ArgKind.IntList,
+                ArgKind.Float => ArgKind.NumberList,
+                ArgKind.Enum => ArgKind.EnumList,
+                ArgKind.Form => ArgKind.FormList,
+                _ => null,
+            };
+            if (list is null)
             {
                 why = $"a list of {element.ToDisplayString()} cannot be written in a recipe; use int, double, an enum or a recipe choice";
                 return null;
             }
+            (argKind, reference) = (list.Value, item!.Value.Ref);
         }
         else
         {
@@ -182,6 +164,23 @@ internal static class FormReader
         if (@default is null && parameter.HasExplicitDefaultValue)
             @default = DefaultText(parameter.ExplicitDefaultValue, type, enums);
         return new ArgDecl(name, parameter.Name, argKind, reference, min, max, minExclusive, maxExclusive, @default, doc);
+    }
+
+    /// <summary>How one value of <paramref name="type"/> is written: its kind and the enum or choice it names; null when a recipe cannot write it.</summary>
+    private static (ArgKind Kind, string Ref)? ValueKind(ITypeSymbol type, int kind, List<EnumDecl> enums)
+    {
+        switch (type.SpecialType)
+        {
+            case SpecialType.System_Int32: return (ArgKind.Int, "");
+            case SpecialType.System_Double: return (kind == 1 ? ArgKind.Fraction : ArgKind.Float, "");
+            case SpecialType.System_Boolean: return (ArgKind.Bool, "");
+            case SpecialType.System_String: return (ArgKind.String, "");
+        }
+        if (type is INamedTypeSymbol { TypeKind: TypeKind.Enum } enumType)
+            return (ArgKind.Enum, AddEnum(enumType, enums));
+        if (type is INamedTypeSymbol named && ChoiceOf(named, includeSelf: true) is { } choice && SymbolEqualityComparer.Default.Equals(choice, named))
+            return (ArgKind.Form, Attribute(choice, ChoiceAttribute)!.ConstructorArguments[0].Value as string ?? "");
+        return null;
     }
 
     // The C# default written as recipe text; null (a reference type's `= null`) is no default.

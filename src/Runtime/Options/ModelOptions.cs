@@ -20,7 +20,7 @@ public sealed record CheckpointWeights(string Path, Normalization Normalize) : W
 /// <summary>Per-channel input normalisation a pretrained model expects.</summary>
 public enum Normalization
 {
-    /// <summary>The dataset's own statistics (Fashion-MNIST: mean 0.2860, std 0.3530), as models trained here.</summary>
+    /// <summary>The data set's own per-channel statistics (declared by its source or computed on its training split), as models trained here.</summary>
     Dataset,
     /// <summary>mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225): torchvision models, timm CNNs.</summary>
     ImageNet,
