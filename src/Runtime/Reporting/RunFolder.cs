@@ -16,10 +16,19 @@ public sealed class RunFolder : IDisposable
     public const string SettingsFileName = "settings.json";
     public const string MetricsFileName = "metrics.jsonl";
     public const string CheckpointsFolderName = "checkpoints";
+    /// <summary>Held (an OS file lock) by the one process working in the folder, for its whole life.</summary>
+    public const string LockFileName = "run.lock";
+    /// <summary>Who holds the lock: readable while the lock itself is not.</summary>
+    public const string OwnerFileName = "run.owner";
 
     private MetricsWriter? _metrics;
+    private readonly FileStream _lock;
 
-    private RunFolder(string path) => Path = path;
+    private RunFolder(string path, FileStream runLock)
+    {
+        Path = path;
+        _lock = runLock;
+    }
 
     public string Path { get; }
 
@@ -54,11 +63,12 @@ public sealed class RunFolder : IDisposable
         for (int suffix = 2; Directory.Exists(path); suffix++)
             path = System.IO.Path.Combine(parent, $"{stem}-{suffix}");
         Directory.CreateDirectory(path);
+        var runLock = Lock(path);
 
         var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
         File.WriteAllText(System.IO.Path.Combine(path, RecipeFileName), recipeSourceText, utf8);
         File.WriteAllText(System.IO.Path.Combine(path, SettingsFileName), settingsJson.EndsWith('\n') ? settingsJson : settingsJson + "\n", utf8);
-        return new RunFolder(System.IO.Path.GetFullPath(path));
+        return new RunFolder(System.IO.Path.GetFullPath(path), runLock);
     }
 
     /// <summary>Opens the folder of an earlier run (to resume it); it must hold the recipe copy and settings.</summary>
@@ -69,7 +79,33 @@ public sealed class RunFolder : IDisposable
         foreach (var required in new[] { RecipeFileName, SettingsFileName })
             if (!File.Exists(System.IO.Path.Combine(path, required)))
                 throw new FileNotFoundException($"{path}: not a MiDistill run folder ({required} is missing)", System.IO.Path.Combine(path, required));
-        return new RunFolder(System.IO.Path.GetFullPath(path));
+        return new RunFolder(System.IO.Path.GetFullPath(path), Lock(path));
+    }
+
+    /// <summary>
+    /// Takes the folder's lock, or fails at once naming the process that holds it: two processes
+    /// appending to one metrics.jsonl and one set of checkpoints would corrupt both. The OS drops
+    /// the lock when its process dies, so a killed run never leaves its folder locked.
+    /// </summary>
+    private static FileStream Lock(string folder)
+    {
+        var file = System.IO.Path.Combine(folder, LockFileName);
+        var owner = System.IO.Path.Combine(folder, OwnerFileName);
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(file, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            string holder;
+            try { holder = File.ReadAllText(owner).Trim(); }
+            catch (IOException) { holder = "another process"; }
+            throw new IOException($"{System.IO.Path.GetFullPath(folder)}: the run folder is in use by {holder}; wait for it to finish (or stop it) before running or resuming in it");
+        }
+        File.WriteAllText(owner, string.Create(CultureInfo.InvariantCulture,
+            $"process {Environment.ProcessId} on {Environment.MachineName} since {DateTime.Now:yyyy-MM-dd HH:mm:ss}\n"));
+        return stream;
     }
 
     /// <summary>
@@ -86,7 +122,13 @@ public sealed class RunFolder : IDisposable
         if (stream.Length > length) stream.SetLength(length);
     }
 
-    public void Dispose() => _metrics?.Dispose();
+    public void Dispose()
+    {
+        _metrics?.Dispose();
+        try { File.Delete(System.IO.Path.Combine(Path, OwnerFileName)); }
+        catch (IOException) { /* the lock below is what matters */ }
+        _lock.Dispose();
+    }
 
     // Recipe and variant names become folder names: keep them to one safe path segment.
     private static string SafeName(string name)
