@@ -23,7 +23,7 @@ internal static class RecipeEmitter
     /// `recipes.distill`, but recipe classes are unique across the project (MD0108, MD0150).</summary>
     public static string SourcesHintName(string firstRecipe) => "RecipeSources." + CSharp.Pascal(firstRecipe) + ".g.cs";
 
-    public static string Emit(RecipeSpec recipe, RecipeSchema schema)
+    public static string Emit(RecipeSpec recipe, RecipeSchema schema, string projectDirectory = "")
     {
         var className = CSharp.RecipeClass(recipe.Name);
         var w = new CodeWriter();
@@ -38,6 +38,8 @@ internal static class RecipeEmitter
         w.Line();
         w.Line("public string Name => RecipeName;");
         w.Line("public string SourceFileName => FileName;");
+        w.Line("/// <summary>Relative input paths of the recipe (checkpoints, data) are relative to this folder, as at build time.</summary>");
+        w.Line("public string? ProjectDirectory => " + (projectDirectory.Length == 0 ? "null" : CSharp.String(projectDirectory)) + ";");
         w.Line($"public string SourceText => global::{Namespace}.{ClrNames.SourcesClass}.{ClrNames.SourcesMember(recipe.Name)};");
         w.Line();
         w.Line($"/// <summary>Every variant, in the order the recipe declares them.</summary>");

@@ -49,10 +49,17 @@ public sealed class RecipeGenerator : IIncrementalGenerator
             .WithTrackingName(StepNames.Catalog);
         context.RegisterSourceOutput(catalogReading.Select(static (reading, _) => reading.Problems), static (spc, problems) => ReportProblems(spc, problems));
 
+        // The project folder (MSBuild's, made visible by MiDistill.targets): relative input paths in
+        // recipes mean files there, for the build-time checks and, through the generated class, at run time.
+        var projectDirectory = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => options.GlobalOptions.TryGetValue("build_property.MSBuildProjectDirectory", out var folder) ? folder : "")
+            .WithTrackingName(StepNames.ProjectDirectory);
+
         // Parse, bind and check each file against the catalog; a crash becomes a diagnostic, never an empty build.
         var compiled = files
             .Combine(catalog)
-            .Select(static (pair, _) => Compile(pair.Left, pair.Right))
+            .Combine(projectDirectory)
+            .Select(static (pair, _) => Compile(pair.Left.Left, pair.Left.Right, pair.Right))
             .WithTrackingName(StepNames.Compiled);
 
         // Diagnostics travel on their own output, so spans moving (a comment edit) leave code emission cached.
@@ -82,8 +89,8 @@ public sealed class RecipeGenerator : IIncrementalGenerator
             .Where(static pair => !pair.Right.Contains(pair.Left.Name))
             .Select(static (pair, _) => pair.Left)
             .WithTrackingName(StepNames.UniqueRecipes);
-        context.RegisterSourceOutput(recipes.Combine(catalog),
-            static (spc, pair) => Emit(spc, RecipeEmitter.HintName(pair.Left), () => RecipeEmitter.Emit(pair.Left, RecipeSchema.Create(pair.Right))));
+        context.RegisterSourceOutput(recipes.Combine(catalog).Combine(projectDirectory),
+            static (spc, pair) => Emit(spc, RecipeEmitter.HintName(pair.Left.Left), () => RecipeEmitter.Emit(pair.Left.Left, RecipeSchema.Create(pair.Left.Right), pair.Right)));
 
         // The exact recipe text, for the run folder's copy.
         var sources = compiled
@@ -134,12 +141,12 @@ public sealed class RecipeGenerator : IIncrementalGenerator
         }
     }
 
-    private static FileCompilation Compile(RecipeFile file, FormCatalog catalog)
+    private static FileCompilation Compile(RecipeFile file, FormCatalog catalog, string projectDirectory)
     {
         if (file.ReadError is not null) return Failed(file, file.ReadError);
         try
         {
-            return new FileCompilation(RecipeCompiler.Compile(file.Path, file.Text, RecipeSchema.Create(catalog)), file.Text);
+            return new FileCompilation(RecipeCompiler.Compile(file.Path, file.Text, RecipeSchema.Create(catalog), projectDirectory.Length == 0 ? null : projectDirectory), file.Text);
         }
         catch (Exception e)
         {

@@ -21,10 +21,13 @@ internal sealed class RecipeBinder
     private readonly ValueBinder _values;
     private readonly RecipeSchema _schema;
 
-    public RecipeBinder(string path, List<DslDiagnostic> diagnostics, RecipeSchema schema)
+    private readonly string? _projectDirectory;
+
+    public RecipeBinder(string path, List<DslDiagnostic> diagnostics, RecipeSchema schema, string? projectDirectory = null)
     {
         _path = path;
         _schema = schema;
+        _projectDirectory = projectDirectory;
         _diagnostics = diagnostics;
         _values = new ValueBinder(path, diagnostics);
     }
@@ -60,7 +63,7 @@ internal sealed class RecipeBinder
         {
             var typed = new VariantSettings(variant.Settings);
             RecipeChecks.CompleteTeacher(typed);
-            RecipeChecks.Run(_schema, typed, _path, _diagnostics);
+            RecipeChecks.Run(_schema, typed, _path, _diagnostics, _projectDirectory);
         }
 
         Deduplicate();

@@ -49,7 +49,7 @@ internal static class RecipeChecks
         settings.Set("teacher", "model", filled);
     }
 
-    public static void Run(RecipeSchema schema, VariantSettings settings, string path, List<DslDiagnostic> diagnostics)
+    public static void Run(RecipeSchema schema, VariantSettings settings, string path, List<DslDiagnostic> diagnostics, string? projectDirectory = null)
     {
         void Report(DiagnosticDescriptor d, SourceSpan span, params object[] args) => diagnostics.Add(DslDiagnostic.Create(d, path, span, args));
 
@@ -145,8 +145,9 @@ internal static class RecipeChecks
         if (weights.Name == "pretrain" && pretrainValue is null)
             Report(Descriptors.MissingRequired, weights.Span, "`teacher.pretrain`",
                 "pretraining stage on the upstream split, unless the teacher starts from a checkpoint; add e.g. `pretrain upstream(classes: 0..4)`, or `weights checkpoint(path: \"teacher.safetensors\")`");
-        CheckCheckpoint(weights, path, Report);
-        CheckCheckpoint(settings.Form("distill", "student_weights"), path, Report);
+        var inputs = string.IsNullOrEmpty(projectDirectory) ? SafeDirectory(path) : projectDirectory;
+        CheckCheckpoint(weights, inputs, Report);
+        CheckCheckpoint(settings.Form("distill", "student_weights"), inputs, Report);
 
         if (pretrain is not null)
         {
@@ -166,11 +167,16 @@ internal static class RecipeChecks
         AnalyzeChecks.Run(schema, settings, facts, Report);
     }
 
+    private static string? SafeDirectory(string path)
+    {
+        try { return System.IO.Path.GetDirectoryName(path); }
+        catch (System.ArgumentException) { return null; }
+    }
+
     // The file may appear before the run (a download step, another machine), so a missing file is
-    // only a warning here; the runtime fails with the file's name. Relative paths resolve against
-    // the run's working directory, which the compiler cannot know: they are looked up beside the
-    // recipe file, where a project's working directory usually is.
-    private static void CheckCheckpoint(BoundForm weights, string recipePath, System.Action<DiagnosticDescriptor, SourceSpan, object[]> report)
+    // only a warning here; the runtime fails with the file's name. A relative path is relative to
+    // the project folder, here and at run time (the generated recipe carries that folder).
+    private static void CheckCheckpoint(BoundForm weights, string? folder, System.Action<DiagnosticDescriptor, SourceSpan, object[]> report)
     {
         if (weights.Name != "checkpoint") return;
         var argument = weights.Required("path");
@@ -178,7 +184,6 @@ internal static class RecipeChecks
         string resolved;
         try
         {
-            var folder = System.IO.Path.GetDirectoryName(recipePath);
             resolved = System.IO.Path.IsPathRooted(file) || string.IsNullOrEmpty(folder) ? file : System.IO.Path.Combine(folder, file);
         }
         catch (System.ArgumentException)

@@ -20,7 +20,8 @@ public sealed record CompiledFile(string Path, EquatableArray<RecipeSpec> Recipe
 /// <summary>The front end in one call: text to recipe specs and diagnostics, against the forms a project declares. The generator and the tests both use it.</summary>
 public static class RecipeCompiler
 {
-    public static CompiledFile Compile(string path, string text, RecipeSchema schema)
+    /// <param name="projectDirectory">The folder relative input paths in recipes are relative to (the project's); null = the recipe file's folder.</param>
+    public static CompiledFile Compile(string path, string text, RecipeSchema schema, string? projectDirectory = null)
     {
         var diagnostics = new List<DslDiagnostic>();
         var parsed = RecipeParser.Parse(path, text);
@@ -44,7 +45,7 @@ public static class RecipeCompiler
             }
             names[recipe.Name.Text] = recipe.Name.Span;
             RecipeSpec? spec;
-            try { spec = new RecipeBinder(path, diagnostics, schema).Bind(recipe, fileName); }
+            try { spec = new RecipeBinder(path, diagnostics, schema, projectDirectory).Bind(recipe, fileName); }
             catch (Exception e) { throw RecipeCompilerException.At(recipe.Name.Span, e); }
             if (spec is not null && !unemittable.Contains(recipe)) recipes.Add(spec);
         }

@@ -125,7 +125,8 @@ public static class RecipeHost
                     break;
                 case "--output": request = request with { OutputDirectory = Value() }; break;
                 case "--cache": request = request with { CacheDirectory = Value() }; break;
-                case "--data": request = request with { DataPath = Value() }; break;
+                // A path on the command line is relative to where the command runs.
+                case "--data": request = request with { DataPath = System.IO.Path.GetFullPath(Value()) }; break;
                 default: throw new UsageException($"unknown option `{args[i]}`");
             }
         }

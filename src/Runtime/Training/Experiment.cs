@@ -22,7 +22,8 @@ public static class Experiment
 {
     public static ExperimentReport Run(IRecipe recipe, RunRequest request, ExperimentHooks hooks)
     {
-        var variants = SelectVariants(recipe, request).Select(v => ApplyRequest(v, request)).ToList();
+        var inputs = InputBase(recipe, request.Output);
+        var variants = SelectVariants(recipe, request).Select(v => ResolveInputs(ApplyRequest(v, request), inputs)).ToList();
         var first = variants[0];
         var label = variants.Count == recipe.Variants.Count ? "all" : string.Join("+", variants.Select(v => v.Variant));
         // A device the build cannot use is a setup error: fail before leaving a run folder behind.
@@ -224,6 +225,33 @@ public static class Experiment
             CacheDirectory = request.CacheDirectory ?? options.Run.CacheDirectory,
         },
     };
+
+    /// <summary>
+    /// Where relative input paths point: the recipe's project folder, so a checkpoint or data folder
+    /// is the same file the build checked, wherever the executable starts; the working directory
+    /// when the executable runs where that folder does not exist (another machine).
+    /// </summary>
+    private static string InputBase(IRecipe recipe, TextWriter output)
+    {
+        var project = recipe.ProjectDirectory;
+        if (string.IsNullOrEmpty(project)) return Environment.CurrentDirectory;
+        if (Directory.Exists(project)) return project;
+        output.WriteLine($"note: the recipe's project folder {project} does not exist here; relative input paths resolve against {Environment.CurrentDirectory}");
+        return Environment.CurrentDirectory;
+    }
+
+    /// <summary>Relative checkpoint and data paths made absolute against <paramref name="root"/>, so settings.json records the files a run read.</summary>
+    internal static ExperimentOptions ResolveInputs(ExperimentOptions options, string root)
+    {
+        string Absolute(string path) => string.IsNullOrEmpty(path) || Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(root, path));
+        WeightsOptions Weights(WeightsOptions weights) => weights is CheckpointWeights c ? c with { Path = Absolute(c.Path) } : weights;
+        return options with
+        {
+            Teacher = options.Teacher with { Weights = Weights(options.Teacher.Weights) },
+            Distill = options.Distill with { StudentWeights = Weights(options.Distill.StudentWeights) },
+            Data = options.Data with { Path = Absolute(options.Data.Path) },
+        };
+    }
 
     internal static Dictionary<string, double> Prefixed(VariantResult result)
     {

@@ -11,6 +11,14 @@ public interface IRecipe
     /// <summary>The exact recipe text that was compiled (copied into every run folder).</summary>
     string SourceText { get; }
     IReadOnlyList<ExperimentOptions> Variants { get; }
+
+    /// <summary>
+    /// The folder relative input paths of the recipe (checkpoints, data folders) are relative to:
+    /// the project folder the recipe was built in, as the build-time checks saw it. Null = the
+    /// working directory.
+    /// </summary>
+    string? ProjectDirectory => null;
+
     ExperimentReport Run(RunRequest request);
     /// <summary>Continues an interrupted run of this recipe from its run folder.</summary>
     ExperimentReport Resume(string runFolder, RunRequest request);

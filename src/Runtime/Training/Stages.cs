@@ -224,7 +224,7 @@ internal static class Stages
     {
         var file = Path.GetFullPath(checkpoint.Path);
         if (!File.Exists(file))
-            throw new CheckpointException(file, $"file not found: the recipe's {role} weights `checkpoint(path: \"{checkpoint.Path}\")` (relative paths resolve against the working directory {Environment.CurrentDirectory})");
+            throw new CheckpointException(file, $"file not found: the recipe's {role} weights `checkpoint(path: \"{checkpoint.Path}\")` (a relative path in a recipe is relative to its project folder)");
         return file;
     }
 

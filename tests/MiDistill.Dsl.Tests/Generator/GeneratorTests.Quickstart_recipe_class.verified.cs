@@ -14,6 +14,8 @@ namespace MiDistill.Recipes
 
         public string Name => RecipeName;
         public string SourceFileName => FileName;
+        /// <summary>Relative input paths of the recipe (checkpoints, data) are relative to this folder, as at build time.</summary>
+        public string? ProjectDirectory => null;
         public string SourceText => global::MiDistill.Recipes.RecipeSources.quickstart;
 
         /// <summary>Every variant, in the order the recipe declares them.</summary>

@@ -160,6 +160,31 @@ public class UserFormTests
         Assert.Equal("/project/r.distill(9,27): error MD0106: `distill.student.width` = 8 is out of range; expected 16..512", Assert.Single(result.Diagnostics).ToString());
     }
 
+    [Fact]
+    public void A_relative_checkpoint_path_is_checked_in_the_project_folder_and_the_class_carries_that_folder()
+    {
+        var project = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "midistill-project-" + Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(project);
+        try
+        {
+            System.IO.File.WriteAllText(System.IO.Path.Combine(project, "teacher.safetensors"), "");
+            string Recipe(string file) => "recipe r {\n  teacher {\n    weights checkpoint(path: \"" + file + "\")\n  }\n  data {\n    classes 5..9\n  }\n}\n";
+            var properties = new Dictionary<string, string> { ["MSBuildProjectDirectory"] = project };
+            // The recipe sits in a subfolder elsewhere; its relative path still means the project's file.
+            var found = Result(Run(CreateDriver(properties, new InMemoryText("/elsewhere/recipes/r.distill", Recipe("teacher.safetensors"))), EmptyCompilation()));
+            Assert.Empty(found.Diagnostics);
+            Assert.Contains("public string? ProjectDirectory => " + System.Text.Json.JsonSerializer.Serialize(project) + ";", Source(found, "RRecipe.g.cs"));
+
+            var missing = Result(Run(CreateDriver(properties, new InMemoryText("/elsewhere/recipes/r.distill", Recipe("missing.safetensors"))), EmptyCompilation()));
+            Assert.Equal("/elsewhere/recipes/r.distill(3,30): warning MD0205: checkpoint file \"missing.safetensors\" does not exist (looked for "
+                + System.IO.Path.Combine(project, "missing.safetensors") + "); the run fails unless it appears before then", Assert.Single(missing.Diagnostics).ToString());
+        }
+        finally
+        {
+            System.IO.Directory.Delete(project, recursive: true);
+        }
+    }
+
     // Where each choice's forms can be written in a recipe, with what the cross-setting checks need.
     private static readonly Dictionary<string, Func<string, string>> Placement = new()
     {

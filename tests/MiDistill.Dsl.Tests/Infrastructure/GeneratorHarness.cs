@@ -39,6 +39,28 @@ public static class GeneratorHarness
             additionalTexts: texts,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
+    /// <summary>A driver that sees MSBuild properties, as `build_property.*` global options (what CompilerVisibleProperty gives a real build).</summary>
+    public static GeneratorDriver CreateDriver(System.Collections.Generic.IReadOnlyDictionary<string, string> buildProperties, params AdditionalText[] texts) =>
+        CSharpGeneratorDriver.Create(
+            new[] { new RecipeGenerator().AsSourceGenerator() },
+            additionalTexts: texts,
+            optionsProvider: new BuildProperties(buildProperties),
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    private sealed class BuildProperties(System.Collections.Generic.IReadOnlyDictionary<string, string> values) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider
+    {
+        private static readonly Options None = new(new System.Collections.Generic.Dictionary<string, string>());
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GlobalOptions { get; } =
+            new Options(values.ToDictionary(kv => "build_property." + kv.Key, kv => kv.Value));
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(SyntaxTree tree) => None;
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(AdditionalText textFile) => None;
+
+        private sealed class Options(System.Collections.Generic.IReadOnlyDictionary<string, string> values) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions
+        {
+            public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
+        }
+    }
+
     public static GeneratorDriver Run(GeneratorDriver driver, Compilation compilation) => driver.RunGenerators(compilation);
 
     public static GeneratorRunResult Result(GeneratorDriver driver) => Assert.Single(driver.GetRunResult().Results);

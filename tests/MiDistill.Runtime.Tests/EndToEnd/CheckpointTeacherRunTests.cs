@@ -22,9 +22,10 @@ public sealed class CheckpointTeacherRunTests : IDisposable
         if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
     }
 
-    private sealed class OptionsRecipe(ExperimentOptions options) : IRecipe
+    private sealed class OptionsRecipe(ExperimentOptions options, string? projectDirectory = null) : IRecipe
     {
         public string Name => options.Recipe;
+        public string? ProjectDirectory => projectDirectory;
         public string SourceFileName => "(plain C#)";
         public string SourceText => "";
         public IReadOnlyList<ExperimentOptions> Variants => new[] { options };
@@ -62,6 +63,36 @@ public sealed class CheckpointTeacherRunTests : IDisposable
         var result = Assert.Single(report.Results);
         Assert.All(result.Teacher.Values, v => Assert.InRange(v, 0.0, 1.0));
         Assert.False(Directory.Exists(Path.Combine(_root, "cache", "teachers")));
+    }
+
+    [Fact]
+    public void A_relative_checkpoint_path_means_the_file_in_the_recipes_project_folder_not_the_working_directory()
+    {
+        var fixtures = Path.Combine(AppContext.BaseDirectory, "Fixtures");
+        Assert.False(File.Exists(Path.Combine(Environment.CurrentDirectory, "vit_micro.safetensors")));
+        var tiny = TinyRecipe.Settings.Remem;
+        var options = tiny with
+        {
+            Recipe = "relative_checkpoint",
+            Teacher = new TeacherOptions
+            {
+                Model = new VitOptions { Name = "vit_micro", ImageSize = 32, PatchSize = 8, InChannels = 3, EmbedDim = 48, Depth = 3, Heads = 3, MlpRatio = 4 },
+                Pretrain = null,
+                Weights = new CheckpointWeights("vit_micro.safetensors", Normalization.Inception),
+            },
+            Finetune = tiny.Finetune with { Epochs = 1 },
+            Distill = tiny.Distill with { Epochs = 1 },
+        };
+        var report = new OptionsRecipe(options, fixtures).Run(new RunRequest
+        {
+            OutputDirectory = Path.Combine(_root, "runs"),
+            CacheDirectory = Path.Combine(_root, "cache"),
+            Output = TextWriter.Null,
+        });
+        Assert.Single(report.Results);
+        // settings.json records the file the run read, so a resume from anywhere reads it again.
+        var settings = File.ReadAllText(Path.Combine(report.RunFolder, "settings.json"));
+        Assert.Contains(System.Text.Json.JsonSerializer.Serialize(Path.Combine(fixtures, "vit_micro.safetensors")), settings);
     }
 
     [Fact]

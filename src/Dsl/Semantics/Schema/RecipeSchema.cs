@@ -185,7 +185,7 @@ public sealed class RecipeSchema
     }, ChoiceEmission.Enum, O + "Normalization");
 
     private static Form CheckpointForm(string normalizeDefault) =>
-        new("checkpoint", "Weights from a state dict file (.safetensors, or a torch.save .pth/.bin) with the architecture's PyTorch parameter names; the classifier head is replaced when the class count differs. Relative paths resolve against the run's working directory.", O + "CheckpointWeights", new[]
+        new("checkpoint", "Weights from a state dict file (.safetensors, or a torch.save .pth/.bin) with the architecture's PyTorch parameter names; the classifier head is replaced when the class count differs. A relative path is relative to the project folder, at build time and at run time.", O + "CheckpointWeights", new[]
         {
             new Argument("path", new StringType(), null, "Path", "the checkpoint file"),
             new Argument("normalize", Normalization, normalizeDefault, "Normalize", "input normalisation the checkpoint was trained with"),
@@ -230,7 +230,7 @@ public sealed class RecipeSchema
         new Section("data", "The downstream task: source, classes, regime and held-out validation.", O + "DataOptions", "Data", new[]
         {
             new Argument("source", Choice("data_source"), "fashion_mnist", "Source", "where the images come from"),
-            new Argument("path", new StringType(), "\"\"", "Path", "where the source reads from (empty = the source's own default location)"),
+            new Argument("path", new StringType(), "\"\"", "Path", "where the source reads from (empty = the source's own default location); a relative path is relative to the project folder"),
             ClassesRequired with { Doc = "downstream classes, relabelled 0..C-1 in this order" },
             new Argument("regime", Choice("regime"), "full", "Regime", "which training images are labelled"),
             new Argument("validation", new FractionType(0.9), "10%", "ValidationFraction", "fraction of each class's selected images held out for validation"),
