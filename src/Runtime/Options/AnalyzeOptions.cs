@@ -4,27 +4,26 @@ using MiDistill.Runtime.Information;
 namespace MiDistill.Runtime.Options;
 
 // The `analyze` section: mutual-information diagnostics of the teacher. Every analysis is off unless
-// a recipe asks for it, so a recipe without `analyze` costs nothing extra. No defaults here: the
-// schema in src/Dsl holds them.
+// a recipe asks for it, so a recipe without `analyze` costs nothing extra.
 
 /// <summary>Which diagnostics run, on which probe images, with which MI estimators.</summary>
 public sealed record AnalyzeOptions
 {
     /// <summary>I(X; H) after every attention and MLP sub-block, before and after fine-tuning.</summary>
-    public required bool MiPerBlock { get; init; }
+    public bool MiPerBlock { get; init; }
     /// <summary>Remove the top-k MLP vs attention sub-blocks (k = 0..depth): MI of F_T and accuracy.</summary>
-    public required bool Bottleneck { get; init; }
+    public bool Bottleneck { get; init; }
     /// <summary>Fraction of MLP hidden units with positive GELU input, per block.</summary>
-    public required bool Sparsity { get; init; }
+    public bool Sparsity { get; init; }
     /// <summary>Teacher test error against I(X; F_T): a point per variant and seed, and per kept epoch under the paper protocol.</summary>
-    public required bool InformationPlane { get; init; }
-    public required MiEstimatorOptions Estimator { get; init; }
+    public bool InformationPlane { get; init; }
+    public MiEstimatorOptions Estimator { get; init; } = new RenyiEstimatorOptions(1.01, new MedianKernelWidth(1));
     /// <summary>A second estimator of another family, reported beside the first; <see cref="NoMiEstimator"/> for none.</summary>
-    public required MiEstimatorOptions CrossCheck { get; init; }
+    public MiEstimatorOptions CrossCheck { get; init; } = new NoMiEstimator();
     /// <summary>Number of probe images (fewer when the probe split is smaller).</summary>
-    public required int ProbeImages { get; init; }
-    public required ProbeSplit ProbeSplit { get; init; }
-    public required ProbeToken Token { get; init; }
+    public int ProbeImages { get; init; } = 500;
+    public ProbeSplit ProbeSplit { get; init; } = ProbeSplit.Test;
+    public ProbeToken Token { get; init; } = ProbeToken.Cls;
 }
 
 /// <summary>Where probe images come from; never the images the teacher is fitted on.</summary>

@@ -7,114 +7,118 @@ namespace MiDistill.Runtime.Options;
 // (students, losses, optimizers, ...) are records of their own that carry their recipe names,
 // arguments and behaviour: Optimizers.cs, Schedules.cs, Objectives.cs, Students.cs,
 // DistillLosses.cs, Augmentations.cs, Regimes.cs, DataSources.cs, AnalyzeOptions.cs.
+//
+// The defaults here are the recipe language's defaults (docs/language.md), so a C# caller sets only
+// what differs; a test compiles a recipe that sets nothing optional and compares it with them.
+// Only the class lists have none: which classes an experiment uses is always the caller's choice.
 
 /// <summary>One fully resolved experiment: one variant of one recipe.</summary>
 public sealed record ExperimentOptions
 {
-    public required string Recipe { get; init; }
-    public required string Variant { get; init; }
+    /// <summary>Names the run folder (runs/&lt;recipe&gt;/...).</summary>
+    public string Recipe { get; init; } = "experiment";
+    public string Variant { get; init; } = "default";
     public required TeacherOptions Teacher { get; init; }
     public required DataOptions Data { get; init; }
-    public required FinetuneOptions Finetune { get; init; }
-    public required DistillOptions Distill { get; init; }
-    public required EvaluateOptions Evaluate { get; init; }
-    public required RunOptions Run { get; init; }
-    public required AnalyzeOptions Analyze { get; init; }
+    public FinetuneOptions Finetune { get; init; } = new();
+    public DistillOptions Distill { get; init; } = new();
+    public EvaluateOptions Evaluate { get; init; } = new();
+    public RunOptions Run { get; init; } = new();
+    public AnalyzeOptions Analyze { get; init; } = new();
 }
 
 public sealed record TeacherOptions
 {
-    public required VitOptions Model { get; init; }
-    /// <summary>Null when <see cref="Weights"/> is a checkpoint: nothing is pretrained then.</summary>
-    public required PretrainOptions? Pretrain { get; init; }
+    /// <summary>Default: the `tiny_28` preset, 4 blocks of width 64 for 28x28 grayscale images.</summary>
+    public VitOptions Model { get; init; } = new();
+    /// <summary>Pretraining on the upstream split; null when <see cref="Weights"/> is a checkpoint (nothing is pretrained then).</summary>
+    public PretrainOptions? Pretrain { get; init; }
     /// <summary>Where the teacher's starting weights come from (see ModelOptions.cs).</summary>
     public WeightsOptions Weights { get; init; } = new PretrainStageWeights();
 }
 
-/// <summary>A ViT by explicit dimensions (presets are resolved by the recipe compiler).</summary>
+/// <summary>A ViT by explicit dimensions (recipes resolve presets; the defaults are the `tiny_28` preset).</summary>
 public sealed record VitOptions
 {
-    public required string Name { get; init; }
-    public required int ImageSize { get; init; }
-    public required int PatchSize { get; init; }
-    public required int InChannels { get; init; }
-    public required int EmbedDim { get; init; }
-    public required int Depth { get; init; }
-    public required int Heads { get; init; }
-    public required double MlpRatio { get; init; }
+    public string Name { get; init; } = "tiny_28";
+    public int ImageSize { get; init; } = 28;
+    public int PatchSize { get; init; } = 4;
+    public int InChannels { get; init; } = 1;
+    public int EmbedDim { get; init; } = 64;
+    public int Depth { get; init; } = 4;
+    public int Heads { get; init; } = 4;
+    public double MlpRatio { get; init; } = 2;
 }
 
 /// <summary>Supervised pretraining of the teacher on the upstream split; cached on disk.</summary>
 public sealed record PretrainOptions
 {
     public required IReadOnlyList<int> Classes { get; init; }
-    public required int Epochs { get; init; }
-    public required int BatchSize { get; init; }
-    public required OptimizerOptions Optimizer { get; init; }
-    public required LrScheduleOptions Schedule { get; init; }
+    public int Epochs { get; init; } = 3;
+    public int BatchSize { get; init; } = 128;
+    public OptimizerOptions Optimizer { get; init; } = new AdamWOptions(LearningRate: 0.001, WeightDecay: 0.05);
+    public LrScheduleOptions Schedule { get; init; } = new CosineLr(WarmupEpochs: 1);
     /// <summary>At most this many upstream images (0 = all of them).</summary>
-    public required int MaxImages { get; init; }
+    public int MaxImages { get; init; }
     /// <summary>Seed of the pretraining run (initialisation and batch order), independent of the downstream seeds.</summary>
-    public required int Seed { get; init; }
-    // Training-method settings (TrainingOptions.cs). Not `required` so hand-built options stay valid;
-    // an absent value means the feature is off, recipes always set them.
+    public int Seed { get; init; }
     /// <summary>Clip the gradient's global L2 norm to this value (0 = off).</summary>
     public double ClipGrad { get; init; }
     /// <summary>Weight decay 0 for 1-D parameters (norms, biases) and position embeddings / tokens.</summary>
-    public bool DecayExclusions { get; init; }
+    public bool DecayExclusions { get; init; } = true;
 }
 
 public sealed record DataOptions
 {
-    public required DataSourceOptions Source { get; init; }
+    public DataSourceOptions Source { get; init; } = new FashionMnistSource();
     /// <summary>Where the source reads from; empty = the source's own default location.</summary>
-    public required string Path { get; init; }
+    public string Path { get; init; } = "";
     public required IReadOnlyList<int> Classes { get; init; }
-    public required RegimeOptions Regime { get; init; }
-    public required double ValidationFraction { get; init; }
+    public RegimeOptions Regime { get; init; } = new FullRegime();
+    public double ValidationFraction { get; init; } = 0.1;
     /// <summary>At most this many test images (0 = the whole test split of the chosen classes).</summary>
-    public required int MaxTestImages { get; init; }
-    public required int Seed { get; init; }
+    public int MaxTestImages { get; init; }
+    public int Seed { get; init; }
 }
 
 public sealed record FinetuneOptions
 {
-    public required ObjectiveOptions Objective { get; init; }
-    public required ReweightOptions Reweight { get; init; }
-    public required OptimizerOptions Optimizer { get; init; }
-    public required LrScheduleOptions Schedule { get; init; }
-    public required int Epochs { get; init; }
-    public required int BatchSize { get; init; }
+    public ObjectiveOptions Objective { get; init; } = new SamObjective(Rho: 0.05);
+    public ReweightOptions Reweight { get; init; } = new NoReweight();
+    public OptimizerOptions Optimizer { get; init; } = new AdamWOptions(LearningRate: 0.0005, WeightDecay: 0.05);
+    public LrScheduleOptions Schedule { get; init; } = new CosineLr(WarmupEpochs: 1);
+    public int Epochs { get; init; } = 10;
+    public int BatchSize { get; init; } = 32;
     /// <summary>Clip the gradient's global L2 norm to this value (0 = off); with SAM, the gradient the base optimizer uses.</summary>
     public double ClipGrad { get; init; }
     /// <summary>Weight decay 0 for 1-D parameters (norms, biases) and position embeddings / tokens.</summary>
-    public bool DecayExclusions { get; init; }
+    public bool DecayExclusions { get; init; } = true;
     /// <summary>Batch augmentations in order (empty = none).</summary>
     public IReadOnlyList<AugmentOptions> Augment { get; init; } = [];
 }
 
 public sealed record DistillOptions
 {
-    public required StudentOptions Student { get; init; }
+    public StudentOptions Student { get; init; } = new SmallCnnOptions(Width: 16);
     /// <summary>Where the student's starting weights come from (see ModelOptions.cs).</summary>
     public WeightsOptions StudentWeights { get; init; } = new RandomWeights();
-    public required DistillLossOptions Loss { get; init; }
-    public required OptimizerOptions Optimizer { get; init; }
-    public required LrScheduleOptions Schedule { get; init; }
-    public required int Epochs { get; init; }
-    public required int BatchSize { get; init; }
-    /// <summary>Clip the gradient's global L2 norm to this value (0 = off); with SAM, the gradient the base optimizer uses.</summary>
+    public DistillLossOptions Loss { get; init; } = new KdLossOptions(Temperature: 4, Weight: 1);
+    public OptimizerOptions Optimizer { get; init; } = new AdamWOptions(LearningRate: 0.002, WeightDecay: 0.0005);
+    public LrScheduleOptions Schedule { get; init; } = new CosineLr(WarmupEpochs: 1);
+    public int Epochs { get; init; } = 20;
+    public int BatchSize { get; init; } = 32;
+    /// <summary>Clip the gradient's global L2 norm to this value (0 = off).</summary>
     public double ClipGrad { get; init; }
     /// <summary>Weight decay 0 for 1-D parameters (norms, biases) and position embeddings / tokens.</summary>
-    public bool DecayExclusions { get; init; }
+    public bool DecayExclusions { get; init; } = true;
     /// <summary>Batch augmentations in order (empty = none).</summary>
     public IReadOnlyList<AugmentOptions> Augment { get; init; } = [];
 }
 
 public sealed record EvaluateOptions
 {
-    public required IReadOnlyList<Metric> Metrics { get; init; }
-    public required SelectionProtocol Protocol { get; init; }
+    public IReadOnlyList<Metric> Metrics { get; init; } = [Metric.Accuracy, Metric.BalancedAccuracy];
+    public SelectionProtocol Protocol { get; init; } = new HonestProtocol();
 }
 
 /// <summary>How teacher checkpoint and student are chosen before the test split is read.</summary>
@@ -133,18 +137,18 @@ public enum DeviceKind { Cpu, Cuda, Auto }
 
 public sealed record RunOptions
 {
-    public required DeviceKind Device { get; init; }
+    public DeviceKind Device { get; init; } = DeviceKind.Auto;
     /// <summary>Intra-op threads; 0 = all cores.</summary>
-    public required int Threads { get; init; }
+    public int Threads { get; init; }
     /// <summary>One replicate per seed: the table reports mean and standard deviation over them.</summary>
-    public required IReadOnlyList<int> Seeds { get; init; }
+    public IReadOnlyList<int> Seeds { get; init; } = [0];
     /// <summary>The seed of this replicate (the first when several are listed).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public int Seed => Seeds[0];
     /// <summary>Also checkpoint after every this-many-th step of a stage (0 = at epoch ends only).</summary>
-    public required int CheckpointEverySteps { get; init; }
+    public int CheckpointEverySteps { get; init; }
     /// <summary>Root of run folders (runs/&lt;recipe&gt;/...).</summary>
-    public required string OutputDirectory { get; init; }
+    public string OutputDirectory { get; init; } = "runs";
     /// <summary>Where pretrained teachers are cached, keyed by teacher and pretraining settings.</summary>
-    public required string CacheDirectory { get; init; }
+    public string CacheDirectory { get; init; } = ".cache/midistill";
 }

@@ -97,4 +97,18 @@ public sealed class GeneratedRecipeRunTests : IDisposable
         Assert.Contains("-p:MiDistillTorchBackend=cuda", e.Message);
         Assert.Contains("device cpu", e.Message);
     }
+
+    [Fact]
+    public void The_option_records_defaults_are_the_recipe_languages_defaults()
+    {
+        // One recipe that sets only the class lists, against C# options that set only the class lists.
+        var fromRecipe = DefaultsRecipe.Settings.Default;
+        var fromCSharp = new ExperimentOptions
+        {
+            Recipe = "defaults",
+            Teacher = new TeacherOptions { Pretrain = new PretrainOptions { Classes = new[] { 0, 1, 2, 3, 4 } } },
+            Data = new DataOptions { Classes = new[] { 5, 6, 7, 8, 9 } },
+        };
+        Assert.Equal(MiDistill.Runtime.Reporting.SettingsJson.Serialize(fromRecipe), MiDistill.Runtime.Reporting.SettingsJson.Serialize(fromCSharp));
+    }
 }
