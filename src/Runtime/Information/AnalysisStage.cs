@@ -16,7 +16,7 @@ namespace MiDistill.Runtime.Information;
 /// the information plane, for each variant; files and plots go to the run folder's analysis/.
 /// Does nothing for variants that turn no analysis on.
 /// </summary>
-internal sealed class AnalysisStage
+public sealed class AnalysisStage
 {
     public const string Pretrained = "pretrained", Finetuned = "finetuned";
     private readonly RunContext _context;

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace MiDistill.Runtime.Training;
 
 /// <summary>Predictions and metrics of a model on a split, in eval mode without gradients.</summary>
-internal static class Evaluator
+public static class Evaluator
 {
     private const int BatchSize = 256;
 

@@ -16,10 +16,54 @@ namespace MiDistill.Runtime.Training;
 /// <summary>
 /// Runs a compiled recipe: for each variant and seed, pretrain (or reuse) the teacher, fine-tune
 /// it, distil the student, evaluate both on the held-out test split; then print and save the table.
-/// Every stage is checkpointed in the run folder, so <see cref="Resume"/> continues a killed run.
+/// Every stage is checkpointed in the run folder, so <see cref="Resume(IRecipe, string, RunRequest, ExperimentHooks)"/> continues a killed run.
 /// </summary>
 public static class Experiment
 {
+    /// <summary>
+    /// Runs options built in C#, without a recipe: every element is one variant (names must differ),
+    /// with the same stages, run folder, checkpoints and resume as a compiled recipe.
+    /// </summary>
+    public static ExperimentReport Run(IReadOnlyList<ExperimentOptions> variants, RunRequest? request = null, ExperimentHooks? hooks = null) =>
+        Run(new CodeRecipe(variants), request ?? new RunRequest(), hooks ?? new ExperimentHooks());
+
+    /// <summary>Runs one experiment built in C#.</summary>
+    public static ExperimentReport Run(ExperimentOptions options, RunRequest? request = null, ExperimentHooks? hooks = null) =>
+        Run(new[] { options ?? throw new ArgumentNullException(nameof(options)) }, request, hooks);
+
+    /// <summary>Continues a run started from C# (or any run) with the settings its settings.json records.</summary>
+    public static ExperimentReport Resume(string runFolder, RunRequest? request = null, ExperimentHooks? hooks = null)
+    {
+        var settings = Path.Combine(runFolder, RunFolder.SettingsFileName);
+        if (!Directory.Exists(runFolder)) throw new DirectoryNotFoundException($"{runFolder}: no such run folder");
+        if (!File.Exists(settings)) throw new FileNotFoundException($"{runFolder}: not a MiDistill run folder ({RunFolder.SettingsFileName} is missing)", settings);
+        var saved = SettingsJson.Deserialize<List<ExperimentOptions>>(File.ReadAllText(settings));
+        return Resume(new CodeRecipe(saved), runFolder, request ?? new RunRequest(), hooks ?? new ExperimentHooks());
+    }
+
+    /// <summary>Options built in C# seen as a recipe; the run folder's recipe.distill says where they came from.</summary>
+    private sealed class CodeRecipe : IRecipe
+    {
+        public CodeRecipe(IReadOnlyList<ExperimentOptions> variants)
+        {
+            ArgumentNullException.ThrowIfNull(variants);
+            if (variants.Count == 0) throw new ArgumentException("give at least one experiment", nameof(variants));
+            if (variants.Any(v => v.Recipe != variants[0].Recipe))
+                throw new ArgumentException($"the variants of one run share one recipe name; got {string.Join(", ", variants.Select(v => "`" + v.Recipe + "`").Distinct())}", nameof(variants));
+            var repeated = variants.GroupBy(v => v.Variant).FirstOrDefault(g => g.Count() > 1);
+            if (repeated is not null)
+                throw new ArgumentException($"variant `{repeated.Key}` is given {repeated.Count()} times; give each variant its own name", nameof(variants));
+            Variants = variants;
+        }
+
+        public string Name => Variants[0].Recipe;
+        public string SourceFileName => "(C#)";
+        public string SourceText => $"# `{Name}` was built in C# (MiDistill.Runtime.Training.Experiment.Run); settings.json holds every value.\n";
+        public IReadOnlyList<ExperimentOptions> Variants { get; }
+        public ExperimentReport Run(RunRequest request) => Experiment.Run(this, request, new ExperimentHooks());
+        public ExperimentReport Resume(string runFolder, RunRequest request) => Experiment.Resume(this, runFolder, request, new ExperimentHooks());
+    }
+
     public static ExperimentReport Run(IRecipe recipe, RunRequest request, ExperimentHooks hooks)
     {
         var inputs = InputBase(recipe, request.Output);

@@ -6,7 +6,7 @@ using TorchSharp;
 namespace MiDistill.Runtime.Training;
 
 /// <summary>What every stage of one run shares: device, console, run folder and hooks.</summary>
-internal sealed class RunContext
+public sealed class RunContext
 {
     private readonly ExperimentHooks _hooks;
 

@@ -17,7 +17,7 @@ using static TorchSharp.torch;
 namespace MiDistill.Runtime.Training;
 
 /// <summary>The pipeline's stages: pretrain (cached), fine-tune, distill. Evaluation is in <see cref="Evaluator"/>.</summary>
-internal static class Stages
+public static class Stages
 {
     // Offsets keep the random streams of different stages apart under one run seed.
     private const int PretrainSeedOffset = 1000, HeadSeedOffset = 2000, FinetuneSeedOffset = 3000, DistillSeedOffset = 4000;
@@ -233,7 +233,7 @@ internal static class Stages
     /// exactly <c>x</c>, each through its own input adapter, and the teacher's outputs are computed
     /// on it every step (never cached): patient and consistent function matching.
     /// </summary>
-    internal static Func<Tensor, Tensor, (Tensor Loss, Tensor Logits)> DistillationLoss(
+    public static Func<Tensor, Tensor, (Tensor Loss, Tensor Logits)> DistillationLoss(
         DistillLossOptions options, Func<Tensor, Tensor> teacher, Func<Tensor, Tensor> student,
         InputAdapter teacherInput, InputAdapter studentInput)
     {
@@ -250,7 +250,7 @@ internal static class Stages
     }
 
     /// <summary>The batch augmenter of a stage, or null when the recipe declares none; pads with black in the data's normalisation.</summary>
-    internal static BatchAugmenter? Augmenter(System.Collections.Generic.IReadOnlyList<AugmentOptions>? steps, ExperimentData data) =>
+    public static BatchAugmenter? Augmenter(System.Collections.Generic.IReadOnlyList<AugmentOptions>? steps, ExperimentData data) =>
         steps is null || steps.Count == 0 ? null
             : new BatchAugmenter(steps, data.DownstreamClasses.Count, data.Train.Statistics.Black());
 
@@ -306,7 +306,7 @@ internal static class Stages
 }
 
 /// <summary>Where a stage keeps its resumable checkpoint and (paper protocol) its per-epoch snapshots.</summary>
-internal sealed record StageFiles(string Checkpoint, Func<int, string>? Snapshot = null);
+public sealed record StageFiles(string Checkpoint, Func<int, string>? Snapshot = null);
 
 /// <summary>Model files are written to a temporary name and renamed, so a crash never leaves half a file.</summary>
 internal static class Checkpoints

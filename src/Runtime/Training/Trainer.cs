@@ -14,7 +14,7 @@ using static TorchSharp.torch;
 namespace MiDistill.Runtime.Training;
 
 /// <summary>What one stage trains: the loop below knows no concrete architecture or loss.</summary>
-internal sealed record FitSpec
+public sealed record FitSpec
 {
     public required string Stage { get; init; }
     public required string Variant { get; init; }
@@ -47,13 +47,13 @@ internal sealed record FitSpec
     public double ClipGrad { get; init; }
 }
 
-internal sealed record FitResult(int BestEpoch, double BestValidationAccuracy, double Seconds);
+public sealed record FitResult(int BestEpoch, double BestValidationAccuracy, double Seconds);
 
 /// <summary>A loss became NaN or infinite; the stage's last good checkpoint stays on disk.</summary>
 public sealed class TrainingDivergedException(string message) : InvalidOperationException(message);
 
 /// <summary>The one training loop every stage uses.</summary>
-internal sealed class Trainer
+public sealed class Trainer
 {
     // Finalizers of TorchSharp tensors only run when the GC does; collecting every few dozen
     // steps keeps resident memory flat (see docs/architecture.md, "Memory").
