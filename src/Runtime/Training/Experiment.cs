@@ -88,9 +88,9 @@ public static class Experiment
             Commit(state, context);
             analysis.BeforeFinetune(options, data, pretrained);
             var stem = Path.Combine(checkpoints, $"{options.Variant}-seed{options.Run.Seed}");
-            using var teacher = RunStage(state, context, unit, "finetune", stem + "-teacher.bin",
-                () => Stages.Finetune(context, options, data, pretrained, new StageFiles(stem + "-finetune.ckpt", epoch => $"{stem}-teacher-epoch{epoch}.bin")),
-                () => Stages.LoadTeacher(options, data, stem + "-teacher.bin", device));
+            using var teacher = RunStage(state, context, unit, "finetune", stem + "-teacher.safetensors",
+                () => Stages.Finetune(context, options, data, pretrained, new StageFiles(stem + "-finetune.ckpt", epoch => $"{stem}-teacher-epoch{epoch}.safetensors")),
+                () => Stages.LoadTeacher(options, data, stem + "-teacher.safetensors", device));
             analysis.AfterFinetune(options, data, teacher);
             if (finished)
             {
@@ -99,7 +99,7 @@ public static class Experiment
                 if (options.Evaluate.Protocol is PaperProtocol kept)
                     foreach (var epoch in kept.Checkpoints)
                     {
-                        teacher.load($"{stem}-teacher-epoch{epoch}.bin");
+                        Checkpoints.ModelFile.Load(teacher, $"{stem}-teacher-epoch{epoch}.safetensors", Stages.DamagedRunFile);
                         analysis.KeptCheckpoint(options, data, teacher, epoch);
                     }
                 results.Add(done!);
@@ -131,9 +131,9 @@ public static class Experiment
 
     private static VariantResult HonestSelection(RunContext context, RunState state, ExperimentOptions options, ExperimentData data, VisionTransformer teacher, string stem, string unit)
     {
-        using var student = RunStage(state, context, unit, "distill", stem + "-student.bin",
+        using var student = RunStage(state, context, unit, "distill", stem + "-student.safetensors",
             () => Stages.Distill(context, options, data, teacher, new StageFiles(stem + "-distill.ckpt")),
-            () => Stages.LoadStudent(options, data, stem + "-student.bin", context.Device));
+            () => Stages.LoadStudent(options, data, stem + "-student.safetensors", context.Device));
         return Evaluate(options, data, teacher, student, context.Device);
     }
 
@@ -143,12 +143,12 @@ public static class Experiment
         VariantResult? best = null;
         foreach (var epoch in paper.Checkpoints)
         {
-            teacher.load($"{stem}-teacher-epoch{epoch}.bin");
+            Checkpoints.ModelFile.Load(teacher, $"{stem}-teacher-epoch{epoch}.safetensors", Stages.DamagedRunFile);
             teacher.to(context.Device);
             analysis.KeptCheckpoint(options, data, teacher, epoch);
-            using var student = RunStage(state, context, $"{unit}/epoch{epoch}", "distill", $"{stem}-student-epoch{epoch}.bin",
+            using var student = RunStage(state, context, $"{unit}/epoch{epoch}", "distill", $"{stem}-student-epoch{epoch}.safetensors",
                 () => Stages.Distill(context, options with { Variant = $"{options.Variant}@{epoch}" }, data, teacher, new StageFiles($"{stem}-distill-epoch{epoch}.ckpt")),
-                () => Stages.LoadStudent(options, data, $"{stem}-student-epoch{epoch}.bin", context.Device));
+                () => Stages.LoadStudent(options, data, $"{stem}-student-epoch{epoch}.safetensors", context.Device));
             var candidate = Evaluate(options, data, teacher, student, context.Device) with { TeacherEpoch = epoch };
             context.Output.WriteLine($"[{unit}] teacher epoch {epoch}: student test acc {Percent(candidate.Student.Values.First())}");
             if (best is null || candidate.Student.Values.First() > best.Student.Values.First()) best = candidate;
@@ -165,7 +165,7 @@ public static class Experiment
         var model = train();
         try
         {
-            Checkpoints.SaveAtomically(model, weights);
+            Checkpoints.ModelFile.Save(model, weights);
         }
         catch
         {

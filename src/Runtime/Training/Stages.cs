@@ -39,19 +39,19 @@ internal static class Stages
         var key = CacheKey(options, data);
         var directory = Path.Combine(options.Run.CacheDirectory, "teachers");
         Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, $"{options.Teacher.Model.Name}-{key}.bin");
+        var path = Path.Combine(directory, $"{options.Teacher.Model.Name}-{key}{ModelFile.Extension}");
         if (File.Exists(path))
         {
             try
             {
                 using var probe = new VisionTransformer(options.Teacher.Model, data.UpstreamClasses.Count);
-                probe.load(path);
+                ModelFile.Load(probe, path, "pretraining it again");
                 context.Output.WriteLine($"[pretrain] using cached teacher {path}");
                 return path;
             }
-            catch (Exception e)
+            catch (CheckpointException e)
             {
-                context.Output.WriteLine($"[pretrain] cached teacher {path} is unreadable ({e.Message}); pretraining again");
+                context.Output.WriteLine($"[pretrain] {e.Message}");
             }
         }
 
@@ -77,12 +77,12 @@ internal static class Stages
             ClipGrad = pretrain.ClipGrad,
             Loss = (x, y) => { var logits = teacher.forward(adapter.Apply(x)); return (nn.functional.cross_entropy(logits, y), logits); },
             // Pretraining is resumable too; its checkpoint lives beside the cache entry it will become.
-            CheckpointPath = path + ".ckpt",
+            CheckpointPath = Path.ChangeExtension(path, ".ckpt"),
             CheckpointEverySteps = options.Run.CheckpointEverySteps,
         });
-        Checkpoints.SaveAtomically(teacher, path);
         File.WriteAllText(Path.ChangeExtension(path, ".json"), CacheKeyJson(options, data));
-        File.Delete(path + ".ckpt");
+        ModelFile.Save(teacher, path);
+        File.Delete(Path.ChangeExtension(path, ".ckpt"));
         return path;
     }
 
@@ -103,7 +103,7 @@ internal static class Stages
             }
             else
             {
-                teacher.load(pretrainedPath);
+                ModelFile.Load(teacher, pretrainedPath, DamagedCacheEntry);
                 torch.manual_seed(options.Run.Seed + HeadSeedOffset);
                 teacher.ResetHead(data.DownstreamClasses.Count);
             }
@@ -254,11 +254,17 @@ internal static class Stages
         steps is null || steps.Count == 0 ? null
             : new BatchAugmenter(steps, data.DownstreamClasses.Count, data.Train.Statistics.Black());
 
+    /// <summary>What to do about a damaged weights file of a finished stage: the stage cannot be rebuilt in place.</summary>
+    internal const string DamagedRunFile = "this run cannot continue from it; start a new run of the recipe";
+
+    /// <summary>What to do about a damaged cache entry read after the cache check.</summary>
+    internal const string DamagedCacheEntry = "delete it and run again to pretrain the teacher again";
+
     /// <summary>The fine-tuned teacher of a finished stage, from its weights file.</summary>
     public static VisionTransformer LoadTeacher(ExperimentOptions options, ExperimentData data, string weights, Device device)
     {
         var teacher = new VisionTransformer(options.Teacher.Model, data.DownstreamClasses.Count);
-        teacher.load(weights);
+        ModelFile.Load(teacher, weights, DamagedRunFile);
         teacher.to(device);
         teacher.eval();
         return teacher;
@@ -268,7 +274,7 @@ internal static class Stages
     public static nn.Module<Tensor, Tensor> LoadStudent(ExperimentOptions options, ExperimentData data, string weights, Device device)
     {
         var student = CreateStudent(options.Distill.Student, data);
-        student.load(weights);
+        ModelFile.Load(student, weights, DamagedRunFile);
         student.to(device);
         student.eval();
         return student;
@@ -307,15 +313,3 @@ internal static class Stages
 
 /// <summary>Where a stage keeps its resumable checkpoint and (paper protocol) its per-epoch snapshots.</summary>
 internal sealed record StageFiles(string Checkpoint, Func<int, string>? Snapshot = null);
-
-/// <summary>Model files are written to a temporary name and renamed, so a crash never leaves half a file.</summary>
-internal static class Checkpoints
-{
-    public static void SaveAtomically(nn.Module module, string path)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        module.save(temporary);
-        File.Move(temporary, path, overwrite: true);
-    }
-}

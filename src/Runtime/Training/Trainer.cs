@@ -139,7 +139,7 @@ internal sealed class Trainer
                     }
                 }
                 if (spec.SnapshotEpochs.Contains(epoch + 1) && spec.SnapshotPath is not null)
-                    Checkpoints.SaveAtomically(spec.Model, spec.SnapshotPath(epoch + 1));
+                    Checkpoints.ModelFile.Save(spec.Model, spec.SnapshotPath(epoch + 1));
                 values["epoch_s"] = epochWatch.Elapsed.TotalSeconds;
                 // Share of the epoch spent turning indices into (augmented) batch tensors: the time
                 // training waits for data, since batches are built on the training thread.
