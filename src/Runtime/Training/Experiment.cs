@@ -62,13 +62,17 @@ public static class Experiment
 
         var checkpoints = folder.CheckpointsPath;
         var state = RunState.Load(checkpoints);
-        var context = new RunContext(device, output, folder, hooks) { CommittedMetricsBytes = state.MetricsBytes };
+        // Lines after the last finished stage belong to a stage that did not finish: its checkpoint
+        // holds them and writes them again when it resumes; without one (deleted) it starts afresh.
+        folder.TruncateMetrics(state.MetricsBytes);
+        var context = new RunContext(device, output, folder, hooks, state);
         var loaded = new Dictionary<DataOptions, LoadedData>();
         var results = new List<VariantResult>();
         var analysis = new Information.AnalysisStage(context); // MI diagnostics; no-op unless a variant turns them on
 
-        foreach (var options in variants.SelectMany(Replicates))
+        foreach (var (options, replicate) in variants.SelectMany(Replicates))
         {
+            context.Replicate = replicate;
             var unit = $"{options.Variant}/seed{options.Run.Seed}";
             bool finished = state.Results.TryGetValue(unit, out var done);
             if (finished && !Information.AnalysisStage.Enabled(options.Analyze))
@@ -85,7 +89,6 @@ public static class Experiment
             output.WriteLine($"[{unit}] data: {data.Train.Count} train, {data.Validation.Count} validation, {data.Test.Count} test images of classes [{string.Join(", ", data.DownstreamClasses)}]");
 
             var pretrained = Stages.PretrainedTeacher(context, options, data);
-            Commit(state, context);
             analysis.BeforeFinetune(options, data, pretrained);
             var stem = Path.Combine(checkpoints, $"{options.Variant}-seed{options.Run.Seed}");
             using var teacher = RunStage(state, context, unit, "finetune", stem + "-teacher.safetensors",
@@ -114,10 +117,10 @@ public static class Experiment
             result = result with { Seconds = watch.Elapsed.TotalSeconds };
             results.Add(result);
             folder.TruncateMetrics(context.CommittedMetricsBytes);
-            folder.Metrics.Write("evaluate", options.Variant, 0, Prefixed(result));
+            folder.Metrics.Write("evaluate", options.Variant, options.Run.Seed, replicate, 0, Prefixed(result));
             output.WriteLine($"[{unit}] test: " + string.Join(", ", Prefixed(result).Select(kv => $"{kv.Key} {Percent(kv.Value)}")));
             state.Results[unit] = result;
-            Commit(state, context);
+            context.Commit();
             GC.Collect();
         }
 
@@ -173,16 +176,8 @@ public static class Experiment
             throw;
         }
         state.Finished.Add(key);
-        Commit(state, context);
+        context.Commit();
         return model;
-    }
-
-    /// <summary>Records a finished step of the run: metrics written so far belong to it for good.</summary>
-    private static void Commit(RunState state, RunContext context)
-    {
-        state.MetricsBytes = context.MetricsLength();
-        state.Save(context.Folder.CheckpointsPath);
-        context.CommittedMetricsBytes = state.MetricsBytes;
     }
 
     private static VariantResult Evaluate(ExperimentOptions options, ExperimentData data, VisionTransformer teacher, nn.Module<Tensor, Tensor> student, Device device)
@@ -196,12 +191,12 @@ public static class Experiment
     }
 
     /// <summary>One options record per seed: replicate i uses run seed seeds[i] and data seed + i.</summary>
-    private static IEnumerable<ExperimentOptions> Replicates(ExperimentOptions options) =>
-        options.Run.Seeds.Select((seed, i) => options with
+    private static IEnumerable<(ExperimentOptions Options, int Replicate)> Replicates(ExperimentOptions options) =>
+        options.Run.Seeds.Select((seed, i) => (options with
         {
             Run = options.Run with { Seeds = new[] { seed } },
             Data = options.Data with { Seed = options.Data.Seed + i },
-        });
+        }, i));
 
     private static IReadOnlyList<ExperimentOptions> SelectVariants(IRecipe recipe, RunRequest request)
     {

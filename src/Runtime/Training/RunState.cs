@@ -22,6 +22,8 @@ internal sealed class RunState
     public List<string> Finished { get; set; } = new();
     /// <summary>Test results of finished replicates, by "variant/seedN".</summary>
     public Dictionary<string, VariantResult> Results { get; set; } = new();
+    /// <summary>Cache entries (file names) whose pretraining this run began; "pretrain/&lt;entry&gt;" in <see cref="Finished"/> once their lines are in metrics.jsonl.</summary>
+    public List<string> Pretraining { get; set; } = new();
     /// <summary>Length of metrics.jsonl when the last stage finished.</summary>
     public long MetricsBytes { get; set; }
 

@@ -40,6 +40,7 @@ internal static class Stages
         var directory = Path.Combine(options.Run.CacheDirectory, "teachers");
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, $"{options.Teacher.Model.Name}-{key}{ModelFile.Extension}");
+        var entry = Path.GetFileName(path);
         if (File.Exists(path))
         {
             try
@@ -47,6 +48,7 @@ internal static class Stages
                 using var probe = new VisionTransformer(options.Teacher.Model, data.UpstreamClasses.Count);
                 ModelFile.Load(probe, path, "pretraining it again");
                 context.Output.WriteLine($"[pretrain] using cached teacher {path}");
+                RecordCachedPretraining(context, entry, path);
                 return path;
             }
             catch (CheckpointException e)
@@ -56,13 +58,20 @@ internal static class Stages
         }
 
         context.Output.WriteLine($"[pretrain] pretraining `{options.Teacher.Model.Name}` on {data.Upstream.Count} upstream images of classes [{string.Join(", ", data.UpstreamClasses)}]");
+        // Recorded before any line is written: should another run finish this entry first, this run's
+        // metrics still get every pretraining epoch (RecordCachedPretraining).
+        if (!context.State.Pretraining.Contains(entry))
+        {
+            context.State.Pretraining.Add(entry);
+            context.Commit();
+        }
         var pretrain = options.Teacher.Pretrain;
         torch.manual_seed(pretrain.Seed + PretrainSeedOffset);
         using var teacher = new VisionTransformer(options.Teacher.Model, data.UpstreamClasses.Count);
         teacher.to(context.Device);
         var adapter = new InputAdapter(options.Teacher.Model.ImageSize, options.Teacher.Model.InChannels);
         using var optimizer = OptimizerFactory.Create(pretrain.Optimizer, teacher, pretrain.DecayExclusions);
-        new Trainer(context).Fit(new FitSpec
+        var fit = new Trainer(context).Fit(new FitSpec
         {
             Stage = "pretrain",
             Variant = "shared",
@@ -74,6 +83,7 @@ internal static class Stages
             Epochs = pretrain.Epochs,
             BatchSize = pretrain.BatchSize,
             Seed = pretrain.Seed + PretrainSeedOffset,
+            RunSeed = pretrain.Seed,
             ClipGrad = pretrain.ClipGrad,
             Loss = (x, y) => { var logits = teacher.forward(adapter.Apply(x)); return (nn.functional.cross_entropy(logits, y), logits); },
             // Pretraining is resumable too; its checkpoint lives beside the cache entry it will become.
@@ -81,9 +91,32 @@ internal static class Stages
             CheckpointEverySteps = options.Run.CheckpointEverySteps,
         });
         File.WriteAllText(Path.ChangeExtension(path, ".json"), CacheKeyJson(options, data));
-        ModelFile.Save(teacher, path);
+        // The entry carries its pretraining's metrics lines, for runs that began it but did not finish it.
+        ModelFile.Save(teacher, path, new System.Collections.Generic.Dictionary<string, string> { [MetricsKey] = string.Join("\n", fit.Lines) });
         File.Delete(Path.ChangeExtension(path, ".ckpt"));
+        context.State.Finished.Add("pretrain/" + entry);
+        context.Commit();
         return path;
+    }
+
+    /// <summary>The metadata key of a cached teacher's pretraining metrics lines (newline-separated, as written).</summary>
+    internal const string MetricsKey = "midistill.metrics";
+
+    /// <summary>
+    /// A run that began pretraining this entry, which another run then finished (or which this run
+    /// finished just before it was killed), writes the entry's pretraining lines once, so its
+    /// metrics.jsonl holds every pretraining epoch. A run that took the entry finished from the
+    /// cache writes none.
+    /// </summary>
+    private static void RecordCachedPretraining(RunContext context, string entry, string path)
+    {
+        if (!context.State.Pretraining.Contains(entry) || context.State.Finished.Contains("pretrain/" + entry)) return;
+        context.Folder.TruncateMetrics(context.CommittedMetricsBytes);
+        if (Safetensors.ReadMetadata(path).TryGetValue(MetricsKey, out var lines))
+            foreach (var line in lines.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                context.Folder.Metrics.Append(line);
+        context.State.Finished.Add("pretrain/" + entry);
+        context.Commit();
     }
 
     /// <summary>Fine-tunes a fresh copy of the pretrained teacher with the variant's MI objective and reweighting.</summary>
@@ -122,6 +155,7 @@ internal static class Stages
                 Epochs = settings.Epochs,
                 BatchSize = settings.BatchSize,
                 Seed = options.Run.Seed + FinetuneSeedOffset,
+                RunSeed = options.Run.Seed,
                 ClipGrad = settings.ClipGrad,
                 Augment = Augmenter(settings.Augment, data),
                 Loss = (x, y) => { var logits = teacher.forward(adapter.Apply(x)); return (nn.functional.cross_entropy(logits, y), logits); },
@@ -176,6 +210,7 @@ internal static class Stages
                 Epochs = settings.Epochs,
                 BatchSize = settings.BatchSize,
                 Seed = options.Run.Seed + DistillSeedOffset,
+                RunSeed = options.Run.Seed,
                 ClipGrad = settings.ClipGrad,
                 Augment = Augmenter(settings.Augment, data),
                 Loss = loss,

@@ -26,10 +26,12 @@ internal sealed record TrainerProgress
     public required double BestAccuracy { get; init; }
     public required int BestEpoch { get; init; }
     public required bool HasBest { get; init; }
-    /// <summary>Length of metrics.jsonl when this was written: lines after it are replayed on resume.</summary>
-    public required long MetricsBytes { get; init; }
-    /// <summary>The run folder whose metrics.jsonl <see cref="MetricsBytes"/> measures (pretraining checkpoints live in the shared cache).</summary>
-    public required string RunFolder { get; init; }
+    /// <summary>
+    /// The metrics.jsonl lines of the stage's finished epochs, as written: a resumed stage writes
+    /// them again before it continues, so its lines are complete even when the checkpoint came from
+    /// another run (pretraining checkpoints live in the shared cache) or a killed process.
+    /// </summary>
+    public required string[] Lines { get; init; }
 }
 
 /// <summary>

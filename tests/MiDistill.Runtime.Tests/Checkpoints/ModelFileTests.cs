@@ -117,7 +117,7 @@ public sealed class ModelFileTests : IDisposable
         var progress = new TrainerProgress
         {
             Stage = "finetune", Variant = "remem", Epoch = 1, NextBatch = 0, GlobalStep = 4, LossSum = 0, Correct = 0, Seen = 0,
-            BestAccuracy = double.NegativeInfinity, BestEpoch = 1, HasBest = false, MetricsBytes = 0, RunFolder = "",
+            BestAccuracy = double.NegativeInfinity, BestEpoch = 1, HasBest = false, Lines = Array.Empty<string>(),
         };
         TrainerCheckpoint.Save(path, progress, model, optimizer, null);
         TrainerCheckpoint.Load(path, model, optimizer);

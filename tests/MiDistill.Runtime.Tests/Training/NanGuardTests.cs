@@ -33,7 +33,7 @@ public sealed class NanGuardTests : IDisposable
         var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(context).Fit(new FitSpec
         {
             Stage = "finetune", Variant = "remem", Model = model, Optimizer = optimizer, BaseLearningRate = 0.1,
-            Schedule = new ConstantLr(), Train = images, Epochs = 3, BatchSize = 4, Seed = 1,
+            Schedule = new ConstantLr(), Train = images, Epochs = 3, BatchSize = 4, Seed = 1, RunSeed = 1,
             // Finite for the first six steps, then NaN: epoch 2, step 3.
             Loss = (x, y) =>
             {
