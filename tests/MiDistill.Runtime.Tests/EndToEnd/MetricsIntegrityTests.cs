@@ -11,6 +11,7 @@ namespace MiDistill.Runtime.Tests.EndToEnd;
 /// <summary>
 /// metrics.jsonl holds every epoch of every stage exactly once, whatever kills, deletions and
 /// shared caches happen on the way: compared line by line (times aside) with an uninterrupted run.
+/// Runs sharing a teacher cache take turns on an entry; the one that waits gets the finished teacher.
 /// </summary>
 public sealed class MetricsIntegrityTests : IDisposable
 {
@@ -30,7 +31,7 @@ public sealed class MetricsIntegrityTests : IDisposable
 
     private static string KilledRun(string runs, string cache, string killAt)
     {
-        using var child = ChildRun.Start(new[] { "run", "killable", "--output", runs, "--cache", cache }, killAt);
+        using var child = ChildRun.Start(new[] { "run", "killable", "--output", runs, "--cache", cache }, new Dictionary<string, string> { ["MIDISTILL_TEST_KILL_AT"] = killAt });
         var (code, output, error) = child.Wait();
         Assert.True(code != 0, $"the run was not killed at {killAt}:\n{output}\n{error}");
         return Directory.GetDirectories(Path.Combine(runs, "killable")).Single();
@@ -71,6 +72,32 @@ public sealed class MetricsIntegrityTests : IDisposable
         // A, resumed, finds the entry finished and still records all three pretraining epochs.
         var resumed = new KillableRecipe().Resume(first, new RunRequest { Output = TextWriter.Null });
         Assert.Equal(reference, RunComparison.MetricLines(resumed.RunFolder));
+    }
+
+    [Fact]
+    public void A_second_run_sharing_the_cache_waits_for_the_teacher_being_pretrained_and_uses_it_finished()
+    {
+        var go = Path.Combine(_root, "go");
+        Directory.CreateDirectory(_root);
+        // A holds the cache entry, paused inside pretraining (after epoch 1's line) until `go` exists.
+        using var first = ChildRun.Start(new[] { "run", "killable", "--output", Runs("a"), "--cache", Cache("shared") },
+            new Dictionary<string, string> { ["MIDISTILL_TEST_WAIT_AT"] = "pretrain:1", ["MIDISTILL_TEST_GO_FILE"] = go });
+        Assert.True(first.WaitForOutput("[pretrain] pretraining"), first.Output);
+        using var second = ChildRun.Start(new[] { "run", "killable", "--output", Runs("b"), "--cache", Cache("shared") });
+        Assert.True(second.WaitForOutput($"[pretrain] waiting for process {first.Id} on "), second.Output);
+        File.WriteAllText(go, "");
+
+        var (codeA, outputA, errorA) = first.Wait();
+        var (codeB, outputB, errorB) = second.Wait();
+        Assert.True(codeA == 0, outputA + errorA);
+        Assert.True(codeB == 0, outputB + errorB);
+        Assert.Contains("[pretrain] using cached teacher", outputB);
+        Assert.DoesNotContain("[pretrain] pretraining", outputB);
+        var a = Directory.GetDirectories(Path.Combine(Runs("a"), "killable")).Single();
+        var b = Directory.GetDirectories(Path.Combine(Runs("b"), "killable")).Single();
+        Assert.Equal(RunComparison.ResultsWithoutTime(a), RunComparison.ResultsWithoutTime(b));
+        Assert.Empty(Directory.GetFiles(Path.Combine(Cache("shared"), "teachers"), "*.ckpt"));
+        Assert.Empty(Directory.GetFiles(Path.Combine(Cache("shared"), "teachers"), "*.tmp"));
     }
 
     [Fact]
