@@ -22,6 +22,7 @@ public sealed class RunFolder : IDisposable
     public const string OwnerFileName = "run.owner";
 
     private MetricsWriter? _metrics;
+    private bool _disposed;
     private readonly FileLock _lock;
 
     private RunFolder(string path, FileLock runLock)
@@ -105,8 +106,23 @@ public sealed class RunFolder : IDisposable
         if (stream.Length > length) stream.SetLength(length);
     }
 
+    /// <summary>
+    /// True while the run has produced nothing: no metrics line, and nothing in checkpoints/ but
+    /// the run state. Such a folder is only a stub when the run fails.
+    /// </summary>
+    public bool IsEmptyRun()
+    {
+        var metrics = new FileInfo(System.IO.Path.Combine(Path, MetricsFileName));
+        if (metrics.Exists && metrics.Length > 0) return false;
+        var checkpoints = System.IO.Path.Combine(Path, CheckpointsFolderName);
+        return !Directory.Exists(checkpoints)
+            || Directory.EnumerateFiles(checkpoints).All(f => System.IO.Path.GetFileName(f) == "state.json");
+    }
+
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         _metrics?.Dispose();
         _lock.Dispose();
     }

@@ -25,10 +25,38 @@ public static class Experiment
         var variants = SelectVariants(recipe, request).Select(v => ApplyRequest(v, request)).ToList();
         var first = variants[0];
         var label = variants.Count == recipe.Variants.Count ? "all" : string.Join("+", variants.Select(v => v.Variant));
-        // A device the build cannot use is a setup error: fail before leaving a run folder behind.
+        // Setup errors fail before a run folder exists: a device the build cannot use, paths that are files.
         DeviceSelector.Resolve(first.Run.Device);
-        using var folder = RunFolder.Create(first.Run.OutputDirectory, recipe.Name, label, recipe.SourceText, SettingsJson.Serialize(variants));
-        return Execute(recipe, variants, folder, request.Output, hooks);
+        foreach (var v in variants)
+        {
+            NotAFile(v.Run.OutputDirectory, "the output folder (run.output, --output)");
+            NotAFile(v.Run.CacheDirectory, "the teacher cache (run.cache, --cache)");
+        }
+        var folder = RunFolder.Create(first.Run.OutputDirectory, recipe.Name, label, recipe.SourceText, SettingsJson.Serialize(variants));
+        try
+        {
+            return Execute(recipe, variants, folder, request.Output, hooks);
+        }
+        catch
+        {
+            // A run that failed before it trained anything (missing data, a checkpoint file not found,
+            // a bad image) leaves no stub folder behind; one with work in it stays, to resume or read.
+            var path = folder.Path;
+            bool empty = folder.IsEmptyRun();
+            folder.Dispose();
+            if (empty) Directory.Delete(path, recursive: true);
+            throw;
+        }
+        finally
+        {
+            folder.Dispose();
+        }
+    }
+
+    private static void NotAFile(string path, string what)
+    {
+        if (File.Exists(path))
+            throw new IOException($"{what} `{path}` is a file, not a folder; give a folder (it is created when missing)");
     }
 
     /// <summary>
@@ -42,6 +70,8 @@ public static class Experiment
             ?? throw new InvalidDataException($"{folder.Path}: settings.json holds no variants");
         if (saved.Count == 0 || saved.Any(v => v.Recipe != recipe.Name))
             throw new InvalidDataException($"{folder.Path}: this run belongs to recipe `{saved.FirstOrDefault()?.Recipe}`, not `{recipe.Name}`");
+        if (Changed(recipe, folder.Path, saved) is { } change)
+            request.Output.WriteLine($"note: {change}; resume continues with the settings the run started with (settings.json). To run the recipe as it is now, start a new run.");
         // Only how the run executes may change on resume; what it computes stays as recorded.
         var variants = saved.Select(v => v with
         {
@@ -50,6 +80,28 @@ public static class Experiment
         }).ToList();
         request.Output.WriteLine($"resuming {folder.Path}");
         return Execute(recipe, variants, folder, request.Output, hooks);
+    }
+
+    /// <summary>What differs between the run's saved recipe and settings and this build's, or null.</summary>
+    private static string? Changed(IRecipe recipe, string folder, IReadOnlyList<ExperimentOptions> saved)
+    {
+        var copy = Path.Combine(folder, RunFolder.RecipeFileName);
+        if (File.Exists(copy) && File.ReadAllText(copy) != recipe.SourceText)
+            return $"recipe `{recipe.Name}` ({recipe.SourceFileName}) has changed since this run started";
+        foreach (var v in saved)
+        {
+            var now = recipe.Variants.FirstOrDefault(c => c.Variant == v.Variant);
+            if (now is null) return $"this build's recipe `{recipe.Name}` has no variant `{v.Variant}` any more";
+            // What a run request may set is not a change of the recipe.
+            now = now with
+            {
+                Run = now.Run with { Threads = v.Run.Threads, Device = v.Run.Device, OutputDirectory = v.Run.OutputDirectory, CacheDirectory = v.Run.CacheDirectory },
+                Data = now.Data with { Path = v.Data.Path },
+            };
+            if (SettingsJson.Serialize(now) != SettingsJson.Serialize(v))
+                return $"this build resolves variant `{v.Variant}` of recipe `{recipe.Name}` differently from the build that started the run";
+        }
+        return null;
     }
 
     private static ExperimentReport Execute(IRecipe recipe, IReadOnlyList<ExperimentOptions> variants, RunFolder folder, TextWriter output, ExperimentHooks hooks)
@@ -91,7 +143,7 @@ public static class Experiment
             var pretrained = Stages.PretrainedTeacher(context, options, data);
             analysis.BeforeFinetune(options, data, pretrained);
             var stem = Path.Combine(checkpoints, $"{options.Variant}-seed{options.Run.Seed}");
-            using var teacher = RunStage(state, context, unit, "finetune", stem + "-teacher.safetensors",
+            using var teacher = RunStage(state, context, unit, "finetune", stem + "-teacher.safetensors", stem + "-finetune.ckpt",
                 () => Stages.Finetune(context, options, data, pretrained, new StageFiles(stem + "-finetune.ckpt", epoch => $"{stem}-teacher-epoch{epoch}.safetensors")),
                 () => Stages.LoadTeacher(options, data, stem + "-teacher.safetensors", device));
             analysis.AfterFinetune(options, data, teacher);
@@ -134,7 +186,7 @@ public static class Experiment
 
     private static VariantResult HonestSelection(RunContext context, RunState state, ExperimentOptions options, ExperimentData data, VisionTransformer teacher, string stem, string unit)
     {
-        using var student = RunStage(state, context, unit, "distill", stem + "-student.safetensors",
+        using var student = RunStage(state, context, unit, "distill", stem + "-student.safetensors", stem + "-distill.ckpt",
             () => Stages.Distill(context, options, data, teacher, new StageFiles(stem + "-distill.ckpt")),
             () => Stages.LoadStudent(options, data, stem + "-student.safetensors", context.Device));
         return Evaluate(options, data, teacher, student, context.Device);
@@ -149,7 +201,7 @@ public static class Experiment
             Checkpoints.ModelFile.Load(teacher, $"{stem}-teacher-epoch{epoch}.safetensors", Stages.DamagedRunFile);
             teacher.to(context.Device);
             analysis.KeptCheckpoint(options, data, teacher, epoch);
-            using var student = RunStage(state, context, $"{unit}/epoch{epoch}", "distill", $"{stem}-student-epoch{epoch}.safetensors",
+            using var student = RunStage(state, context, $"{unit}/epoch{epoch}", "distill", $"{stem}-student-epoch{epoch}.safetensors", $"{stem}-distill-epoch{epoch}.ckpt",
                 () => Stages.Distill(context, options with { Variant = $"{options.Variant}@{epoch}" }, data, teacher, new StageFiles($"{stem}-distill-epoch{epoch}.ckpt")),
                 () => Stages.LoadStudent(options, data, $"{stem}-student-epoch{epoch}.safetensors", context.Device));
             var candidate = Evaluate(options, data, teacher, student, context.Device) with { TeacherEpoch = epoch };
@@ -160,7 +212,7 @@ public static class Experiment
     }
 
     /// <summary>Runs a stage once: a finished stage's weights are loaded instead of trained again.</summary>
-    private static TModel RunStage<TModel>(RunState state, RunContext context, string unit, string stage, string weights, Func<TModel> train, Func<TModel> load)
+    private static TModel RunStage<TModel>(RunState state, RunContext context, string unit, string stage, string weights, string checkpoint, Func<TModel> train, Func<TModel> load)
         where TModel : nn.Module
     {
         var key = $"{unit}/{stage}";
@@ -177,6 +229,8 @@ public static class Experiment
         }
         state.Finished.Add(key);
         context.Commit();
+        // Committed: the stage's resumable checkpoint is of no further use.
+        File.Delete(checkpoint);
         return model;
     }
 

@@ -111,7 +111,8 @@ internal sealed class Trainer
                         throw new TrainingDivergedException(
                             $"the {spec.Stage} loss of variant `{spec.Variant}` became {loss.ToString(CultureInfo.InvariantCulture)} at epoch {epoch + 1}, step {b + 1}; " +
                             "training stopped" + (spec.CheckpointPath is null ? "" : $" and the last good checkpoint ({spec.CheckpointPath}) was kept") +
-                            ". Lower the learning rate, enable gradient clipping, or check the data.");
+                            ". Lower the learning rate, enable gradient clipping, or check the data, then start a new run: " +
+                            "`resume` continues with the run's saved settings and cannot change them.");
                     state = state with
                     {
                         Epoch = epoch, NextBatch = b + 1, GlobalStep = state.GlobalStep + 1,
