@@ -117,7 +117,7 @@ internal static class Training
             new Trainer(context).Fit(new FitSpec
             {
                 Stage = "bench", Variant = "training", Model = model, Optimizer = optimizer, BaseLearningRate = 1e-3,
-                Schedule = new ConstantLr(), Train = subset, Epochs = epochs, BatchSize = batch, Seed = 0,
+                Schedule = new ConstantLr(), Train = subset, Epochs = epochs, BatchSize = batch, Seed = 0, RunSeed = 0,
                 Loss = (x, y) => { var logits = model.forward(x); return (nn.functional.cross_entropy(logits, y), logits); },
                 Augment = new Runtime.Augment.BatchAugmenter(new AugmentOptions[] { new CropAugment(2), new FlipAugment() }, 10, subset.Statistics.Black()),
             });

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using TorchSharp;
@@ -11,9 +12,12 @@ namespace MiDistill.Runtime.Checkpoints;
 
 /// <summary>
 /// Reads and writes the safetensors format: an 8-byte little-endian header length, a JSON header
-/// mapping each name to its dtype, shape and byte range, then the raw little-endian bytes.
-/// Read directly rather than through a package, so every way a file can be broken gets its own
-/// message, and the whole header is checked before any tensor is made.
+/// mapping each name to its dtype, shape and byte range (plus an optional <c>__metadata__</c> map of
+/// strings), then the raw little-endian bytes. Read directly rather than through a package, so
+/// every way a file can be broken gets its own message, and the whole header is checked before any
+/// tensor is made. Files MiDistill writes carry <see cref="ChecksumKey"/> in their metadata: a
+/// SHA-256 of the tensor table and the data, verified on every read, so a damaged file is an error
+/// naming it instead of weights that load and train wrongly.
 /// </summary>
 public static class Safetensors
 {
@@ -34,6 +38,9 @@ public static class Safetensors
         ["BOOL"] = (ScalarType.Bool, 1),
     };
 
+    /// <summary>The metadata key of the SHA-256 (hex) MiDistill writes: over the tensor table, then the data section.</summary>
+    public const string ChecksumKey = "midistill.sha256";
+
     /// <summary>One entry of the header.</summary>
     public sealed record Entry(string Name, string DType, long[] Shape, long Begin, long End);
 
@@ -41,14 +48,32 @@ public static class Safetensors
     public static IReadOnlyList<Entry> ReadHeader(string path)
     {
         using var stream = Open(path);
-        return ReadHeader(path, stream, out _);
+        return ReadHeader(path, stream, out _, out _);
     }
 
-    /// <summary>Every tensor of the file, on the CPU, in the file's dtypes, in header order.</summary>
-    public static IReadOnlyList<(string Name, Tensor Tensor)> Read(string path)
+    /// <summary>The header's <c>__metadata__</c> strings (empty when it has none).</summary>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
     {
         using var stream = Open(path);
-        var entries = ReadHeader(path, stream, out long dataStart);
+        ReadHeader(path, stream, out _, out var metadata);
+        return metadata;
+    }
+
+    /// <summary>
+    /// Every tensor of the file, on the CPU, in the file's dtypes, in header order. A file with a
+    /// MiDistill checksum is verified first; <paramref name="damaged"/> is what the error says to do then.
+    /// </summary>
+    public static IReadOnlyList<(string Name, Tensor Tensor)> Read(string path, string? damaged = null)
+    {
+        using var stream = Open(path);
+        var entries = ReadHeader(path, stream, out long dataStart, out var metadata);
+        if (metadata.TryGetValue(ChecksumKey, out var expected))
+        {
+            stream.Seek(dataStart, SeekOrigin.Begin);
+            var actual = Checksum(entries, stream);
+            if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
+                throw new CheckpointException(path, $"the file is damaged: its contents do not match the checksum in its header ({ChecksumKey} {expected}, computed {actual})" + (damaged is null ? "" : "; " + damaged));
+        }
         var result = new List<(string, Tensor)>(entries.Count);
         try
         {
@@ -71,27 +96,80 @@ public static class Safetensors
         }
     }
 
-    /// <summary>Writes tensors (moved to the CPU, made contiguous) to <paramref name="path"/>.</summary>
-    public static void Write(string path, IEnumerable<(string Name, Tensor Tensor)> tensors)
+    /// <summary>
+    /// Writes tensors (moved to the CPU, made contiguous) to <paramref name="path"/>, with
+    /// <paramref name="metadata"/> and the checksum in <c>__metadata__</c>, flushed to disk. Names
+    /// stay as given: a model's state_dict names are PyTorch's, so the file loads there too.
+    /// </summary>
+    public static void Write(string path, IEnumerable<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        var items = tensors.ToList();
-        var header = new Dictionary<string, object>();
+        var entries = new List<Entry>();
         var blobs = new List<byte[]>();
         long offset = 0;
-        foreach (var (name, tensor) in items)
+        foreach (var (name, tensor) in tensors)
         {
+            if (name == "__metadata__" || entries.Any(e => e.Name == name))
+                throw new ArgumentException($"tensor name '{name}' is reserved or repeated", nameof(tensors));
             using var cpu = tensor.detach().cpu().contiguous();
-            var dtype = DTypes.First(kv => kv.Value.Type == cpu.dtype).Key;
+            var dtype = DTypes.FirstOrDefault(kv => kv.Value.Type == cpu.dtype).Key
+                ?? throw new ArgumentException($"tensor '{name}' has dtype {cpu.dtype}, which safetensors files here cannot hold", nameof(tensors));
             var bytes = cpu.numel() == 0 ? Array.Empty<byte>() : cpu.bytes.ToArray();
-            header[name] = new { dtype, shape = cpu.shape, data_offsets = new[] { offset, offset + bytes.Length } };
+            entries.Add(new Entry(name, dtype, cpu.shape, offset, offset + bytes.Length));
             blobs.Add(bytes);
             offset += bytes.Length;
         }
-        var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header));
+        var meta = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["format"] = "pt" };
+        if (metadata is not null)
+            foreach (var (key, value) in metadata) meta[key] = value;
+        using (var data = new MemoryStream())
+        {
+            foreach (var blob in blobs) data.Write(blob);
+            data.Position = 0;
+            meta[ChecksumKey] = Checksum(entries, data);
+        }
+
+        var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("__metadata__");
+            foreach (var (key, value) in meta) json.WriteString(key, value);
+            json.WriteEndObject();
+            foreach (var e in entries)
+            {
+                json.WriteStartObject(e.Name);
+                json.WriteString("dtype", e.DType);
+                json.WriteStartArray("shape");
+                foreach (var d in e.Shape) json.WriteNumberValue(d);
+                json.WriteEndArray();
+                json.WriteStartArray("data_offsets");
+                json.WriteNumberValue(e.Begin);
+                json.WriteNumberValue(e.End);
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+        }
+        // The format allows padding the header with spaces; 8-byte alignment lets readers map the data.
+        while (buffer.Length % 8 != 0) buffer.WriteByte((byte)' ');
         using var stream = File.Create(path);
-        stream.Write(BitConverter.GetBytes((ulong)json.Length));
-        stream.Write(json);
+        stream.Write(BitConverter.GetBytes((ulong)buffer.Length));
+        buffer.Position = 0;
+        buffer.CopyTo(stream);
         foreach (var blob in blobs) stream.Write(blob);
+        stream.Flush(flushToDisk: true);
+    }
+
+    /// <summary>SHA-256 (hex) of the tensor table (names, dtypes, shapes, offsets, in order), then the data section read from <paramref name="data"/>.</summary>
+    private static string Checksum(IReadOnlyList<Entry> entries, Stream data)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var e in entries)
+            hash.AppendData(Encoding.UTF8.GetBytes($"{e.Name}\0{e.DType}\0{string.Join(",", e.Shape)}\0{e.Begin}\0{e.End}\n"));
+        var chunk = new byte[1 << 16];
+        int read;
+        while ((read = data.Read(chunk)) > 0) hash.AppendData(chunk, 0, read);
+        return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
     }
 
     private static FileStream Open(string path)
@@ -103,7 +181,7 @@ public static class Safetensors
         }
     }
 
-    private static IReadOnlyList<Entry> ReadHeader(string path, Stream stream, out long dataStart)
+    private static IReadOnlyList<Entry> ReadHeader(string path, Stream stream, out long dataStart, out IReadOnlyDictionary<string, string> metadata)
     {
         long fileLength = stream.Length;
         if (fileLength < 8)
@@ -129,11 +207,24 @@ public static class Safetensors
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw new CheckpointException(path, "corrupt safetensors header: the JSON header is not an object");
             var entries = new List<Entry>();
+            var meta = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var property in doc.RootElement.EnumerateObject())
             {
-                if (property.Name == "__metadata__") continue;
+                if (property.Name == "__metadata__")
+                {
+                    if (property.Value.ValueKind != JsonValueKind.Object)
+                        throw new CheckpointException(path, "corrupt safetensors header: __metadata__ is not an object of strings");
+                    foreach (var item in property.Value.EnumerateObject())
+                    {
+                        if (item.Value.ValueKind != JsonValueKind.String)
+                            throw new CheckpointException(path, $"corrupt safetensors header: __metadata__ value '{item.Name}' is not a string");
+                        meta[item.Name] = item.Value.GetString()!;
+                    }
+                    continue;
+                }
                 entries.Add(ParseEntry(path, property, dataLength));
             }
+            metadata = meta;
             return entries;
         }
     }

@@ -26,14 +26,21 @@ public static class ImageFolder
         foreach (var folder in new[] { trainRoot, testRoot })
             if (!Directory.Exists(folder))
                 throw new DirectoryNotFoundException($"image folder data set: `{folder}` does not exist; expected {root}/train/<class>/*.png and {root}/test/<class>/*.png");
-        var classes = Directory.GetDirectories(trainRoot).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+        var classes = ClassFolders(trainRoot);
         if (classes.Length == 0)
             throw new InvalidDataException($"image folder data set: `{trainRoot}` has no class folders");
         foreach (var name in classes)
-            if (!Directory.Exists(Path.Combine(testRoot, name!)))
-                throw new DirectoryNotFoundException($"image folder data set: class `{name}` has no test folder `{Path.Combine(testRoot, name!)}`");
-        return (LoadSplit(trainRoot, classes!, size, color), LoadSplit(testRoot, classes!, size, color), classes!);
+            if (!Directory.Exists(Path.Combine(testRoot, name)))
+                throw new DirectoryNotFoundException($"image folder data set: class `{name}` has no test folder `{Path.Combine(testRoot, name)}`");
+        // A test class the model never trains on would be scored as always wrong.
+        foreach (var name in ClassFolders(testRoot))
+            if (!classes.Contains(name, StringComparer.Ordinal))
+                throw new InvalidDataException($"image folder data set: `{Path.Combine(testRoot, name)}` is a class that `{trainRoot}` does not have; test/ must have exactly the class folders of train/ ({string.Join(", ", classes)})");
+        return (LoadSplit(trainRoot, classes, size, color), LoadSplit(testRoot, classes, size, color), classes);
     }
+
+    private static string[] ClassFolders(string splitRoot) =>
+        Directory.GetDirectories(splitRoot).Select(d => Path.GetFileName(d)!).OrderBy(n => n, StringComparer.Ordinal).ToArray();
 
     private static ImageSet LoadSplit(string splitRoot, string[] classes, int size, ColorMode color)
     {
@@ -42,9 +49,14 @@ public static class ImageFolder
         var labels = new List<int>();
         for (int c = 0; c < classes.Length; c++)
         {
-            var files = Directory.GetFiles(Path.Combine(splitRoot, classes[c]))
+            var folder = Path.Combine(splitRoot, classes[c]);
+            var files = Directory.GetFiles(folder)
                 .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
-                .OrderBy(f => f, StringComparer.Ordinal);
+                .OrderBy(f => f, StringComparer.Ordinal)
+                .ToList();
+            // A class with no images would be trained (or tested) on nothing.
+            if (files.Count == 0)
+                throw new InvalidDataException($"image folder data set: class folder `{folder}` has no images (*.png, *.jpg, *.jpeg); add images or remove the folder from train/ and test/");
             foreach (var file in files)
             {
                 pixels.AddRange(Decode(file, size, color));
@@ -57,8 +69,7 @@ public static class ImageFolder
     /// <summary>One image as bytes [C, size, size]; an undecodable file is an error naming it.</summary>
     public static byte[] Decode(string file, int size, ColorMode color)
     {
-        using var original = SKBitmap.Decode(file)
-            ?? throw new InvalidDataException($"image folder data set: cannot decode `{file}` as PNG or JPEG");
+        using var original = DecodeWhole(file);
         var info = new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var resized = original.Resize(info, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None))
             ?? throw new InvalidDataException($"image folder data set: cannot resize `{file}` to {size}x{size}");
@@ -80,5 +91,23 @@ public static class ImageFolder
                     result[at] = (byte)Math.Round(0.299 * p.Red + 0.587 * p.Green + 0.114 * p.Blue);
             }
         return result;
+    }
+
+    /// <summary>
+    /// Decodes every pixel or fails: a truncated file decodes partially (SkiaSharp fills the rest)
+    /// and would be trained on silently, so anything short of a complete decode is an error.
+    /// </summary>
+    private static SKBitmap DecodeWhole(string file)
+    {
+        using var codec = SKCodec.Create(file)
+            ?? throw new InvalidDataException($"image folder data set: cannot decode `{file}` as PNG or JPEG");
+        var info = codec.Info.WithColorType(SKColorType.Rgba8888).WithAlphaType(SKAlphaType.Unpremul);
+        var bitmap = new SKBitmap(info);
+        var result = codec.GetPixels(info, bitmap.GetPixels());
+        if (result == SKCodecResult.Success) return bitmap;
+        bitmap.Dispose();
+        throw new InvalidDataException(result == SKCodecResult.IncompleteInput
+            ? $"image folder data set: `{file}` is truncated (its image data ends early); replace or remove it"
+            : $"image folder data set: cannot decode `{file}` ({result}); replace or remove it");
     }
 }

@@ -85,6 +85,10 @@ public static class RecipeHost
 
     private static string RecipeOfRunFolder(string folder)
     {
+        if (File.Exists(folder))
+            throw new UsageException($"`{folder}` is a file; `resume` takes a run folder (runs/<recipe>/<timestamp>-<variants>/)");
+        if (!Directory.Exists(folder))
+            throw new DirectoryNotFoundException($"{folder}: no such folder; `resume` takes the folder of an earlier run (runs/<recipe>/<timestamp>-<variants>/)");
         var settings = Path.Combine(folder, RunFolder.SettingsFileName);
         if (!File.Exists(settings))
             throw new FileNotFoundException($"{folder}: not a MiDistill run folder ({RunFolder.SettingsFileName} is missing)");

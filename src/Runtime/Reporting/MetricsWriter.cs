@@ -10,13 +10,14 @@ namespace MiDistill.Runtime.Reporting;
 
 /// <summary>
 /// metrics.jsonl: one flat JSON object per line,
-/// <c>{"stage":"finetune","variant":"remem","epoch":3,"time":"...","elapsed_s":12.5,"loss":0.53,...}</c>.
-/// Flat lines load straight into a data frame; each line is flushed so a crashed or running
-/// experiment can be read (tail -f) up to its last epoch.
+/// <c>{"stage":"finetune","variant":"remem","seed":0,"replicate":0,"epoch":3,"time":"...","elapsed_s":12.5,"loss":0.53,...}</c>.
+/// (stage, variant, seed, replicate, epoch) names a line: replicates of <c>seed [0, 1]</c> differ in
+/// seed and replicate. Flat lines load straight into a data frame; each line is flushed so a
+/// crashed or running experiment can be read (tail -f) up to its last epoch.
 /// </summary>
 public sealed class MetricsWriter : IDisposable
 {
-    private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal) { "stage", "variant", "epoch", "time", "elapsed_s" };
+    private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal) { "stage", "variant", "seed", "replicate", "epoch", "time", "elapsed_s" };
 
     private readonly StreamWriter _writer;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -32,10 +33,11 @@ public sealed class MetricsWriter : IDisposable
     public string Path { get; }
 
     /// <summary>
-    /// Appends one line. Non-finite values (a diverged loss) are written as null, since JSON has no
-    /// NaN; <paramref name="values"/> keys must not reuse the fixed field names.
+    /// Appends one line and returns it (without its newline). Non-finite values (a diverged loss)
+    /// are written as null, since JSON has no NaN; <paramref name="values"/> keys must not reuse the
+    /// fixed field names.
     /// </summary>
-    public void Write(string stage, string variant, int epoch, IReadOnlyDictionary<string, double> values)
+    public string Write(string stage, string variant, int seed, int replicate, int epoch, IReadOnlyDictionary<string, double> values)
     {
         ArgumentNullException.ThrowIfNull(values);
         foreach (var key in values.Keys)
@@ -48,6 +50,8 @@ public sealed class MetricsWriter : IDisposable
             json.WriteStartObject();
             json.WriteString("stage", stage);
             json.WriteString("variant", variant);
+            json.WriteNumber("seed", seed);
+            json.WriteNumber("replicate", replicate);
             json.WriteNumber("epoch", epoch);
             json.WriteString("time", DateTimeOffset.Now.ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", CultureInfo.InvariantCulture));
             json.WriteNumber("elapsed_s", Math.Round(_clock.Elapsed.TotalSeconds, 3));
@@ -61,6 +65,15 @@ public sealed class MetricsWriter : IDisposable
             json.WriteEndObject();
         }
         var line = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        Append(line);
+        return line;
+    }
+
+    /// <summary>Appends a line <see cref="Write"/> returned earlier, byte for byte (a resumed stage's finished epochs).</summary>
+    public void Append(string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        if (line.Contains('\n')) throw new ArgumentException("a metrics line holds no newline", nameof(line));
         lock (_gate)
         {
             _writer.WriteLine(line);

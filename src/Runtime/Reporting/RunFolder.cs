@@ -22,9 +22,10 @@ public sealed class RunFolder : IDisposable
     public const string OwnerFileName = "run.owner";
 
     private MetricsWriter? _metrics;
-    private readonly FileStream _lock;
+    private bool _disposed;
+    private readonly FileLock _lock;
 
-    private RunFolder(string path, FileStream runLock)
+    private RunFolder(string path, FileLock runLock)
     {
         Path = path;
         _lock = runLock;
@@ -87,26 +88,9 @@ public sealed class RunFolder : IDisposable
     /// appending to one metrics.jsonl and one set of checkpoints would corrupt both. The OS drops
     /// the lock when its process dies, so a killed run never leaves its folder locked.
     /// </summary>
-    private static FileStream Lock(string folder)
-    {
-        var file = System.IO.Path.Combine(folder, LockFileName);
-        var owner = System.IO.Path.Combine(folder, OwnerFileName);
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(file, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException)
-        {
-            string holder;
-            try { holder = File.ReadAllText(owner).Trim(); }
-            catch (IOException) { holder = "another process"; }
-            throw new IOException($"{System.IO.Path.GetFullPath(folder)}: the run folder is in use by {holder}; wait for it to finish (or stop it) before running or resuming in it");
-        }
-        File.WriteAllText(owner, string.Create(CultureInfo.InvariantCulture,
-            $"process {Environment.ProcessId} on {Environment.MachineName} since {DateTime.Now:yyyy-MM-dd HH:mm:ss}\n"));
-        return stream;
-    }
+    private static FileLock Lock(string folder) =>
+        FileLock.TryAcquire(System.IO.Path.Combine(folder, LockFileName), System.IO.Path.Combine(folder, OwnerFileName), out var holder)
+        ?? throw new IOException($"{System.IO.Path.GetFullPath(folder)}: the run folder is in use by {holder}; wait for it to finish (or stop it) before running or resuming in it");
 
     /// <summary>
     /// Cuts metrics.jsonl back to <paramref name="length"/> bytes: on resume, lines written after the
@@ -122,11 +106,24 @@ public sealed class RunFolder : IDisposable
         if (stream.Length > length) stream.SetLength(length);
     }
 
+    /// <summary>
+    /// True while the run has produced nothing: no metrics line, and nothing in checkpoints/ but
+    /// the run state. Such a folder is only a stub when the run fails.
+    /// </summary>
+    public bool IsEmptyRun()
+    {
+        var metrics = new FileInfo(System.IO.Path.Combine(Path, MetricsFileName));
+        if (metrics.Exists && metrics.Length > 0) return false;
+        var checkpoints = System.IO.Path.Combine(Path, CheckpointsFolderName);
+        return !Directory.Exists(checkpoints)
+            || Directory.EnumerateFiles(checkpoints).All(f => System.IO.Path.GetFileName(f) == "state.json");
+    }
+
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         _metrics?.Dispose();
-        try { File.Delete(System.IO.Path.Combine(Path, OwnerFileName)); }
-        catch (IOException) { /* the lock below is what matters */ }
         _lock.Dispose();
     }
 

@@ -70,10 +70,38 @@ public static class Experiment
         var variants = SelectVariants(recipe, request).Select(v => ResolveInputs(ApplyRequest(v, request), inputs)).ToList();
         var first = variants[0];
         var label = variants.Count == recipe.Variants.Count ? "all" : string.Join("+", variants.Select(v => v.Variant));
-        // A device the build cannot use is a setup error: fail before leaving a run folder behind.
+        // Setup errors fail before a run folder exists: a device the build cannot use, paths that are files.
         DeviceSelector.Resolve(first.Run.Device);
-        using var folder = RunFolder.Create(first.Run.OutputDirectory, recipe.Name, label, recipe.SourceText, SettingsJson.Serialize(variants));
-        return Execute(recipe, variants, folder, request.Output, hooks);
+        foreach (var v in variants)
+        {
+            NotAFile(v.Run.OutputDirectory, "the output folder (run.output, --output)");
+            NotAFile(v.Run.CacheDirectory, "the teacher cache (run.cache, --cache)");
+        }
+        var folder = RunFolder.Create(first.Run.OutputDirectory, recipe.Name, label, recipe.SourceText, SettingsJson.Serialize(variants));
+        try
+        {
+            return Execute(recipe, variants, folder, request.Output, hooks);
+        }
+        catch
+        {
+            // A run that failed before it trained anything (missing data, a checkpoint file not found,
+            // a bad image) leaves no stub folder behind; one with work in it stays, to resume or read.
+            var path = folder.Path;
+            bool empty = folder.IsEmptyRun();
+            folder.Dispose();
+            if (empty) Directory.Delete(path, recursive: true);
+            throw;
+        }
+        finally
+        {
+            folder.Dispose();
+        }
+    }
+
+    private static void NotAFile(string path, string what)
+    {
+        if (File.Exists(path))
+            throw new IOException($"{what} `{path}` is a file, not a folder; give a folder (it is created when missing)");
     }
 
     /// <summary>
@@ -87,6 +115,8 @@ public static class Experiment
             ?? throw new InvalidDataException($"{folder.Path}: settings.json holds no variants");
         if (saved.Count == 0 || saved.Any(v => v.Recipe != recipe.Name))
             throw new InvalidDataException($"{folder.Path}: this run belongs to recipe `{saved.FirstOrDefault()?.Recipe}`, not `{recipe.Name}`");
+        if (Changed(recipe, folder.Path, saved) is { } change)
+            request.Output.WriteLine($"note: {change}; resume continues with the settings the run started with (settings.json). To run the recipe as it is now, start a new run.");
         // Only how the run executes may change on resume; what it computes stays as recorded.
         var variants = saved.Select(v => v with
         {
@@ -95,6 +125,28 @@ public static class Experiment
         }).ToList();
         request.Output.WriteLine($"resuming {folder.Path}");
         return Execute(recipe, variants, folder, request.Output, hooks);
+    }
+
+    /// <summary>What differs between the run's saved recipe and settings and this build's, or null.</summary>
+    private static string? Changed(IRecipe recipe, string folder, IReadOnlyList<ExperimentOptions> saved)
+    {
+        var copy = Path.Combine(folder, RunFolder.RecipeFileName);
+        if (File.Exists(copy) && File.ReadAllText(copy) != recipe.SourceText)
+            return $"recipe `{recipe.Name}` ({recipe.SourceFileName}) has changed since this run started";
+        foreach (var v in saved)
+        {
+            var now = recipe.Variants.FirstOrDefault(c => c.Variant == v.Variant);
+            if (now is null) return $"this build's recipe `{recipe.Name}` has no variant `{v.Variant}` any more";
+            // What a run request may set is not a change of the recipe.
+            now = now with
+            {
+                Run = now.Run with { Threads = v.Run.Threads, Device = v.Run.Device, OutputDirectory = v.Run.OutputDirectory, CacheDirectory = v.Run.CacheDirectory },
+                Data = now.Data with { Path = v.Data.Path },
+            };
+            if (SettingsJson.Serialize(now) != SettingsJson.Serialize(v))
+                return $"this build resolves variant `{v.Variant}` of recipe `{recipe.Name}` differently from the build that started the run";
+        }
+        return null;
     }
 
     private static ExperimentReport Execute(IRecipe recipe, IReadOnlyList<ExperimentOptions> variants, RunFolder folder, TextWriter output, ExperimentHooks hooks)
@@ -107,13 +159,17 @@ public static class Experiment
 
         var checkpoints = folder.CheckpointsPath;
         var state = RunState.Load(checkpoints);
-        var context = new RunContext(device, output, folder, hooks) { CommittedMetricsBytes = state.MetricsBytes };
+        // Lines after the last finished stage belong to a stage that did not finish: its checkpoint
+        // holds them and writes them again when it resumes; without one (deleted) it starts afresh.
+        folder.TruncateMetrics(state.MetricsBytes);
+        var context = new RunContext(device, output, folder, hooks, state);
         var loaded = new Dictionary<DataOptions, LoadedData>();
         var results = new List<VariantResult>();
         var analysis = new Information.AnalysisStage(context); // MI diagnostics; no-op unless a variant turns them on
 
-        foreach (var options in variants.SelectMany(Replicates))
+        foreach (var (options, replicate) in variants.SelectMany(Replicates))
         {
+            context.Replicate = replicate;
             var unit = $"{options.Variant}/seed{options.Run.Seed}";
             bool finished = state.Results.TryGetValue(unit, out var done);
             if (finished && !Information.AnalysisStage.Enabled(options.Analyze))
@@ -130,12 +186,11 @@ public static class Experiment
             output.WriteLine($"[{unit}] data: {data.Train.Count} train, {data.Validation.Count} validation, {data.Test.Count} test images of classes [{string.Join(", ", data.DownstreamClasses)}]");
 
             var pretrained = Stages.PretrainedTeacher(context, options, data);
-            Commit(state, context);
             analysis.BeforeFinetune(options, data, pretrained);
             var stem = Path.Combine(checkpoints, $"{options.Variant}-seed{options.Run.Seed}");
-            using var teacher = RunStage(state, context, unit, "finetune", stem + "-teacher.bin",
-                () => Stages.Finetune(context, options, data, pretrained, new StageFiles(stem + "-finetune.ckpt", epoch => $"{stem}-teacher-epoch{epoch}.bin")),
-                () => Stages.LoadTeacher(options, data, stem + "-teacher.bin", device));
+            using var teacher = RunStage(state, context, unit, "finetune", stem + "-teacher.safetensors", stem + "-finetune.ckpt",
+                () => Stages.Finetune(context, options, data, pretrained, new StageFiles(stem + "-finetune.ckpt", epoch => $"{stem}-teacher-epoch{epoch}.safetensors")),
+                () => Stages.LoadTeacher(options, data, stem + "-teacher.safetensors", device));
             analysis.AfterFinetune(options, data, teacher);
             if (finished)
             {
@@ -144,7 +199,7 @@ public static class Experiment
                 if (options.Evaluate.Protocol is PaperProtocol kept)
                     foreach (var epoch in kept.Checkpoints)
                     {
-                        teacher.load($"{stem}-teacher-epoch{epoch}.bin");
+                        Checkpoints.ModelFile.Load(teacher, $"{stem}-teacher-epoch{epoch}.safetensors", Stages.DamagedRunFile);
                         analysis.KeptCheckpoint(options, data, teacher, epoch);
                     }
                 results.Add(done!);
@@ -159,10 +214,10 @@ public static class Experiment
             result = result with { Seconds = watch.Elapsed.TotalSeconds };
             results.Add(result);
             folder.TruncateMetrics(context.CommittedMetricsBytes);
-            folder.Metrics.Write("evaluate", options.Variant, 0, Prefixed(result));
+            folder.Metrics.Write("evaluate", options.Variant, options.Run.Seed, replicate, 0, Prefixed(result));
             output.WriteLine($"[{unit}] test: " + string.Join(", ", Prefixed(result).Select(kv => $"{kv.Key} {Percent(kv.Value)}")));
             state.Results[unit] = result;
-            Commit(state, context);
+            context.Commit();
             GC.Collect();
         }
 
@@ -176,9 +231,9 @@ public static class Experiment
 
     private static VariantResult HonestSelection(RunContext context, RunState state, ExperimentOptions options, ExperimentData data, VisionTransformer teacher, string stem, string unit)
     {
-        using var student = RunStage(state, context, unit, "distill", stem + "-student.bin",
+        using var student = RunStage(state, context, unit, "distill", stem + "-student.safetensors", stem + "-distill.ckpt",
             () => Stages.Distill(context, options, data, teacher, new StageFiles(stem + "-distill.ckpt")),
-            () => Stages.LoadStudent(options, data, stem + "-student.bin", context.Device));
+            () => Stages.LoadStudent(options, data, stem + "-student.safetensors", context.Device));
         return Evaluate(options, data, teacher, student, context.Device);
     }
 
@@ -188,12 +243,12 @@ public static class Experiment
         VariantResult? best = null;
         foreach (var epoch in paper.Checkpoints)
         {
-            teacher.load($"{stem}-teacher-epoch{epoch}.bin");
+            Checkpoints.ModelFile.Load(teacher, $"{stem}-teacher-epoch{epoch}.safetensors", Stages.DamagedRunFile);
             teacher.to(context.Device);
             analysis.KeptCheckpoint(options, data, teacher, epoch);
-            using var student = RunStage(state, context, $"{unit}/epoch{epoch}", "distill", $"{stem}-student-epoch{epoch}.bin",
+            using var student = RunStage(state, context, $"{unit}/epoch{epoch}", "distill", $"{stem}-student-epoch{epoch}.safetensors", $"{stem}-distill-epoch{epoch}.ckpt",
                 () => Stages.Distill(context, options with { Variant = $"{options.Variant}@{epoch}" }, data, teacher, new StageFiles($"{stem}-distill-epoch{epoch}.ckpt")),
-                () => Stages.LoadStudent(options, data, $"{stem}-student-epoch{epoch}.bin", context.Device));
+                () => Stages.LoadStudent(options, data, $"{stem}-student-epoch{epoch}.safetensors", context.Device));
             var candidate = Evaluate(options, data, teacher, student, context.Device) with { TeacherEpoch = epoch };
             context.Output.WriteLine($"[{unit}] teacher epoch {epoch}: student test acc {Percent(candidate.Student.Values.First())}");
             if (best is null || candidate.Student.Values.First() > best.Student.Values.First()) best = candidate;
@@ -202,7 +257,7 @@ public static class Experiment
     }
 
     /// <summary>Runs a stage once: a finished stage's weights are loaded instead of trained again.</summary>
-    private static TModel RunStage<TModel>(RunState state, RunContext context, string unit, string stage, string weights, Func<TModel> train, Func<TModel> load)
+    private static TModel RunStage<TModel>(RunState state, RunContext context, string unit, string stage, string weights, string checkpoint, Func<TModel> train, Func<TModel> load)
         where TModel : nn.Module
     {
         var key = $"{unit}/{stage}";
@@ -210,7 +265,7 @@ public static class Experiment
         var model = train();
         try
         {
-            Checkpoints.SaveAtomically(model, weights);
+            Checkpoints.ModelFile.Save(model, weights);
         }
         catch
         {
@@ -218,16 +273,10 @@ public static class Experiment
             throw;
         }
         state.Finished.Add(key);
-        Commit(state, context);
+        context.Commit();
+        // Committed: the stage's resumable checkpoint is of no further use.
+        File.Delete(checkpoint);
         return model;
-    }
-
-    /// <summary>Records a finished step of the run: metrics written so far belong to it for good.</summary>
-    private static void Commit(RunState state, RunContext context)
-    {
-        state.MetricsBytes = context.MetricsLength();
-        state.Save(context.Folder.CheckpointsPath);
-        context.CommittedMetricsBytes = state.MetricsBytes;
     }
 
     private static VariantResult Evaluate(ExperimentOptions options, ExperimentData data, VisionTransformer teacher, nn.Module<Tensor, Tensor> student, Device device)
@@ -241,12 +290,12 @@ public static class Experiment
     }
 
     /// <summary>One options record per seed: replicate i uses run seed seeds[i] and data seed + i.</summary>
-    private static IEnumerable<ExperimentOptions> Replicates(ExperimentOptions options) =>
-        options.Run.Seeds.Select((seed, i) => options with
+    private static IEnumerable<(ExperimentOptions Options, int Replicate)> Replicates(ExperimentOptions options) =>
+        options.Run.Seeds.Select((seed, i) => (options with
         {
             Run = options.Run with { Seeds = new[] { seed } },
             Data = options.Data with { Seed = options.Data.Seed + i },
-        });
+        }, i));
 
     private static IReadOnlyList<ExperimentOptions> SelectVariants(IRecipe recipe, RunRequest request)
     {

@@ -5,28 +5,39 @@ using TorchSharp;
 
 namespace MiDistill.Runtime.Training;
 
-/// <summary>What every stage of one run shares: device, console, run folder and hooks.</summary>
+/// <summary>What every stage of one run shares: device, console, run folder, run state and hooks.</summary>
 public sealed class RunContext
 {
     private readonly ExperimentHooks _hooks;
 
+    /// <summary>A context for stages composed by hand (docs/api.md): a fresh run state in <paramref name="folder"/>.</summary>
     public RunContext(torch.Device device, TextWriter output, RunFolder folder, ExperimentHooks hooks)
+        : this(device, output, folder, hooks, null) { }
+
+    internal RunContext(torch.Device device, TextWriter output, RunFolder folder, ExperimentHooks hooks, RunState? state)
     {
         Device = device;
         Output = output;
         Folder = folder;
         _hooks = hooks;
+        State = state ?? new RunState();
     }
 
     public torch.Device Device { get; }
+    public TextWriter Output { get; }
+    public RunFolder Folder { get; }
+
+    /// <summary>What the run has finished (checkpoints/state.json).</summary>
+    internal RunState State { get; }
+
+    /// <summary>The replicate (0-based index into <c>run.seed</c>) now running, recorded on every metrics line.</summary>
+    public int Replicate { get; set; }
 
     /// <summary>
     /// Length of metrics.jsonl when the last stage finished (from the run state). A stage that
-    /// starts afresh cuts the file back to it, so a replayed stage never leaves its lines twice.
+    /// starts cuts the file back to it, so a replayed stage never leaves its lines twice.
     /// </summary>
-    public long CommittedMetricsBytes { get; set; }
-    public TextWriter Output { get; }
-    public RunFolder Folder { get; }
+    public long CommittedMetricsBytes => State.MetricsBytes;
 
     /// <summary>Bytes of metrics.jsonl written so far (each line is flushed as it is written).</summary>
     public long MetricsLength()
@@ -35,10 +46,22 @@ public sealed class RunContext
         return file.Exists ? file.Length : 0;
     }
 
-    /// <summary>Each finished epoch goes to metrics.jsonl and to the recipe's hook.</summary>
-    public void EpochCompleted(EpochReport report)
+    /// <summary>
+    /// Records a finished step of the run: metrics written so far belong to it for good. Only lines
+    /// of this process follow the committed length (<see cref="Experiment"/> cuts the file back to
+    /// it when a run is resumed), so the file's length is the right one to record.
+    /// </summary>
+    public void Commit()
     {
-        Folder.Metrics.Write(report.Stage, report.Variant, report.Epoch, report.Metrics);
+        State.MetricsBytes = MetricsLength();
+        State.Save(Folder.CheckpointsPath);
+    }
+
+    /// <summary>Each finished epoch goes to metrics.jsonl and to the recipe's hook; returns the line written.</summary>
+    public string EpochCompleted(EpochReport report, int seed)
+    {
+        var line = Folder.Metrics.Write(report.Stage, report.Variant, seed, Replicate, report.Epoch, report.Metrics);
         _hooks.EpochCompleted?.Invoke(report);
+        return line;
     }
 }

@@ -1,22 +1,29 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 
 namespace MiDistill.Runtime.Training;
 
 /// <summary>
 /// What a run has finished, in checkpoints/state.json, rewritten atomically after every stage:
-/// a resumed run skips finished stages and replays nothing twice.
+/// a resumed run skips finished stages and replays nothing twice. The file is
+/// <c>{"format": 2, "sha256": "...", "state": {...}}</c>, the hash taken over the exact text of
+/// <c>state</c>, so a damaged file is an error instead of a run that forgets or repeats work.
 /// </summary>
 internal sealed class RunState
 {
     public const string FileName = "state.json";
+    private const int CurrentFormat = 2;
 
-    public int Format { get; set; } = 1;
     /// <summary>Finished stages, as "variant/seedN/stage".</summary>
     public List<string> Finished { get; set; } = new();
     /// <summary>Test results of finished replicates, by "variant/seedN".</summary>
     public Dictionary<string, VariantResult> Results { get; set; } = new();
+    /// <summary>Cache entries (file names) whose pretraining this run began; "pretrain/&lt;entry&gt;" in <see cref="Finished"/> once their lines are in metrics.jsonl.</summary>
+    public List<string> Pretraining { get; set; } = new();
     /// <summary>Length of metrics.jsonl when the last stage finished.</summary>
     public long MetricsBytes { get; set; }
 
@@ -24,20 +31,40 @@ internal sealed class RunState
     {
         var path = Path.Combine(checkpoints, FileName);
         if (!File.Exists(path)) return new RunState();
+        // Deleting state.json is always safe: the run then starts again from its beginning in place.
+        const string advice = "delete it and resume to run the whole run again from its start, or start a new run";
         try
         {
-            return JsonSerializer.Deserialize<RunState>(File.ReadAllText(path)) ?? new RunState();
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            var root = doc.RootElement;
+            if (!root.TryGetProperty("format", out var format) || format.ValueKind != JsonValueKind.Number || format.GetInt32() != CurrentFormat)
+                throw new InvalidDataException($"{path}: the run state was written by another version of MiDistill (format {(root.TryGetProperty("format", out var f) ? f.GetRawText() : "missing")}, this one reads {CurrentFormat}); start a new run");
+            if (!root.TryGetProperty("sha256", out var hash) || !root.TryGetProperty("state", out var body))
+                throw new InvalidDataException($"{path}: the run state has no sha256 or state; {advice}");
+            var text = body.GetRawText();
+            if (!string.Equals(Hash(text), hash.GetString(), StringComparison.OrdinalIgnoreCase))
+                throw new InvalidDataException($"{path}: the run state is damaged (its contents do not match its checksum); {advice}");
+            return JsonSerializer.Deserialize<RunState>(text) ?? new RunState();
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: the run state is unreadable ({e.Message})", e);
+            throw new InvalidDataException($"{path}: the run state is unreadable ({e.Message}); {advice}", e);
         }
     }
 
     public void Save(string checkpoints)
     {
         var path = Path.Combine(checkpoints, FileName);
-        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(path + ".tmp", path, overwrite: true);
+        var state = JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true });
+        var text = $"{{\"format\": {CurrentFormat}, \"sha256\": \"{Hash(state)}\",\n\"state\": {state}}}\n";
+        var temporary = $"{path}.{Environment.ProcessId}.tmp";
+        using (var stream = File.Create(temporary))
+        {
+            stream.Write(Encoding.UTF8.GetBytes(text));
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temporary, path, overwrite: true);
     }
+
+    private static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text))).ToLowerInvariant();
 }

@@ -39,30 +39,43 @@ public static class Stages
         var key = CacheKey(options, data);
         var directory = Path.Combine(options.Run.CacheDirectory, "teachers");
         Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, $"{options.Teacher.Model.Name}-{key}.bin");
+        var path = Path.Combine(directory, $"{options.Teacher.Model.Name}-{key}{ModelFile.Extension}");
+        var entry = Path.GetFileName(path);
+        // One process at a time checks, pretrains and writes an entry: another run with the same
+        // key waits here, then finds the finished teacher (or, if the holder was killed, continues
+        // its checkpoint), never a half-trained one.
+        using var entryLock = LockEntry(context, path);
         if (File.Exists(path))
         {
             try
             {
                 using var probe = new VisionTransformer(options.Teacher.Model, data.UpstreamClasses.Count);
-                probe.load(path);
+                ModelFile.Load(probe, path, "pretraining it again");
                 context.Output.WriteLine($"[pretrain] using cached teacher {path}");
+                RecordCachedPretraining(context, entry, path);
                 return path;
             }
-            catch (Exception e)
+            catch (CheckpointException e)
             {
-                context.Output.WriteLine($"[pretrain] cached teacher {path} is unreadable ({e.Message}); pretraining again");
+                context.Output.WriteLine($"[pretrain] {e.Message}");
             }
         }
 
         context.Output.WriteLine($"[pretrain] pretraining `{options.Teacher.Model.Name}` on {data.Upstream.Count} upstream images of classes [{string.Join(", ", data.UpstreamClasses)}]");
+        // Recorded before any line is written: should another run finish this entry first, this run's
+        // metrics still get every pretraining epoch (RecordCachedPretraining).
+        if (!context.State.Pretraining.Contains(entry))
+        {
+            context.State.Pretraining.Add(entry);
+            context.Commit();
+        }
         var pretrain = options.Teacher.Pretrain;
         torch.manual_seed(pretrain.Seed + PretrainSeedOffset);
         using var teacher = new VisionTransformer(options.Teacher.Model, data.UpstreamClasses.Count);
         teacher.to(context.Device);
         var adapter = new InputAdapter(options.Teacher.Model.ImageSize, options.Teacher.Model.InChannels);
         using var optimizer = OptimizerFactory.Create(pretrain.Optimizer, teacher, pretrain.DecayExclusions);
-        new Trainer(context).Fit(new FitSpec
+        var fit = new Trainer(context).Fit(new FitSpec
         {
             Stage = "pretrain",
             Variant = "shared",
@@ -74,16 +87,57 @@ public static class Stages
             Epochs = pretrain.Epochs,
             BatchSize = pretrain.BatchSize,
             Seed = pretrain.Seed + PretrainSeedOffset,
+            RunSeed = pretrain.Seed,
             ClipGrad = pretrain.ClipGrad,
             Loss = (x, y) => { var logits = teacher.forward(adapter.Apply(x)); return (nn.functional.cross_entropy(logits, y), logits); },
             // Pretraining is resumable too; its checkpoint lives beside the cache entry it will become.
-            CheckpointPath = path + ".ckpt",
+            CheckpointPath = Path.ChangeExtension(path, ".ckpt"),
             CheckpointEverySteps = options.Run.CheckpointEverySteps,
         });
-        Checkpoints.SaveAtomically(teacher, path);
         File.WriteAllText(Path.ChangeExtension(path, ".json"), CacheKeyJson(options, data));
-        File.Delete(path + ".ckpt");
+        // The entry carries its pretraining's metrics lines, for runs that began it but did not finish it.
+        ModelFile.Save(teacher, path, new System.Collections.Generic.Dictionary<string, string> { [MetricsKey] = string.Join("\n", fit.Lines) });
+        File.Delete(Path.ChangeExtension(path, ".ckpt"));
+        context.State.Finished.Add("pretrain/" + entry);
+        context.Commit();
         return path;
+    }
+
+    /// <summary>Takes the cache entry's lock (<c>entry.lock</c>), waiting as long as another process holds it.</summary>
+    private static FileLock LockEntry(RunContext context, string path)
+    {
+        var lockFile = Path.ChangeExtension(path, ".lock");
+        var ownerFile = Path.ChangeExtension(path, ".owner");
+        string? reported = null;
+        while (true)
+        {
+            var held = FileLock.TryAcquire(lockFile, ownerFile, out var holder);
+            if (held is not null) return held;
+            if (reported != holder)
+                context.Output.WriteLine($"[pretrain] waiting for {holder}, which is pretraining this teacher ({path})");
+            reported = holder;
+            System.Threading.Thread.Sleep(200);
+        }
+    }
+
+    /// <summary>The metadata key of a cached teacher's pretraining metrics lines (newline-separated, as written).</summary>
+    internal const string MetricsKey = "midistill.metrics";
+
+    /// <summary>
+    /// A run that began pretraining this entry, which another run then finished (or which this run
+    /// finished just before it was killed), writes the entry's pretraining lines once, so its
+    /// metrics.jsonl holds every pretraining epoch. A run that took the entry finished from the
+    /// cache writes none.
+    /// </summary>
+    private static void RecordCachedPretraining(RunContext context, string entry, string path)
+    {
+        if (!context.State.Pretraining.Contains(entry) || context.State.Finished.Contains("pretrain/" + entry)) return;
+        context.Folder.TruncateMetrics(context.CommittedMetricsBytes);
+        if (Safetensors.ReadMetadata(path).TryGetValue(MetricsKey, out var lines))
+            foreach (var line in lines.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                context.Folder.Metrics.Append(line);
+        context.State.Finished.Add("pretrain/" + entry);
+        context.Commit();
     }
 
     /// <summary>Fine-tunes a fresh copy of the pretrained teacher with the variant's MI objective and reweighting.</summary>
@@ -103,7 +157,7 @@ public static class Stages
             }
             else
             {
-                teacher.load(pretrainedPath);
+                ModelFile.Load(teacher, pretrainedPath, DamagedCacheEntry);
                 torch.manual_seed(options.Run.Seed + HeadSeedOffset);
                 teacher.ResetHead(data.DownstreamClasses.Count);
             }
@@ -122,6 +176,7 @@ public static class Stages
                 Epochs = settings.Epochs,
                 BatchSize = settings.BatchSize,
                 Seed = options.Run.Seed + FinetuneSeedOffset,
+                RunSeed = options.Run.Seed,
                 ClipGrad = settings.ClipGrad,
                 Augment = Augmenter(settings.Augment, data),
                 Loss = (x, y) => { var logits = teacher.forward(adapter.Apply(x)); return (nn.functional.cross_entropy(logits, y), logits); },
@@ -176,6 +231,7 @@ public static class Stages
                 Epochs = settings.Epochs,
                 BatchSize = settings.BatchSize,
                 Seed = options.Run.Seed + DistillSeedOffset,
+                RunSeed = options.Run.Seed,
                 ClipGrad = settings.ClipGrad,
                 Augment = Augmenter(settings.Augment, data),
                 Loss = loss,
@@ -254,11 +310,17 @@ public static class Stages
         steps is null || steps.Count == 0 ? null
             : new BatchAugmenter(steps, data.DownstreamClasses.Count, data.Train.Statistics.Black());
 
+    /// <summary>What to do about a damaged weights file of a finished stage: the stage cannot be rebuilt in place.</summary>
+    internal const string DamagedRunFile = "this run cannot continue from it; start a new run of the recipe";
+
+    /// <summary>What to do about a damaged cache entry read after the cache check.</summary>
+    internal const string DamagedCacheEntry = "delete it and run again to pretrain the teacher again";
+
     /// <summary>The fine-tuned teacher of a finished stage, from its weights file.</summary>
     public static VisionTransformer LoadTeacher(ExperimentOptions options, ExperimentData data, string weights, Device device)
     {
         var teacher = new VisionTransformer(options.Teacher.Model, data.DownstreamClasses.Count);
-        teacher.load(weights);
+        ModelFile.Load(teacher, weights, DamagedRunFile);
         teacher.to(device);
         teacher.eval();
         return teacher;
@@ -268,7 +330,7 @@ public static class Stages
     public static nn.Module<Tensor, Tensor> LoadStudent(ExperimentOptions options, ExperimentData data, string weights, Device device)
     {
         var student = CreateStudent(options.Distill.Student, data);
-        student.load(weights);
+        ModelFile.Load(student, weights, DamagedRunFile);
         student.to(device);
         student.eval();
         return student;
@@ -307,15 +369,3 @@ public static class Stages
 
 /// <summary>Where a stage keeps its resumable checkpoint and (paper protocol) its per-epoch snapshots.</summary>
 public sealed record StageFiles(string Checkpoint, Func<int, string>? Snapshot = null);
-
-/// <summary>Model files are written to a temporary name and renamed, so a crash never leaves half a file.</summary>
-internal static class Checkpoints
-{
-    public static void SaveAtomically(nn.Module module, string path)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        module.save(temporary);
-        File.Move(temporary, path, overwrite: true);
-    }
-}

@@ -26,6 +26,8 @@ public sealed record FitSpec
     public required int Epochs { get; init; }
     public required int BatchSize { get; init; }
     public required int Seed { get; init; }
+    /// <summary>The recipe's seed this stage runs under (pretraining: its own), recorded on every metrics line.</summary>
+    public required int RunSeed { get; init; }
     /// <summary>Loss and logits of one batch (images already normalised, on the device).</summary>
     public required Func<Tensor, Tensor, (Tensor Loss, Tensor Logits)> Loss { get; init; }
     /// <summary>Accuracy on the validation split, used to keep the best epoch; null = keep the last.</summary>
@@ -47,7 +49,8 @@ public sealed record FitSpec
     public double ClipGrad { get; init; }
 }
 
-public sealed record FitResult(int BestEpoch, double BestValidationAccuracy, double Seconds);
+/// <summary>How a stage ended; <see cref="Lines"/> are its metrics lines, every epoch's, as written.</summary>
+public sealed record FitResult(int BestEpoch, double BestValidationAccuracy, double Seconds, string[] Lines);
 
 /// <summary>A loss became NaN or infinite; the stage's last good checkpoint stays on disk.</summary>
 public sealed class TrainingDivergedException(string message) : InvalidOperationException(message);
@@ -75,22 +78,21 @@ public sealed class Trainer
         {
             Stage = spec.Stage, Variant = spec.Variant, Epoch = 0, NextBatch = 0, GlobalStep = 0,
             LossSum = 0, Correct = 0, Seen = 0, BestAccuracy = double.NegativeInfinity, BestEpoch = spec.Epochs, HasBest = false,
-            MetricsBytes = 0, RunFolder = _context.Folder.Path,
+            Lines = Array.Empty<string>(),
         };
         Dictionary<string, Tensor>? best = null;
 
         try
         {
-            long keepMetrics = _context.CommittedMetricsBytes;
+            // The stage's lines start where the last finished stage's ended; a resumed stage first
+            // writes again the lines of the epochs its checkpoint has finished.
+            _context.Folder.TruncateMetrics(_context.CommittedMetricsBytes);
             if (spec.CheckpointPath is not null && File.Exists(spec.CheckpointPath))
             {
                 (state, best) = TrainerCheckpoint.Load(spec.CheckpointPath, spec.Model, spec.Optimizer);
-                if (state.RunFolder == _context.Folder.Path) keepMetrics = state.MetricsBytes;
-                state = state with { RunFolder = _context.Folder.Path };
+                foreach (var line in state.Lines) _context.Folder.Metrics.Append(line);
                 _context.Output.WriteLine($"[{spec.Stage}/{spec.Variant}] resuming at epoch {state.Epoch + 1}, step {state.NextBatch + 1} from {spec.CheckpointPath}");
             }
-            // Lines written after the point this stage (re)starts from are written again below.
-            _context.Folder.TruncateMetrics(keepMetrics);
 
             for (int epoch = state.Epoch; epoch < spec.Epochs; epoch++)
             {
@@ -109,7 +111,8 @@ public sealed class Trainer
                         throw new TrainingDivergedException(
                             $"the {spec.Stage} loss of variant `{spec.Variant}` became {loss.ToString(CultureInfo.InvariantCulture)} at epoch {epoch + 1}, step {b + 1}; " +
                             "training stopped" + (spec.CheckpointPath is null ? "" : $" and the last good checkpoint ({spec.CheckpointPath}) was kept") +
-                            ". Lower the learning rate, enable gradient clipping, or check the data.");
+                            ". Lower the learning rate, enable gradient clipping, or check the data, then start a new run: " +
+                            "`resume` continues with the run's saved settings and cannot change them.");
                     state = state with
                     {
                         Epoch = epoch, NextBatch = b + 1, GlobalStep = state.GlobalStep + 1,
@@ -139,20 +142,20 @@ public sealed class Trainer
                     }
                 }
                 if (spec.SnapshotEpochs.Contains(epoch + 1) && spec.SnapshotPath is not null)
-                    Checkpoints.SaveAtomically(spec.Model, spec.SnapshotPath(epoch + 1));
+                    Checkpoints.ModelFile.Save(spec.Model, spec.SnapshotPath(epoch + 1));
                 values["epoch_s"] = epochWatch.Elapsed.TotalSeconds;
                 // Share of the epoch spent turning indices into (augmented) batch tensors: the time
                 // training waits for data, since batches are built on the training thread.
                 values["data_frac"] = Stopwatch.GetElapsedTime(0, _dataTicks).TotalSeconds / Math.Max(1e-9, epochWatch.Elapsed.TotalSeconds);
                 progress.EpochEnd(epoch + 1, values);
-                _context.EpochCompleted(new EpochReport(spec.Stage, spec.Variant, epoch + 1, spec.Epochs, values));
+                var written = _context.EpochCompleted(new EpochReport(spec.Stage, spec.Variant, epoch + 1, spec.Epochs, values), spec.RunSeed);
 
-                state = state with { Epoch = epoch + 1, NextBatch = 0, LossSum = 0, Correct = 0, Seen = 0 };
+                state = state with { Epoch = epoch + 1, NextBatch = 0, LossSum = 0, Correct = 0, Seen = 0, Lines = [.. state.Lines, written] };
                 if (epoch + 1 < spec.Epochs) Checkpoint(spec, state, best);
             }
 
             if (best is not null) Restore(spec.Model, best);
-            return new FitResult(state.BestEpoch, spec.Validate is null ? double.NaN : state.BestAccuracy, watch.Elapsed.TotalSeconds);
+            return new FitResult(state.BestEpoch, spec.Validate is null ? double.NaN : state.BestAccuracy, watch.Elapsed.TotalSeconds, state.Lines);
         }
         finally
         {
@@ -163,7 +166,7 @@ public sealed class Trainer
     private void Checkpoint(FitSpec spec, TrainerProgress state, Dictionary<string, Tensor>? best)
     {
         if (spec.CheckpointPath is null) return;
-        TrainerCheckpoint.Save(spec.CheckpointPath, state with { MetricsBytes = _context.MetricsLength() }, spec.Model, spec.Optimizer, best);
+        TrainerCheckpoint.Save(spec.CheckpointPath, state, spec.Model, spec.Optimizer, best);
     }
 
     /// <summary>One optimisation step inside its own dispose scope; returns the batch loss and correct count.</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using MiDistill.Runtime.Optim;
@@ -25,20 +26,25 @@ internal sealed record TrainerProgress
     public required double BestAccuracy { get; init; }
     public required int BestEpoch { get; init; }
     public required bool HasBest { get; init; }
-    /// <summary>Length of metrics.jsonl when this was written: lines after it are replayed on resume.</summary>
-    public required long MetricsBytes { get; init; }
-    /// <summary>The run folder whose metrics.jsonl <see cref="MetricsBytes"/> measures (pretraining checkpoints live in the shared cache).</summary>
-    public required string RunFolder { get; init; }
+    /// <summary>
+    /// The metrics.jsonl lines of the stage's finished epochs, as written: a resumed stage writes
+    /// them again before it continues, so its lines are complete even when the checkpoint came from
+    /// another run (pretraining checkpoints live in the shared cache) or a killed process.
+    /// </summary>
+    public required string[] Lines { get; init; }
 }
 
 /// <summary>
 /// A stage checkpoint in one file: a JSON header (progress), then model, optimizer, the
-/// best-so-far snapshot and the torch RNG state. Written to a temporary file and renamed, so a
-/// kill at any moment leaves either the previous checkpoint or the new one, never half of one.
+/// best-so-far snapshot and the torch RNG state, then a trailer of the payload's length (8 bytes,
+/// little-endian) and SHA-256 (32 bytes), checked before anything is read: a truncated or damaged
+/// file is an error naming it, never a half-restored stage. Written to a temporary file and
+/// renamed, so a kill at any moment leaves either the previous checkpoint or the new one.
 /// </summary>
 internal static class TrainerCheckpoint
 {
-    private const string Magic = "MIDISTILL-TRAINER-CHECKPOINT-1";
+    private const string Magic = "MIDISTILL-TRAINER-CHECKPOINT-2";
+    private const int TrailerBytes = 8 + 32;
     // The best accuracy starts at -infinity, which plain JSON cannot hold.
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
@@ -46,8 +52,8 @@ internal static class TrainerCheckpoint
     {
         // A name of this process's own: two runs sharing a cache must not write one temporary file.
         var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        using (var stream = File.Create(temporary))
-        using (var writer = new BinaryWriter(stream, Encoding.UTF8))
+        var payload = new MemoryStream();
+        using (var writer = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(Magic);
             writer.Write(JsonSerializer.Serialize(progress, Json));
@@ -62,7 +68,13 @@ internal static class TrainerCheckpoint
                 }
             using var rng = torch.random.get_rng_state();
             rng.Save(writer);
-            writer.Flush();
+        }
+        using (var stream = File.Create(temporary))
+        {
+            var bytes = payload.GetBuffer().AsSpan(0, (int)payload.Length);
+            stream.Write(bytes);
+            stream.Write(BitConverter.GetBytes(payload.Length));
+            stream.Write(SHA256.HashData(bytes));
             stream.Flush(flushToDisk: true);
         }
         File.Move(temporary, path, overwrite: true);
@@ -73,9 +85,9 @@ internal static class TrainerCheckpoint
     {
         try
         {
-            using var stream = File.OpenRead(path);
+            using var stream = new MemoryStream(Verified(File.ReadAllBytes(path)), writable: false);
             using var reader = new BinaryReader(stream, Encoding.UTF8);
-            if (reader.ReadString() != Magic) throw new InvalidDataException("not a MiDistill trainer checkpoint (wrong magic)");
+            if (reader.ReadString() != Magic) throw new InvalidDataException("not a trainer checkpoint of this MiDistill version (wrong magic)");
             var progress = JsonSerializer.Deserialize<TrainerProgress>(reader.ReadString(), Json)
                 ?? throw new InvalidDataException("empty progress header");
             model.load(reader);
@@ -95,6 +107,21 @@ internal static class TrainerCheckpoint
         {
             throw new InvalidDataException($"{path}: the checkpoint is unreadable ({e.Message}); delete it to restart this stage from its beginning", e);
         }
+    }
+
+    /// <summary>The payload of a checkpoint file, once its length and SHA-256 match the trailer.</summary>
+    private static byte[] Verified(byte[] file)
+    {
+        if (file.Length < TrailerBytes)
+            throw new InvalidDataException($"the file has {file.Length} bytes, fewer than its {TrailerBytes}-byte trailer (truncated)");
+        long recorded = BitConverter.ToInt64(file, file.Length - TrailerBytes);
+        long payload = file.Length - TrailerBytes;
+        if (recorded != payload)
+            throw new InvalidDataException($"the file holds {payload} bytes before its trailer, but was written with {recorded} (truncated or damaged)");
+        var hash = SHA256.HashData(file.AsSpan(0, (int)payload));
+        if (!hash.AsSpan().SequenceEqual(file.AsSpan((int)payload + 8, 32)))
+            throw new InvalidDataException("its contents do not match the checksum it was written with (the file is damaged)");
+        return file.AsSpan(0, (int)payload).ToArray();
     }
 
     // SAM keeps no state of its own between steps; its base optimizer holds the moments.

@@ -19,6 +19,14 @@ public class GeneratorTests
         Result(Run(CreateDriver(new InMemoryText(QuickstartPath, QuickstartText)), EmptyCompilation()));
 
     [Fact]
+    public void A_cross_setting_warning_is_reported_once_per_recipe()
+    {
+        var text = QuickstartText.Replace("upstream(classes: 0..4,", "upstream(classes: 0..5,");
+        var result = Result(Run(CreateDriver(new InMemoryText(QuickstartPath, text)), EmptyCompilation()));
+        Assert.Single(result.Diagnostics, d => d.Id == "MD0203");
+    }
+
+    [Fact]
     public void Quickstart_emits_recipe_registry_and_sources_without_diagnostics()
     {
         var result = RunQuickstart();

@@ -196,6 +196,11 @@ public class DiagnosticTests
         "r.distill(6,13): warning MD0203: pretraining classes [0, 1, 2, 3, 4, 5] overlap the downstream classes [5, 6, 7, 8, 9]; images stay disjoint, but a class-disjoint split is the faithful setting");
 
     [Fact]
+    public void MD0203_is_reported_once_for_a_recipe_with_variants() => AssertDiagnostics(
+        Recipe("  teacher {\n    pretrain upstream(classes: 0..5)\n  }\n" + Data + "  variants {\n    a { finetune.epochs = 2 }\n    b { }\n  }\n"),
+        "r.distill(6,13): warning MD0203: pretraining classes [0, 1, 2, 3, 4, 5] overlap the downstream classes [5, 6, 7, 8, 9]; images stay disjoint, but a class-disjoint split is the faithful setting");
+
+    [Fact]
     public void MD0204_large_teacher_on_the_cpu_warns() => AssertDiagnostics(
         Recipe("  teacher {\n    model vit(preset: vit_tiny_patch16_224)\n    pretrain upstream(classes: 0..4)\n  }\n" + Data),
         "r.distill(3,11): warning MD0204: teacher `vit_tiny_patch16_224` has 12 blocks of width 192; training it on the CPU will take hours. Use a `_28` preset on the CPU, or `run { device cuda }`");

@@ -77,6 +77,41 @@ public sealed class ImageFolderTests : IDisposable
     }
 
     [Fact]
+    public void A_truncated_image_is_an_error_naming_the_file_not_a_partial_image()
+    {
+        Layout();
+        Png("train", "cat", "big.png", new SKColor(90, 90, 90), size: 64);
+        var file = Path.Combine(_root, "train", "cat", "big.png");
+        var bytes = File.ReadAllBytes(file);
+        File.WriteAllBytes(file, bytes[..(bytes.Length * 2 / 3)]);
+        var e = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(_root, 4, ColorMode.Rgb));
+        Assert.Contains($"`{file}` is truncated", e.Message);
+    }
+
+    [Theory]
+    [InlineData("train")]
+    [InlineData("test")]
+    public void An_empty_class_folder_is_an_error_naming_it(string split)
+    {
+        Layout();
+        Directory.CreateDirectory(Path.Combine(_root, "train", "dog"));
+        Directory.CreateDirectory(Path.Combine(_root, "test", "dog"));
+        if (split == "test") Png("train", "dog", "a.png", SKColors.Brown);
+        else Png("test", "dog", "a.png", SKColors.Brown);
+        var e = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(_root, 4, ColorMode.Rgb));
+        Assert.Contains($"class folder `{Path.Combine(_root, split, "dog")}` has no images", e.Message);
+    }
+
+    [Fact]
+    public void A_test_class_that_train_lacks_is_an_error_naming_it()
+    {
+        Layout();
+        Png("test", "dog", "a.png", SKColors.Brown);
+        var e = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(_root, 4, ColorMode.Rgb));
+        Assert.Contains($"`{Path.Combine(_root, "test", "dog")}` is a class that", e.Message);
+    }
+
+    [Fact]
     public void A_missing_folder_is_an_error_naming_it()
     {
         Png("train", "cat", "a.png", SKColors.Red);

@@ -47,8 +47,8 @@ public sealed class GeneratedRecipeRunTests : IDisposable
         Assert.Equal(2, stages.Count(s => s == ("finetune", "remem")));
         Assert.Equal(1, stages.Count(s => s == ("distill", "vanilla")));
         Assert.Equal(2, stages.Count(s => s.Item1 == "evaluate"));
-        Assert.True(File.Exists(Path.Combine(folder, "checkpoints", "remem-seed7-teacher.bin")));
-        Assert.True(File.Exists(Path.Combine(folder, "checkpoints", "vanilla-seed7-student.bin")));
+        Assert.True(File.Exists(Path.Combine(folder, "checkpoints", "remem-seed7-teacher.safetensors")));
+        Assert.True(File.Exists(Path.Combine(folder, "checkpoints", "vanilla-seed7-student.safetensors")));
         Assert.Equal(3, File.ReadAllLines(Path.Combine(folder, "results.csv")).Length);
         Assert.Contains("| remem", File.ReadAllText(Path.Combine(folder, "results.md")));
         Assert.Contains("\"kind\": \"SamObjective\"", File.ReadAllText(Path.Combine(folder, "settings.json")));

@@ -119,7 +119,7 @@ public sealed class OwnFormsRunTests : IDisposable
         var other = WriteColourFolder("other", 4);   // same layout, other pixels
         var copy = Path.Combine(_root, "copy");       // the first folder's images under another path
         CopyFolder(first, copy);
-        string Teachers() => string.Join(",", Directory.GetFiles(Path.Combine(_root, "cache", "teachers"), "*.bin").Select(Path.GetFileName).Order());
+        string Teachers() => string.Join(",", Directory.GetFiles(Path.Combine(_root, "cache", "teachers"), "*.safetensors").Select(Path.GetFileName).Order());
 
         new FolderRgbRecipe().Run(Request(first));
         var afterFirst = Teachers();

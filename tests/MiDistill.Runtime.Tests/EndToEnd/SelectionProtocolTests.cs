@@ -39,7 +39,7 @@ public sealed class SelectionProtocolTests : IDisposable
             Assert.Contains(result.TeacherEpoch, new int?[] { 1, 2 });
         }
         var folder = report.RunFolder;
-        Assert.True(File.Exists(Path.Combine(folder, "checkpoints", "default-seed1-teacher-epoch1.bin")));
+        Assert.True(File.Exists(Path.Combine(folder, "checkpoints", "default-seed1-teacher-epoch1.safetensors")));
         var table = File.ReadAllText(Path.Combine(folder, "results.md"));
         Assert.Contains("paper protocol", table);
         Assert.Contains("student acc sd", table);

@@ -44,11 +44,11 @@ public sealed class RunFolderTests : IDisposable
         string path;
         using (var run = RunFolder.Create(_root, "r", "v", "", "{}"))
         {
-            run.Metrics.Write("finetune", "remem", 1, new Dictionary<string, double> { ["loss"] = 0.5, ["acc"] = 0.8125 });
+            run.Metrics.Write("finetune", "remem", 4, 1, 1, new Dictionary<string, double> { ["loss"] = 0.5, ["acc"] = 0.8125 });
             // Flushed per line: readable while the run goes on.
             path = Path.Combine(run.Path, "metrics.jsonl");
             Assert.Single(ReadShared(path));
-            run.Metrics.Write("distill", "remem", 2, new Dictionary<string, double> { ["loss"] = double.NaN });
+            run.Metrics.Write("distill", "remem", 4, 1, 2, new Dictionary<string, double> { ["loss"] = double.NaN });
         }
         var lines = File.ReadAllLines(path);
         Assert.Equal(2, lines.Length);
@@ -58,11 +58,13 @@ public sealed class RunFolderTests : IDisposable
         Assert.Equal("finetune", root.GetProperty("stage").GetString());
         Assert.Equal("remem", root.GetProperty("variant").GetString());
         Assert.Equal(1, root.GetProperty("epoch").GetInt32());
+        Assert.Equal(4, root.GetProperty("seed").GetInt32());
+        Assert.Equal(1, root.GetProperty("replicate").GetInt32());
         Assert.Equal(0.5, root.GetProperty("loss").GetDouble());
         Assert.Equal(0.8125, root.GetProperty("acc").GetDouble());
         Assert.True(root.GetProperty("elapsed_s").GetDouble() >= 0);
         Assert.True(DateTimeOffset.TryParse(root.GetProperty("time").GetString(), out _));
-        Assert.Equal(new[] { "stage", "variant", "epoch", "time", "elapsed_s", "loss", "acc" }, root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(new[] { "stage", "variant", "seed", "replicate", "epoch", "time", "elapsed_s", "loss", "acc" }, root.EnumerateObject().Select(p => p.Name));
 
         using var second = JsonDocument.Parse(lines[1]);
         Assert.Equal(JsonValueKind.Null, second.RootElement.GetProperty("loss").ValueKind);
@@ -72,7 +74,7 @@ public sealed class RunFolderTests : IDisposable
     public void Metric_names_may_not_shadow_the_fixed_fields()
     {
         using var writer = new MetricsWriter(Path.Combine(_root, "m.jsonl"));
-        Assert.Throws<ArgumentException>(() => writer.Write("s", "v", 1, new Dictionary<string, double> { ["epoch"] = 1 }));
+        Assert.Throws<ArgumentException>(() => writer.Write("s", "v", 0, 0, 1, new Dictionary<string, double> { ["epoch"] = 1 }));
     }
 
     private static string[] ReadShared(string path)

@@ -33,7 +33,7 @@ public sealed class NanGuardTests : IDisposable
         var e = Assert.Throws<TrainingDivergedException>(() => new Trainer(context).Fit(new FitSpec
         {
             Stage = "finetune", Variant = "remem", Model = model, Optimizer = optimizer, BaseLearningRate = 0.1,
-            Schedule = new ConstantLr(), Train = images, Epochs = 3, BatchSize = 4, Seed = 1,
+            Schedule = new ConstantLr(), Train = images, Epochs = 3, BatchSize = 4, Seed = 1, RunSeed = 1,
             // Finite for the first six steps, then NaN: epoch 2, step 3.
             Loss = (x, y) =>
             {
@@ -47,7 +47,7 @@ public sealed class NanGuardTests : IDisposable
 
         Assert.Equal(
             $"the finetune loss of variant `remem` became NaN at epoch 2, step 3; training stopped and the last good checkpoint ({checkpoint}) was kept. " +
-            "Lower the learning rate, enable gradient clipping, or check the data.", e.Message);
+            "Lower the learning rate, enable gradient clipping, or check the data, then start a new run: `resume` continues with the run's saved settings and cannot change them.", e.Message);
         // The checkpoint is the one after step 2 of epoch 2 (global step 6), written before the bad step.
         using var fresh = nn.Sequential(nn.Flatten(), nn.Linear(16, 2));
         using var freshOptimizer = optim.SGD(fresh.parameters(), 0.1);
