@@ -46,6 +46,18 @@ public sealed class TinyConv : Module<Tensor, Tensor>
     }
 }
 
+/// <summary>A narrow ViT of a chosen depth: the project's own teacher model.</summary>
+[RecipeForm("narrow_vit", "A ViT of width 32 with 2 heads and patch 7 for 28x28 grayscale images, of `depth` blocks.")]
+public sealed record NarrowVitOptions(
+    [RecipeArg(Doc = "transformer blocks", Min = 1, Max = 12)] int Depth = 2) : TeacherModelOptions
+{
+    public override string ModelName => $"narrow_vit_{Depth}";
+    public override int InputSize => 28;
+    public override int InputChannels => 1;
+    public override MiDistill.Runtime.Models.VisionTransformer Create(int numClasses) =>
+        new(new VitOptions { Name = ModelName, PatchSize = 7, EmbedDim = 32, Heads = 2, Depth = Depth, MlpRatio = 2 }, numClasses);
+}
+
 /// <summary>Half Hinton KD at temperature T, half label-smoothed cross-entropy.</summary>
 [RecipeForm("smoothed_kd", "0.5 T^2 KL(softmax(t/T) || softmax(s/T)) + 0.5 label-smoothed CE(y, s).")]
 public sealed record SmoothedKdOptions(

@@ -33,6 +33,7 @@ internal static class RecipeChecks
     public static void CompleteTeacher(VariantSettings settings)
     {
         var vit = settings.Form("teacher", "model");
+        if (vit.Name != "vit") return;  // a project's own teacher model has no presets
         var preset = VitPresets.Find(vit.FormArg("preset").Name)!;
         var filled = vit;
         void Fill(string name, ResolvedValue value)
@@ -72,24 +73,30 @@ internal static class RecipeChecks
             }
         }
 
-        // Teacher shape.
+        // Teacher shape: known at build time for the built-in ViT; a project's own teacher model
+        // checks itself when it is built (its depth is then unknown here, and so are the checks on it).
         var vit = settings.Form("teacher", "model");
-        long depth = vit.Int("depth"), dim = vit.Int("dim"), heads = vit.Int("heads");
-        long image = vit.Int("image_size"), patch = vit.Int("patch");
-        string preset = vit.FormArg("preset").Name;
-        if (dim % heads != 0)
-            Report(Descriptors.BadTeacherShape, vit.Required("heads").Span, $"the teacher's width dim = {dim} is not divisible by heads = {heads}; choose heads that divide {dim}");
-        if (image % patch != 0)
-            Report(Descriptors.BadTeacherShape, vit.Required("patch").Span, $"patch = {patch} does not divide image_size = {image}; choose a patch size that divides {image}");
-        if (dim * depth > VitPresets.LargeForCpu && settings.Form("run", "device").Name != "cuda")
-            Report(Descriptors.LargeTeacherOnCpu, vit.Span, preset, depth, dim);
+        long? depth = null;
+        string preset = vit.Name;
+        if (vit.Name == "vit")
+        {
+            long dim = vit.Int("dim"), heads = vit.Int("heads"), image = vit.Int("image_size"), patch = vit.Int("patch");
+            depth = vit.Int("depth");
+            preset = vit.FormArg("preset").Name;
+            if (dim % heads != 0)
+                Report(Descriptors.BadTeacherShape, vit.Required("heads").Span, $"the teacher's width dim = {dim} is not divisible by heads = {heads}; choose heads that divide {dim}");
+            if (image % patch != 0)
+                Report(Descriptors.BadTeacherShape, vit.Required("patch").Span, $"patch = {patch} does not divide image_size = {image}; choose a patch size that divides {image}");
+            if (dim * depth > VitPresets.LargeForCpu && settings.Form("run", "device").Name != "cuda")
+                Report(Descriptors.LargeTeacherOnCpu, vit.Span, preset, depth, dim);
+        }
 
         // Fine-tuning.
         var reweight = settings.Form("finetune", "reweight");
         if (reweight.Name == "mlp")
         {
             long top = reweight.Int("top");
-            if (top > depth)
+            if (depth is not null && top > depth)
                 Report(Descriptors.ReweightTooDeep, reweight.Required("top").Span, top, depth, preset);
             if (reweight.Float("alpha") == 1.0)
                 Report(Descriptors.ReweightNoEffect, reweight.Required("alpha").Span);
@@ -109,7 +116,7 @@ internal static class RecipeChecks
         if (reweight.Name == "mlp_blocks")
         {
             var alphas = reweight.Floats("alphas");
-            if (alphas.Count != depth)
+            if (depth is not null && alphas.Count != depth)
                 Report(Descriptors.ReweightAlphasDepth, reweight.Required("alphas").Span, alphas.Count, depth, preset);
             else if (alphas.All(a => a == 1.0))
                 Report(Descriptors.AlphasAllOne, reweight.Required("alphas").Span);

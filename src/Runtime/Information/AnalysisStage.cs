@@ -33,7 +33,7 @@ public sealed class AnalysisStage
     {
         var a = options.Analyze;
         if (!a.MiPerBlock && !a.Sparsity) return;
-        using var teacher = new VisionTransformer(options.Teacher.Model, data.UpstreamClasses.Count);
+        using var teacher = options.Teacher.Model.Create(data.UpstreamClasses.Count);
         MiDistill.Runtime.Checkpoints.ModelFile.Load(teacher, pretrainedPath, Training.Stages.DamagedCacheEntry);
         teacher.to(_context.Device);
         teacher.eval();

@@ -30,16 +30,47 @@ public sealed record ExperimentOptions
 public sealed record TeacherOptions
 {
     /// <summary>Default: the `tiny_28` preset, 4 blocks of width 64 for 28x28 grayscale images.</summary>
-    public VitOptions Model { get; init; } = new();
+    public TeacherModelOptions Model { get; init; } = new VitOptions();
     /// <summary>Pretraining on the upstream split; null when <see cref="Weights"/> is a checkpoint (nothing is pretrained then).</summary>
     public PretrainOptions? Pretrain { get; init; }
     /// <summary>Where the teacher's starting weights come from (see ModelOptions.cs).</summary>
     public WeightsOptions Weights { get; init; } = new PretrainStageWeights();
 }
 
-/// <summary>A ViT by explicit dimensions (recipes resolve presets; the defaults are the `tiny_28` preset).</summary>
-public sealed record VitOptions
+/// <summary>
+/// The teacher architecture. The teacher is a Vision Transformer by construction (the method's MLP
+/// reweighting and the MI analyses work on its blocks): a form of this choice builds a
+/// <see cref="Models.VisionTransformer"/> its own way. The built-in `vit` form (<see cref="VitOptions"/>)
+/// is described by the recipe language with its presets; a user's own teacher is a record deriving
+/// from this one with <see cref="RecipeFormAttribute"/>.
+/// </summary>
+[RecipeChoice("teacher_model")]
+public abstract record TeacherModelOptions
 {
+    /// <summary>The model's name in logs and in the pretrained-teacher cache's file names.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public abstract string ModelName { get; }
+
+    /// <summary>The image side the model takes (batches are resized to it).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public abstract int InputSize { get; }
+
+    /// <summary>The channels the model takes (grayscale is repeated for 3).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public abstract int InputChannels { get; }
+
+    /// <summary>A freshly initialised teacher predicting <paramref name="numClasses"/> logits.</summary>
+    public abstract Models.VisionTransformer Create(int numClasses);
+}
+
+/// <summary>A ViT by explicit dimensions (recipes resolve presets; the defaults are the `tiny_28` preset).</summary>
+public sealed record VitOptions : TeacherModelOptions
+{
+    [System.Text.Json.Serialization.JsonIgnore] public override string ModelName => Name;
+    [System.Text.Json.Serialization.JsonIgnore] public override int InputSize => ImageSize;
+    [System.Text.Json.Serialization.JsonIgnore] public override int InputChannels => InChannels;
+    public override Models.VisionTransformer Create(int numClasses) => new(this, numClasses);
+
     public string Name { get; init; } = "tiny_28";
     public int ImageSize { get; init; } = 28;
     public int PatchSize { get; init; } = 4;

@@ -20,7 +20,7 @@ public sealed record InputAdapter(int ImageSize, int Channels)
 
     /// <summary>The teacher's input: its image size and channels, and its checkpoint's normalisation.</summary>
     public static InputAdapter ForTeacher(TeacherOptions teacher, ChannelStatistics data) =>
-        new(teacher.Model.ImageSize, teacher.Model.InChannels)
+        new(teacher.Model.InputSize, teacher.Model.InputChannels)
         {
             Normalize = (teacher.Weights as CheckpointWeights)?.Normalize ?? Normalization.Dataset,
             DataStatistics = data,

@@ -39,7 +39,7 @@ public static class Stages
         var key = CacheKey(options, data);
         var directory = Path.Combine(options.Run.CacheDirectory, "teachers");
         Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, $"{options.Teacher.Model.Name}-{key}{ModelFile.Extension}");
+        var path = Path.Combine(directory, $"{options.Teacher.Model.ModelName}-{key}{ModelFile.Extension}");
         var entry = Path.GetFileName(path);
         // One process at a time checks, pretrains and writes an entry: another run with the same
         // key waits here, then finds the finished teacher (or, if the holder was killed, continues
@@ -49,7 +49,7 @@ public static class Stages
         {
             try
             {
-                using var probe = new VisionTransformer(options.Teacher.Model, data.UpstreamClasses.Count);
+                using var probe = options.Teacher.Model.Create(data.UpstreamClasses.Count);
                 ModelFile.Load(probe, path, "pretraining it again");
                 context.Output.WriteLine($"[pretrain] using cached teacher {path}");
                 RecordCachedPretraining(context, entry, path);
@@ -61,7 +61,7 @@ public static class Stages
             }
         }
 
-        context.Output.WriteLine($"[pretrain] pretraining `{options.Teacher.Model.Name}` on {data.Upstream.Count} upstream images of classes [{string.Join(", ", data.UpstreamClasses)}]");
+        context.Output.WriteLine($"[pretrain] pretraining `{options.Teacher.Model.ModelName}` on {data.Upstream.Count} upstream images of classes [{string.Join(", ", data.UpstreamClasses)}]");
         // Recorded before any line is written: should another run finish this entry first, this run's
         // metrics still get every pretraining epoch (RecordCachedPretraining).
         if (!context.State.Pretraining.Contains(entry))
@@ -71,9 +71,9 @@ public static class Stages
         }
         var pretrain = options.Teacher.Pretrain;
         torch.manual_seed(pretrain.Seed + PretrainSeedOffset);
-        using var teacher = new VisionTransformer(options.Teacher.Model, data.UpstreamClasses.Count);
+        using var teacher = options.Teacher.Model.Create(data.UpstreamClasses.Count);
         teacher.to(context.Device);
-        var adapter = new InputAdapter(options.Teacher.Model.ImageSize, options.Teacher.Model.InChannels);
+        var adapter = new InputAdapter(options.Teacher.Model.InputSize, options.Teacher.Model.InputChannels);
         using var optimizer = OptimizerFactory.Create(pretrain.Optimizer, teacher, pretrain.DecayExclusions);
         var fit = new Trainer(context).Fit(new FitSpec
         {
@@ -146,7 +146,7 @@ public static class Stages
         var settings = options.Finetune;
         bool fromCheckpoint = options.Teacher.Weights is CheckpointWeights;
         if (fromCheckpoint) torch.manual_seed(options.Run.Seed + HeadSeedOffset);
-        var teacher = new VisionTransformer(options.Teacher.Model, fromCheckpoint ? data.DownstreamClasses.Count : data.UpstreamClasses.Count);
+        var teacher = options.Teacher.Model.Create(fromCheckpoint ? data.DownstreamClasses.Count : data.UpstreamClasses.Count);
         try
         {
             if (fromCheckpoint)
@@ -319,7 +319,7 @@ public static class Stages
     /// <summary>The fine-tuned teacher of a finished stage, from its weights file.</summary>
     public static VisionTransformer LoadTeacher(ExperimentOptions options, ExperimentData data, string weights, Device device)
     {
-        var teacher = new VisionTransformer(options.Teacher.Model, data.DownstreamClasses.Count);
+        var teacher = options.Teacher.Model.Create(data.DownstreamClasses.Count);
         ModelFile.Load(teacher, weights, DamagedRunFile);
         teacher.to(device);
         teacher.eval();

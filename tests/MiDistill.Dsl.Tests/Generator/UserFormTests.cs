@@ -130,6 +130,37 @@ public class UserFormTests
         }, Diagnostics(Generate(Recipe("cnn_small"), source.Replace("\"resnet18\"", "\"mine\"")).Result));
     }
 
+    private const string UserTeacher = """
+        using MiDistill.Runtime.Models;
+        using MiDistill.Runtime.Options;
+
+        namespace My.Experiments;
+
+        [RecipeForm("deep_narrow", "The user's own teacher: a deep, narrow ViT for 28x28 images.")]
+        public sealed record DeepNarrowOptions([RecipeArg(Doc = "blocks", Min = 1, Max = 24)] int Depth = 8) : TeacherModelOptions
+        {
+            public override string ModelName => "deep_narrow";
+            public override int InputSize => 28;
+            public override int InputChannels => 1;
+            public override VisionTransformer Create(int numClasses) =>
+                new(new VitOptions { Name = ModelName, PatchSize = 7, EmbedDim = 32, Heads = 2, Depth = Depth }, numClasses);
+        }
+        """;
+
+    [Fact]
+    public void A_users_teacher_model_is_a_form_of_teacher_model_beside_vit()
+    {
+        string Teacher(string model) => "recipe r {\n  teacher {\n    model " + model + "\n    pretrain upstream(classes: 0..4)\n  }\n  data {\n    classes 5..9\n  }\n}\n";
+        var (result, output) = Generate(Teacher("deep_narrow(depth: 3)"), UserTeacher);
+        Assert.Empty(Diagnostics(result));
+        Assert.Contains("Model = new global::My.Experiments.DeepNarrowOptions(Depth: 3),", Source(result, "RRecipe.g.cs"));
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()));
+        Assert.Equal(new[] { "/project/r.distill(3,30): error MD0106: `teacher.model.depth` = 99 is out of range; expected 1..24" },
+            Diagnostics(Generate(Teacher("deep_narrow(depth: 99)"), UserTeacher).Result));
+        Assert.Equal(new[] { "/project/r.distill(3,11): error MD0103: `vitt` is not a valid `teacher.model` (did you mean `vit`?); expected one of `vit`, `deep_narrow`" },
+            Diagnostics(Generate(Teacher("vitt"), UserTeacher).Result));
+    }
+
     [Fact]
     public void The_runtimes_own_declarations_have_no_problems() => Assert.Empty(BuiltInSchema.Problems.Select(p => p.Type + ": " + p.Message));
 

@@ -26,7 +26,7 @@ public sealed class ModelFileTests : IDisposable
     private static VisionTransformer Teacher(int classes)
     {
         torch.manual_seed(3);
-        return new VisionTransformer(TinyRecipe.Settings.Vanilla.Teacher.Model, classes);
+        return TinyRecipe.Settings.Vanilla.Teacher.Model.Create(classes);
     }
 
     [Fact]

@@ -76,7 +76,7 @@ public sealed class GeneratedRecipeRunTests : IDisposable
         Assert.Equal(new SamObjective(0.05), remem.Finetune.Objective);
         Assert.IsType<CrossEntropyObjective>(TinyRecipe.Settings.Vanilla.Finetune.Objective);
         Assert.Equal(new[] { 5, 6, 7, 8, 9 }, remem.Data.Classes);
-        Assert.Equal(32, remem.Teacher.Model.EmbedDim);
+        Assert.Equal(32, Assert.IsType<VitOptions>(remem.Teacher.Model).EmbedDim);
         // The source's own default location: the empty path, which Fashion-MNIST reads as Debian's folder.
         Assert.Equal(new FashionMnistSource(), remem.Data.Source);
         Assert.Equal("", remem.Data.Path);

@@ -33,7 +33,7 @@ public sealed class OwnFormsRunTests : IDisposable
     };
 
     [Fact]
-    public void A_recipe_runs_the_projects_own_student_loss_and_data_source_and_learns()
+    public void A_recipe_runs_the_projects_own_teacher_student_loss_and_data_source_and_learns()
     {
         var report = new OwnRecipe().Run(Request());
         var result = Assert.Single(report.Results);
@@ -41,6 +41,7 @@ public sealed class OwnFormsRunTests : IDisposable
         Assert.True(result.Student["acc"] >= 0.8, $"student accuracy {result.Student["acc"]:P1}");
         var settings = File.ReadAllText(Path.Combine(report.RunFolder, "settings.json"));
         Assert.Contains("\"kind\": \"StripesSource\"", settings);
+        Assert.Contains("\"kind\": \"NarrowVitOptions\"", settings);
         Assert.Contains("\"kind\": \"TinyConvOptions\"", settings);
         Assert.Contains("\"kind\": \"SmoothedKdOptions\"", settings);
     }

@@ -39,6 +39,10 @@ public sealed class RecipeSchema
     public ChoiceType Choice(string id) =>
         _choices.TryGetValue(id, out var existing) ? existing : BuildChoice(id);
 
+    /// <summary>The declared forms of a choice the runtime may declare none of (the teacher model: its `vit` is defined here).</summary>
+    private IReadOnlyList<Form> DeclaredForms(string id) =>
+        _forms.ContainsKey(id) ? Choice(id).Forms : Array.Empty<Form>();
+
     public static RecipeSchema Create(FormCatalog catalog) => new(catalog);
 
     private RecipeSchema(FormCatalog catalog)
@@ -143,10 +147,12 @@ public sealed class RecipeSchema
     private static readonly Argument ClassesRequired =
         new("classes", new ClassListType(0, MaxClassIndex), null, "Classes", "class indices (0..C-1: Fashion-MNIST 0..9, an image folder its folders in name order)");
 
-    // The teacher is a ViT by construction (MLP reweighting and the MI analyses work on its blocks),
-    // so its model is defined here with the presets, not declared as an open choice.
-    private static readonly ChoiceType TeacherModel = new("model", new[]
-    {
+    // The teacher is a ViT by construction (MLP reweighting and the MI analyses work on its blocks).
+    // The built-in `vit` is defined here, where its presets fill the dimensions a recipe leaves out
+    // and the checks read them; a project's own teacher models (`teacher_model` forms) join it.
+    private ChoiceType TeacherModel() => new("model", new[] { Vit }.Concat(DeclaredForms("teacher_model")).ToList());
+
+    private static readonly Form Vit =
         new Form("vit", "A Vision Transformer (timm layout) by preset, with any dimension overridden.", O + "VitOptions", new[]
         {
             new Argument("preset", new ChoiceType("preset", VitPresets.All.Select(p => new Form(p.Name, p.Doc, "", new Argument[0])).ToList(), ChoiceEmission.Name),
@@ -158,8 +164,7 @@ public sealed class RecipeSchema
             new Argument("depth", new IntType(1, 48), null, "Depth", "number of transformer blocks", "preset"),
             new Argument("heads", new IntType(1, 64), null, "Heads", "attention heads", "preset"),
             new Argument("mlp_ratio", new FloatType(0.25, 16), null, "MlpRatio", "MLP hidden width / dim", "preset"),
-        }, Positional: false),
-    });
+        }, Positional: false);
 
     private ChoiceType Pretrain() => new("pretrain", new[]
     {
@@ -223,7 +228,7 @@ public sealed class RecipeSchema
     {
         new Section("teacher", "The teacher ViT and where its pretrained weights come from.", O + "TeacherOptions", "Teacher", new[]
         {
-            new Argument("model", TeacherModel, "vit(preset: tiny_28)", "Model", "teacher architecture"),
+            new Argument("model", TeacherModel(), "vit(preset: tiny_28)", "Model", "teacher architecture"),
             new Argument("pretrain", Pretrain(), null, "Pretrain", "pretraining stage on the upstream split", "required unless `weights` is a checkpoint"),
             new Argument("weights", TeacherWeights, "pretrain", "Weights", "where the teacher's starting weights come from; a checkpoint skips pretraining"),
         }),
