@@ -56,9 +56,29 @@ internal static class ResultReport
             .Append("Results of `").Append(recipe).Append("` on the test split (").Append(protocol).Append(spread).Append("):\n")
             .Append(table.ToMarkdown())
             .ToString();
+        // With seeds, every variant against the first (the reference) over the seeds both ran.
+        var paired = groups.Count > 1 && replicated ? Paired(groups, metricColumns) : null;
+        if (paired is not null)
+        {
+            text += "\n" + PairedDifference.ToMarkdown(groups[0].Key, paired);
+            File.WriteAllText(Path.Combine(folder, PairedCsvFileName), PairedDifference.ToCsv(groups[0].Key, paired));
+        }
         File.WriteAllText(Path.Combine(folder, ResultsTable.MarkdownFileName), text);
         File.WriteAllText(Path.Combine(folder, ResultsTable.CsvFileName), table.ToCsv());
         return text;
+    }
+
+    public const string PairedCsvFileName = "results-paired.csv";
+
+    private static List<PairedDifference> Paired(List<IGrouping<string, VariantResult>> groups, IReadOnlyList<string> metricColumns)
+    {
+        Dictionary<int, double> BySeed(IGrouping<string, VariantResult> group, string column) =>
+            group.GroupBy(r => r.Seed).ToDictionary(g => g.Key, g => Experiment.Prefixed(g.First())[column]);
+        var rows = new List<PairedDifference>();
+        foreach (var group in groups.Skip(1))
+            foreach (var column in metricColumns)
+                rows.Add(PairedDifference.Of(group.Key, column, BySeed(group, column), BySeed(groups[0], column)));
+        return rows;
     }
 
     /// <summary>Sample standard deviation (n - 1); 0 for a single sample.</summary>

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using MiDistill.Runtime.Options;
+using MiDistill.Runtime.Reporting;
 using MiDistill.Runtime.Training;
 
 namespace MiDistill.Runtime.Tests.Training;
@@ -42,5 +43,53 @@ public sealed class ResultReportTests : IDisposable
         // b: student 0.5 and 0.7 -> mean 0.6, sd sqrt(0.02) = 0.1414...
         Assert.Equal(0.6, b[1], 12);
         Assert.Equal(Math.Sqrt(0.02), b[3], 12);
+    }
+
+    [Fact]
+    public void Paired_differences_against_the_first_variant_match_a_hand_computation()
+    {
+        var evaluate = new EvaluateOptions { Metrics = new[] { Metric.Accuracy } };
+        var text = ResultReport.Write(_folder, "r", evaluate, new[]
+        {
+            Result("ref", 0, 0.50, 0.60), Result("ref", 1, 0.50, 0.70), Result("ref", 2, 0.50, 0.80),
+            Result("close", 0, 0.50, 0.50), Result("close", 1, 0.50, 0.75), Result("close", 2, 0.50, 0.70),
+            Result("ahead", 0, 0.50, 0.70), Result("ahead", 1, 0.50, 0.82), Result("ahead", 2, 0.50, 0.91),
+        });
+        var rows = File.ReadAllLines(Path.Combine(_folder, ResultReport.PairedCsvFileName)).Skip(1)
+            .Select(l => l.Split(',')).ToDictionary(c => c[1] + "/" + c[2]);
+        double D(string[] row, int i) => double.Parse(row[i], System.Globalization.CultureInfo.InvariantCulture);
+
+        // close - ref, student: -0.10, +0.05, -0.10. Mean -0.05; deviations -0.05, +0.10, -0.05, so
+        // sd = sqrt(0.015 / 2) = 0.0866; t(0.975, 2) = 4.303; half width 4.303 x 0.0866 / sqrt(3) = 0.21515.
+        var close = rows["close/student acc"];
+        Assert.Equal(3, int.Parse(close[3]));
+        Assert.Equal(-0.05, D(close, 4), 10);
+        Assert.Equal(Math.Sqrt(0.0075), D(close, 5), 10);
+        Assert.Equal(-0.05 - 0.21515, D(close, 6), 4);
+        Assert.Equal(-0.05 + 0.21515, D(close, 7), 4);
+        Assert.Equal("1", close[8]);
+        Assert.Equal("false", close[9]);
+
+        // ahead - ref: +0.10, +0.12, +0.11. Mean 0.11, sd 0.01, half width 4.303 x 0.01 / sqrt(3) = 0.024843.
+        var ahead = rows["ahead/student acc"];
+        Assert.Equal(0.11, D(ahead, 4), 10);
+        Assert.Equal(0.01, D(ahead, 5), 10);
+        Assert.Equal(0.11 - 0.024843, D(ahead, 6), 5);
+        Assert.Equal("3", ahead[8]);
+        Assert.Equal("true", ahead[9]);
+
+        // Equal teachers: every difference 0, an interval of width 0 that covers 0.
+        Assert.Equal("false", rows["ahead/teacher acc"][9]);
+        Assert.True(text.Contains("| close | student acc | -5.0 | 8.7 | [-26.5, +16.5] | 1/3 | not distinguishable from noise |"), text);
+        Assert.True(text.Contains("| ahead | student acc | +11.0 | 1.0 | [+8.5, +13.5] | 3/3 | better |"), text);
+    }
+
+    [Fact]
+    public void Student_t_quantiles_are_the_tabled_values()
+    {
+        Assert.Equal(12.706, PairedDifference.StudentT975(1));
+        Assert.Equal(2.776, PairedDifference.StudentT975(4));
+        Assert.Equal(2.042, PairedDifference.StudentT975(35));   // the smaller tabled df: conservative
+        Assert.Equal(1.960, PairedDifference.StudentT975(1000));
     }
 }
