@@ -138,11 +138,19 @@ internal static class RecipeChecks
         var title = facts is { Title.Length: > 0 } ? facts.Title : $"`{source.Name}`";
         var classes = settings["data", "classes"].AsInts();
         var regime = settings.Form("data", "regime");
-        int perClass = facts?.TrainImagesPerClass ?? 0;
+        long perClass = facts?.TrainImagesPerClass ?? 0;
+        var shotsFrom = title;
+        long reserve = settings.Int("data", "reserve");
+        if (reserve > 0 && (perClass == 0 || reserve < perClass))
+        {
+            // The labelled draws come from the reserved pool, so it bounds them.
+            perClass = reserve;
+            shotsFrom = "the `data.reserve` pool";
+        }
         if (perClass > 0 && regime.Name == "few_shot" && regime.Int("per_class") > perClass)
-            Report(Descriptors.TooManyShots, regime.Required("per_class").Span, "few_shot per_class", regime.Int("per_class"), title, perClass);
+            Report(Descriptors.TooManyShots, regime.Required("per_class").Span, "few_shot per_class", regime.Int("per_class"), shotsFrom, perClass);
         if (perClass > 0 && regime.Name == "long_tail" && regime.Int("max_per_class") > perClass)
-            Report(Descriptors.TooManyShots, regime.Required("max_per_class").Span, "long_tail max_per_class", regime.Int("max_per_class"), title, perClass);
+            Report(Descriptors.TooManyShots, regime.Required("max_per_class").Span, "long_tail max_per_class", regime.Int("max_per_class"), shotsFrom, perClass);
 
         // Teacher weights: the pretrain stage or a checkpoint, never both.
         var weights = settings.Form("teacher", "weights");

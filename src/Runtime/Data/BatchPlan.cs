@@ -33,4 +33,5 @@ internal static class SeedStreams
     public const int Upstream = 3;
     public const int Test = 4;
     public const int Batches = 5;
+    public const int Reserve = 6;
 }

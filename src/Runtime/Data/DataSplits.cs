@@ -43,7 +43,20 @@ public static class DataSplits
         if (pretrain.MaxImages < 0 || data.MaxTestImages < 0)
             throw new ArgumentException("image caps must be 0 (no cap) or positive");
 
+        if (data.ReservedPerClass < 0)
+            throw new ArgumentException($"reserved images per class must be 0 (no pool) or positive, got {data.ReservedPerClass}");
         var pools = data.Classes.Select(train.IndicesOf).ToArray();
+        // The reserved pool is drawn with a fixed seed, not the data seed: every replicate and regime
+        // then leaves the same images to pretraining, and one cached teacher serves them all.
+        var reserved = new bool[train.Count];
+        if (data.ReservedPerClass > 0)
+            for (int k = 0; k < pools.Length; k++)
+            {
+                if (pools[k].Length > data.ReservedPerClass)
+                    pools[k] = Seeds.Shuffled(pools[k], new Random(Seeds.Derive(0, SeedStreams.Reserve, data.Classes[k])))
+                        .Take(data.ReservedPerClass).Order().ToArray();
+                foreach (int i in pools[k]) reserved[i] = true;
+            }
         var counts = SelectionCounts(data.Regime, data.Classes, pools.Select(p => p.Length).ToArray());
 
         var trainIndices = new List<int>();
@@ -70,7 +83,7 @@ public static class DataSplits
             upstreamClass[c] = true;
         var upstreamIndices = new List<int>();
         for (int i = 0; i < train.Count; i++)
-            if (upstreamClass[train.Labels[i]] && !taken[i])
+            if (upstreamClass[train.Labels[i]] && !taken[i] && !reserved[i])
                 upstreamIndices.Add(i);
         if (pretrain.MaxImages > 0 && pretrain.MaxImages < upstreamIndices.Count)
         {

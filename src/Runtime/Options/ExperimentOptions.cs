@@ -110,6 +110,12 @@ public sealed record DataOptions
     /// <summary>At most this many test images (0 = the whole test split of the chosen classes).</summary>
     public int MaxTestImages { get; init; }
     public int Seed { get; init; }
+    /// <summary>
+    /// Images per downstream class set aside once, whatever the seed, as the pool replicates draw their
+    /// labelled and validation images from; pretraining never sees them. 0 = no pool: pretraining sees
+    /// every image the replicate did not draw (so overlapping classes give one teacher per replicate).
+    /// </summary>
+    public int ReservedPerClass { get; init; }
 }
 
 public sealed record FinetuneOptions

@@ -185,14 +185,24 @@ public static class Experiment
             var data = DataSplits.Build(dataset.Train, dataset.Test, options.Data, Stages.Upstream(options));
             output.WriteLine($"[{unit}] data: {data.Train.Count} train, {data.Validation.Count} validation, {data.Test.Count} test images of classes [{string.Join(", ", data.DownstreamClasses)}]");
 
-            var pretrained = Stages.PretrainedTeacher(context, options, data);
-            analysis.BeforeFinetune(options, data, pretrained);
             var stem = Path.Combine(checkpoints, $"{options.Variant}-seed{options.Run.Seed}");
-            using var teacher = RunStage(state, context, unit, "finetune", stem + "-teacher.safetensors", stem + "-finetune.ckpt",
-                () => Stages.Finetune(context, options, data, pretrained, new StageFiles(stem + "-finetune.ckpt", epoch => $"{stem}-teacher-epoch{epoch}.safetensors")),
-                () => Stages.LoadTeacher(options, data, stem + "-teacher.safetensors", device));
-            analysis.AfterFinetune(options, data, teacher);
-            if (finished)
+            // A loss that reads no teacher (the labels-only baseline) needs none: no pretraining,
+            // fine-tuning, teacher analysis or teacher evaluation for this variant.
+            bool teacherless = !options.Distill.Loss.UsesTeacher;
+            VisionTransformer? teacher = null;
+            if (teacherless)
+                output.WriteLine($"[{unit}] no teacher: the loss uses labels only, so the teacher is neither fine-tuned nor evaluated");
+            else
+            {
+                var pretrained = Stages.PretrainedTeacher(context, options, data);
+                analysis.BeforeFinetune(options, data, pretrained);
+                teacher = RunStage(state, context, unit, "finetune", stem + "-teacher.safetensors", stem + "-finetune.ckpt",
+                    () => Stages.Finetune(context, options, data, pretrained, new StageFiles(stem + "-finetune.ckpt", epoch => $"{stem}-teacher-epoch{epoch}.safetensors")),
+                    () => Stages.LoadTeacher(options, data, stem + "-teacher.safetensors", device));
+                analysis.AfterFinetune(options, data, teacher);
+            }
+            using var teacherScope = teacher;
+            if (finished && teacher is not null)
             {
                 // A resumed run measures the analyses of finished replicates again from their saved
                 // weights (deterministic, seconds), so analysis/ covers the whole run; results stay as recorded.
@@ -205,10 +215,15 @@ public static class Experiment
                 results.Add(done!);
                 continue;
             }
+            if (finished)
+            {
+                results.Add(done!);
+                continue;
+            }
 
             var result = options.Evaluate.Protocol switch
             {
-                PaperProtocol paper => PaperSelection(context, state, analysis, options, data, teacher, stem, unit, paper),
+                PaperProtocol paper when teacher is not null => PaperSelection(context, state, analysis, options, data, teacher, stem, unit, paper),
                 _ => HonestSelection(context, state, options, data, teacher, stem, unit),
             };
             result = result with { Seconds = watch.Elapsed.TotalSeconds };
@@ -229,7 +244,7 @@ public static class Experiment
         return new ExperimentReport(folder.Path, results);
     }
 
-    private static VariantResult HonestSelection(RunContext context, RunState state, ExperimentOptions options, ExperimentData data, VisionTransformer teacher, string stem, string unit)
+    private static VariantResult HonestSelection(RunContext context, RunState state, ExperimentOptions options, ExperimentData data, VisionTransformer? teacher, string stem, string unit)
     {
         using var student = RunStage(state, context, unit, "distill", stem + "-student.safetensors", stem + "-distill.ckpt",
             () => Stages.Distill(context, options, data, teacher, new StageFiles(stem + "-distill.ckpt")),
@@ -279,12 +294,13 @@ public static class Experiment
         return model;
     }
 
-    private static VariantResult Evaluate(ExperimentOptions options, ExperimentData data, VisionTransformer teacher, nn.Module<Tensor, Tensor> student, Device device)
+    private static VariantResult Evaluate(ExperimentOptions options, ExperimentData data, VisionTransformer? teacher, nn.Module<Tensor, Tensor> student, Device device)
     {
         var teacherInput = InputAdapter.ForTeacher(options.Teacher, data.Train.Statistics);
         var studentInput = Stages.StudentInput(options, data);
+        // No teacher (labels only): its columns stay empty rather than showing a teacher no one used.
         return new VariantResult(options.Variant, options.Run.Seed,
-            Evaluator.Evaluate(teacher, data.Test, device, teacherInput, options.Evaluate.Metrics),
+            teacher is null ? new Dictionary<string, double>() : Evaluator.Evaluate(teacher, data.Test, device, teacherInput, options.Evaluate.Metrics),
             Evaluator.Evaluate(student, data.Test, device, studentInput, options.Evaluate.Metrics),
             0);
     }

@@ -36,7 +36,9 @@ internal static class ResultReport
             var values = new Dictionary<string, double>();
             foreach (var column in metricColumns)
             {
-                var samples = rows.Select(r => r[column]).ToList();
+                // A labels-only variant has no teacher: its teacher cells stay empty.
+                var samples = rows.Where(r => r.ContainsKey(column)).Select(r => r[column]).ToList();
+                if (samples.Count == 0) continue;
                 values[column] = samples.Average();
                 if (replicated) values[column + " sd"] = StandardDeviation(samples);
             }
@@ -73,11 +75,16 @@ internal static class ResultReport
     private static List<PairedDifference> Paired(List<IGrouping<string, VariantResult>> groups, IReadOnlyList<string> metricColumns)
     {
         Dictionary<int, double> BySeed(IGrouping<string, VariantResult> group, string column) =>
-            group.GroupBy(r => r.Seed).ToDictionary(g => g.Key, g => Experiment.Prefixed(g.First())[column]);
+            group.GroupBy(r => r.Seed).Select(g => (g.Key, Values: Experiment.Prefixed(g.First())))
+                .Where(x => x.Values.ContainsKey(column)).ToDictionary(x => x.Key, x => x.Values[column]);
         var rows = new List<PairedDifference>();
         foreach (var group in groups.Skip(1))
             foreach (var column in metricColumns)
-                rows.Add(PairedDifference.Of(group.Key, column, BySeed(group, column), BySeed(groups[0], column)));
+            {
+                // Only metrics both variants have (a labels-only variant has no teacher columns).
+                var paired = PairedDifference.Of(group.Key, column, BySeed(group, column), BySeed(groups[0], column));
+                if (paired.Seeds > 0) rows.Add(paired);
+            }
         return rows;
     }
 

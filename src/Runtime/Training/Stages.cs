@@ -201,7 +201,8 @@ public static class Stages
     }
 
     /// <summary>Distils the fine-tuned teacher into a new student; the teacher's reweighting stays in place.</summary>
-    public static nn.Module<Tensor, Tensor> Distill(RunContext context, ExperimentOptions options, ExperimentData data, VisionTransformer teacher, StageFiles files)
+    /// <remarks><paramref name="teacher"/> may be null when the loss uses no teacher (<see cref="DistillLossOptions.UsesTeacher"/>): the labels-only baseline.</remarks>
+    public static nn.Module<Tensor, Tensor> Distill(RunContext context, ExperimentOptions options, ExperimentData data, VisionTransformer? teacher, StageFiles files)
     {
         var settings = options.Distill;
         torch.manual_seed(options.Run.Seed + DistillSeedOffset);
@@ -216,9 +217,12 @@ public static class Stages
             student.to(context.Device);
             var teacherInput = InputAdapter.ForTeacher(options.Teacher, data.Train.Statistics);
             var studentInput = StudentInput(options, data);
-            teacher.eval();
+            if (teacher is null && settings.Loss.UsesTeacher)
+                throw new ArgumentException($"the distillation loss {settings.Loss.GetType().Name} needs a teacher", nameof(teacher));
+            teacher?.eval();
             using var optimizer = OptimizerFactory.Create(settings.Optimizer, student, settings.DecayExclusions);
-            var loss = DistillationLoss(settings.Loss, teacher.forward, student.forward, teacherInput, studentInput);
+            Func<Tensor, Tensor> teacherForward = teacher is null ? _ => throw new InvalidOperationException("this loss uses no teacher") : teacher.forward;
+            var loss = DistillationLoss(settings.Loss, teacherForward, student.forward, teacherInput, studentInput);
             var result = new Trainer(context).Fit(new FitSpec
             {
                 Stage = "distill",

@@ -71,6 +71,8 @@ namespace MiDistill.Recipes
                     ValidationFraction = 0.2,
                     // quickstart.distill default: data.test_images
                     MaxTestImages = 0,
+                    // quickstart.distill default: data.reserve
+                    ReservedPerClass = 0,
                     // quickstart.distill line 13: data.seed
                     Seed = 1,
                 },
@@ -191,6 +193,8 @@ namespace MiDistill.Recipes
                     ValidationFraction = 0.2,
                     // quickstart.distill default: data.test_images
                     MaxTestImages = 0,
+                    // quickstart.distill default: data.reserve
+                    ReservedPerClass = 0,
                     // quickstart.distill line 13: data.seed
                     Seed = 1,
                 },
@@ -311,6 +315,8 @@ namespace MiDistill.Recipes
                     ValidationFraction = 0.2,
                     // quickstart.distill default: data.test_images
                     MaxTestImages = 0,
+                    // quickstart.distill default: data.reserve
+                    ReservedPerClass = 0,
                     // quickstart.distill line 13: data.seed
                     Seed = 1,
                 },

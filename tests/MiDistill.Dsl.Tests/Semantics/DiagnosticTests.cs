@@ -39,7 +39,7 @@ public class DiagnosticTests
     [Fact]
     public void MD0102_setting_of_another_section_names_that_section() => AssertDiagnostics(
         Recipe(Teacher + "  data {\n    classes 5..9\n    batch_size 8\n  }\n"),
-        "r.distill(7,5): error MD0102: unknown setting `batch_size` in `data` (`batch_size` belongs in the `finetune` section); settings of `data` are `source`, `path`, `classes`, `regime`, `validation`, `test_images`, `seed`");
+        "r.distill(7,5): error MD0102: unknown setting `batch_size` in `data` (`batch_size` belongs in the `finetune` section); settings of `data` are `source`, `path`, `classes`, `regime`, `validation`, `test_images`, `reserve`, `seed`");
 
     [Fact]
     public void MD0103_unknown_form_suggests_the_closest() => AssertDiagnostics(
@@ -140,6 +140,11 @@ public class DiagnosticTests
     public void MD0114_more_shots_than_the_smallest_class() => AssertDiagnostics(
         Recipe(Teacher + "  data {\n    classes 5..9\n    regime few_shot(per_class: 7000)\n  }\n"),
         "r.distill(7,32): error MD0114: few_shot per_class = 7000 images per class exceeds the smallest selected class of Fashion-MNIST (6000 training images); use at most 6000");
+
+    [Fact]
+    public void MD0114_more_shots_than_the_reserved_pool() => AssertDiagnostics(
+        Recipe(Teacher + "  data {\n    classes 5..9\n    regime few_shot(per_class: 30)\n    reserve 20\n  }\n"),
+        "r.distill(7,32): error MD0114: few_shot per_class = 30 images per class exceeds the smallest selected class of the `data.reserve` pool (20 training images); use at most 20");
 
     [Fact]
     public void MD0115_upstream_class_that_does_not_exist() => AssertDiagnostics(

@@ -112,6 +112,29 @@ public sealed class DataSplitsTests
     }
 
     [Fact]
+    public void A_reserved_pool_leaves_pretraining_the_same_images_for_every_seed()
+    {
+        var all = Enumerable.Range(0, 10).ToArray();
+        DataSplitsResult Split(int seed) => new(DataSplits.Build(Synthetic(100), Synthetic(2),
+            Data(new FewShotRegime(5), new[] { 3, 4, 5 }, validation: 0.2, seed: seed) with { ReservedPerClass = 20 }, Pretrain(all)));
+        var a = Split(1);
+        var b = Split(2);
+        // 20 images of each of classes 3, 4, 5 are set aside whatever the seed; pretraining has the other 80.
+        Assert.Equal(new[] { 100, 100, 100, 80, 80, 80, 100, 100, 100, 100 }, a.Split.Upstream.ClassCounts());
+        Assert.Equal(a.Split.Upstream.SourceIndices, b.Split.Upstream.SourceIndices);
+        // Each seed draws its own 5 labelled images per class, from the pool, never from pretraining's images.
+        Assert.NotEqual(a.Downstream.Order(), b.Downstream.Order());
+        var pool = Enumerable.Range(0, 1000).Where(i => new[] { 3, 4, 5 }.Contains(i % 10)).Except(a.Split.Upstream.SourceIndices).ToHashSet();
+        Assert.Equal(60, pool.Count);
+        Assert.All(a.Downstream.Concat(b.Downstream), i => Assert.Contains(i, pool));
+    }
+
+    private sealed record DataSplitsResult(ExperimentData Split)
+    {
+        public int[] Downstream { get; } = Split.Train.SourceIndices.Concat(Split.Validation.SourceIndices).ToArray();
+    }
+
+    [Fact]
     public void Upstream_cap_and_test_cap_are_honoured()
     {
         var split = DataSplits.Build(Synthetic(100), Synthetic(40), Data(new FullRegime(), Downstream, maxTest: 50), Pretrain(Upstream, maxImages: 123));

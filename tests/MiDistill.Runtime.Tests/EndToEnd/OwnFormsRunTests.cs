@@ -140,3 +140,41 @@ public sealed class OwnFormsRunTests : IDisposable
         }
     }
 }
+
+/// <summary>The labels-only baseline is a variant of its own: no teacher is fine-tuned or evaluated for it.</summary>
+public sealed class LabelsOnlyBaselineTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "midistill-baseline-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
+    }
+
+    [Fact]
+    public void A_labels_only_variant_skips_the_teacher_and_leaves_its_columns_empty()
+    {
+        var log = new StringWriter();
+        var report = new BaselineRecipe().Run(new RunRequest
+        {
+            OutputDirectory = Path.Combine(_root, "runs"),
+            CacheDirectory = Path.Combine(_root, "cache"),
+            Output = log,
+        });
+        Assert.Contains("[labels/seed0] no teacher: the loss uses labels only", log.ToString());
+        Assert.DoesNotContain("[finetune/labels]", log.ToString());
+        Assert.All(report.Results.Where(r => r.Variant == "labels"), r => Assert.Empty(r.Teacher));
+        Assert.All(report.Results.Where(r => r.Variant == "kd"), r => Assert.NotEmpty(r.Teacher));
+        Assert.DoesNotContain(Directory.GetFiles(Path.Combine(report.RunFolder, "checkpoints")), f => Path.GetFileName(f).StartsWith("labels-seed0-teacher", StringComparison.Ordinal));
+
+        // results.csv: the labels row has empty teacher cells; the paired table compares students only.
+        var csv = File.ReadAllLines(Path.Combine(report.RunFolder, "results.csv"));
+        var header = csv[0].Split(',');
+        var labels = csv.Single(l => l.StartsWith("labels,", StringComparison.Ordinal)).Split(',');
+        Assert.Equal("", labels[Array.IndexOf(header, "teacher acc")]);
+        Assert.NotEqual("", labels[Array.IndexOf(header, "student acc")]);
+        var paired = File.ReadAllLines(Path.Combine(report.RunFolder, "results-paired.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(new[] { "student acc", "student bal acc" }, paired.Select(p => p[2]));
+        Assert.All(paired, p => Assert.Equal(("labels", "kd", "2"), (p[0], p[1], p[3])));
+    }
+}

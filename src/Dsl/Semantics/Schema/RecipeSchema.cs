@@ -240,6 +240,7 @@ public sealed class RecipeSchema
             new Argument("regime", Choice("regime"), "full", "Regime", "which training images are labelled"),
             new Argument("validation", new FractionType(0.9), "10%", "ValidationFraction", "fraction of each class's selected images held out for validation"),
             Int("test_images", "0", 0, int.MaxValue, "MaxTestImages", "cap on test images, stratified (0 = all)"),
+            Int("reserve", "0", 0, int.MaxValue, "ReservedPerClass", "images per downstream class set aside once, whatever the seed, for the labelled and validation draws; pretraining never sees them, so one teacher serves every replicate (0 = no pool)"),
             Int("seed", "0", 0, int.MaxValue, "Seed", "seed of every data sampling decision"),
         }),
         new Section("finetune", "Fine-tuning the pretrained teacher on the downstream task (the ReMem stage).", O + "FinetuneOptions", "Finetune", new[]
