@@ -164,7 +164,9 @@ internal static class RecipeChecks
         CheckCheckpoint(weights, inputs, Report);
         CheckCheckpoint(settings.Form("distill", "student_weights"), inputs, Report);
 
-        if (pretrain is not null)
+        // A recipe that reserves a downstream pool declares the overlap on purpose (a teacher
+        // pretrained on the downstream classes, from images the downstream draws never use).
+        if (pretrain is not null && reserve == 0)
         {
             var upstream = pretrain.Ints("classes");
             if (upstream.Intersect(classes).Any())

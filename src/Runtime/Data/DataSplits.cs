@@ -87,7 +87,8 @@ public static class DataSplits
                 upstreamIndices.Add(i);
         if (pretrain.MaxImages > 0 && pretrain.MaxImages < upstreamIndices.Count)
         {
-            var order = Seeds.Shuffled(upstreamIndices, new Random(Seeds.Derive(data.Seed, SeedStreams.Upstream)));
+            // The pretraining seed, not the data seed: replicates (data seed + i) keep one upstream set.
+            var order = Seeds.Shuffled(upstreamIndices, new Random(Seeds.Derive(pretrain.Seed, SeedStreams.Upstream)));
             upstreamIndices = order.Take(pretrain.MaxImages).Order().ToList();
         }
 

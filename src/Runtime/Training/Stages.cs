@@ -158,8 +158,14 @@ public static class Stages
             else
             {
                 ModelFile.Load(teacher, pretrainedPath, DamagedCacheEntry);
-                torch.manual_seed(options.Run.Seed + HeadSeedOffset);
-                teacher.ResetHead(data.DownstreamClasses.Count);
+                // Pretrained on exactly the downstream classes, in order: its head already knows them.
+                if (!data.UpstreamClasses.SequenceEqual(data.DownstreamClasses))
+                {
+                    torch.manual_seed(options.Run.Seed + HeadSeedOffset);
+                    teacher.ResetHead(data.DownstreamClasses.Count);
+                }
+                else
+                    context.Output.WriteLine($"[finetune/{options.Variant}] the teacher was pretrained on exactly these classes: its head is kept");
             }
             teacher.to(context.Device);
             var adapter = InputAdapter.ForTeacher(options.Teacher, data.Train.Statistics);
@@ -190,6 +196,8 @@ public static class Stages
             });
             if (double.IsFinite(result.BestValidationAccuracy))
                 context.Output.WriteLine($"[finetune/{options.Variant}] kept epoch {result.BestEpoch} (validation accuracy {100 * result.BestValidationAccuracy:0.0}%)");
+            else if (data.Validation.Count == 0)
+                context.Output.WriteLine($"[finetune/{options.Variant}] no validation split: the last epoch is kept");
             teacher.eval();
             return teacher;
         }
@@ -245,6 +253,8 @@ public static class Stages
             });
             if (double.IsFinite(result.BestValidationAccuracy))
                 context.Output.WriteLine($"[distill/{options.Variant}] kept epoch {result.BestEpoch} (validation accuracy {100 * result.BestValidationAccuracy:0.0}%)");
+            else if (data.Validation.Count == 0)
+                context.Output.WriteLine($"[distill/{options.Variant}] no validation split: the last epoch is kept");
             student.eval();
             return student;
         }

@@ -201,6 +201,10 @@ public class DiagnosticTests
         "r.distill(6,13): warning MD0203: pretraining classes [0, 1, 2, 3, 4, 5] overlap the downstream classes [5, 6, 7, 8, 9]; images stay disjoint, but a class-disjoint split is the faithful setting");
 
     [Fact]
+    public void MD0203_is_not_reported_when_a_reserved_pool_declares_the_overlap() => AssertDiagnostics(
+        Recipe("  teacher {\n    pretrain upstream(classes: 0..9)\n  }\n  data {\n    classes 0..9\n    regime few_shot(per_class: 10)\n    reserve 100\n  }\n"));
+
+    [Fact]
     public void MD0203_is_reported_once_for_a_recipe_with_variants() => AssertDiagnostics(
         Recipe("  teacher {\n    pretrain upstream(classes: 0..5)\n  }\n" + Data + "  variants {\n    a { finetune.epochs = 2 }\n    b { }\n  }\n"),
         "r.distill(6,13): warning MD0203: pretraining classes [0, 1, 2, 3, 4, 5] overlap the downstream classes [5, 6, 7, 8, 9]; images stay disjoint, but a class-disjoint split is the faithful setting");

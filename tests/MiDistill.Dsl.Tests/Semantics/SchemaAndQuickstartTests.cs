@@ -65,7 +65,7 @@ public class SchemaAndQuickstartTests
         Assert.Empty(result.Diagnostics.Select(d => d.ToString()));
         var recipe = Assert.Single(result.Recipes);
         Assert.Equal("quickstart", recipe.Name);
-        Assert.Equal(new[] { "vanilla", "sam", "remem" }, recipe.Variants.Select(v => v.Name));
+        Assert.Equal(new[] { "labels_only", "vanilla", "sam", "remem" }, recipe.Variants.Select(v => v.Name));
     }
 
     private static VariantSpec Variant(string name) => Quickstart().Recipes[0].Variants.Single(v => v.Name == name);
@@ -79,6 +79,10 @@ public class SchemaAndQuickstartTests
         Assert.Equal(new FormValue("cross_entropy", EquatableArray<ResolvedArgument>.Empty), v.Get("finetune", "objective"));
         Assert.Equal("none", Form(v, "finetune", "reweight").Form);
     }
+
+    [Fact]
+    public void Quickstart_labels_only_is_the_baseline_student_without_a_teacher() =>
+        Assert.Equal("labels_only", Form(Variant("labels_only"), "distill", "loss").Form);
 
     [Fact]
     public void Quickstart_sam_keeps_sam_and_drops_reweighting()
@@ -109,19 +113,20 @@ public class SchemaAndQuickstartTests
     public void Quickstart_shared_settings_match_the_recipe_in_every_variant(string name)
     {
         var v = Variant(name);
-        Assert.Equal(new IntValue(40), v.Get("finetune", "epochs"));
+        Assert.Equal(new IntValue(30), v.Get("finetune", "epochs"));
         Assert.Equal(new IntValue(16), v.Get("finetune", "batch_size"));
         Assert.Equal(new IntValue(40), v.Get("distill", "epochs"));
-        Assert.Equal(new IntListValue(new[] { 5, 6, 7, 8, 9 }.ToEquatableArray()), v.Get("data", "classes"));
-        Assert.Equal(new FloatValue(0.2), v.Get("data", "validation")); // 20%
-        Assert.Equal(new IntValue(1), v.Get("data", "seed"));
+        Assert.Equal(new IntListValue(Enumerable.Range(0, 10).ToEquatableArray()), v.Get("data", "classes"));
+        Assert.Equal(new FloatValue(0), v.Get("data", "validation")); // 0%: every labelled image trains
+        Assert.Equal(new IntValue(0), v.Get("data", "seed"));
+        Assert.Equal(new IntValue(100), v.Get("data", "reserve"));
         var regime = Form(v, "data", "regime");
-        Assert.Equal(("few_shot", (ResolvedValue?)new IntValue(20)), (regime.Form, regime.Argument("per_class")));
+        Assert.Equal(("few_shot", (ResolvedValue?)new IntValue(5)), (regime.Form, regime.Argument("per_class")));
         var loss = Form(v, "distill", "loss");
         Assert.Equal(new FloatValue(4), loss.Argument("temperature"));
-        Assert.Equal(new FloatValue(0.5), loss.Argument("weight"));
+        Assert.Equal(new FloatValue(0.7), loss.Argument("weight"));
         var pretrain = Form(v, "teacher", "pretrain");
-        Assert.Equal(new IntListValue(new[] { 0, 1, 2, 3, 4 }.ToEquatableArray()), pretrain.Argument("classes"));
+        Assert.Equal(new IntListValue(Enumerable.Range(0, 10).ToEquatableArray()), pretrain.Argument("classes"));
         Assert.Equal(new IntValue(4), pretrain.Argument("epochs"));
         Assert.Equal(new IntValue(0), pretrain.Argument("max_images")); // schema default: all upstream images
         // The preset fills the dimensions the recipe leaves out (tiny_28: 4 blocks of width 64, patch 4).
@@ -131,13 +136,15 @@ public class SchemaAndQuickstartTests
         Assert.Equal(new IntValue(4), vit.Argument("patch"));
         // Defaults come from the schema.
         Assert.Equal(new StringValue("runs"), v.Get("run", "output"));
-        Assert.Equal(new NameListValue(new[] { "accuracy", "balanced_accuracy" }.ToEquatableArray()), v.Get("evaluate", "metrics"));
+        Assert.Equal(new NameListValue(new[] { "accuracy" }.ToEquatableArray()), v.Get("evaluate", "metrics"));
+        Assert.Equal(new IntListValue(new[] { 0, 1, 2 }.ToEquatableArray()), v.Get("run", "seed"));
     }
 
     [Fact]
     public void Nested_override_changes_only_that_argument()
     {
-        var text = Repo.QuickstartText.Replace("remem   { }", "remem   { finetune.reweight.schedule = ramp(epochs: 3) }\n    deep { finetune.reweight.alpha = 0.25 }");
+        var text = Repo.QuickstartText.Replace("remem       { }", "remem       { finetune.reweight.schedule = ramp(epochs: 3) }\n    deep { finetune.reweight.alpha = 0.25 }");
+        Assert.Contains("deep {", text);
         var result = RecipeCompiler.Compile("quickstart.distill", text, BuiltInSchema.Value);
         Assert.Empty(result.Diagnostics);
         var variants = result.Recipes[0].Variants;

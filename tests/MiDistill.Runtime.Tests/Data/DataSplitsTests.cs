@@ -165,6 +165,8 @@ public sealed class DataSplitsTests
             Assert.Equal(select(a).Pixels, select(b).Pixels);
         }
         Assert.NotEqual(a.Train.SourceIndices, c.Train.SourceIndices);
+        // The upstream cap is drawn with the pretraining seed: replicates (other data seeds) share one teacher.
+        Assert.Equal(a.Upstream.SourceIndices, c.Upstream.SourceIndices);
     }
 
     [Fact]

@@ -38,7 +38,8 @@ public sealed class SettingsJsonTests
               },
               "validationFraction": 0.2,
               "maxTestImages": 0,
-              "seed": 7
+              "seed": 7,
+              "reservedPerClass": 0
             }
             """.Replace("\r\n", "\n"),
             SettingsJson.Serialize(data));
