@@ -17,11 +17,12 @@ public static class RecipeHost
         "  midistill-recipes list                      recipes this build contains, with their variants\n" +
         "  midistill-recipes show <recipe>             every resolved setting of every variant (JSON)\n" +
         "  midistill-recipes run <recipe> [options]    run a recipe end to end\n" +
-        "  midistill-recipes resume <run-folder> [--threads n] [--device d] [--data dir]\n" +
+        "  midistill-recipes resume <run-folder> [--threads n] [--device d] [--data dir] [--seed s]\n" +
         "                                              continue an interrupted run where it stopped\n" +
         "\n" +
         "run options:\n" +
         "  --variant <name>[,<name>...]   run only these variants\n" +
+        "  --seed <s>                     run only the replicate of seed s (one of run.seed)\n" +
         "  --threads <n>                  CPU threads (overrides run.threads; 0 = all cores)\n" +
         "  --device cpu|cuda|auto         overrides run.device\n" +
         "  --output <dir>                 root of run folders (overrides run.output)\n" +
@@ -58,7 +59,7 @@ public static class RecipeHost
                     var folder = Argument(args, 1, "a run folder");
                     var request = ParseRunOptions(args.Skip(2).ToArray(), output);
                     if (request.Variants.Count > 0 || request.OutputDirectory is not null || request.CacheDirectory is not null)
-                        throw new UsageException("`resume` continues a run with the settings it started with; only --threads, --device and --data may change");
+                        throw new UsageException("`resume` continues a run with the settings it started with; only --threads, --device, --data and --seed may change");
                     Find(recipes, RecipeOfRunFolder(folder)).Resume(folder, request);
                     return 0;
                 default:
@@ -126,6 +127,12 @@ public static class RecipeHost
                             _ => throw new UsageException($"--device expects cpu, cuda or auto, got `{device}`"),
                         },
                     };
+                    break;
+                case "--seed":
+                    var seedText = Value();
+                    if (!int.TryParse(seedText, NumberStyles.None, CultureInfo.InvariantCulture, out var seed))
+                        throw new UsageException($"--seed expects one of the recipe's seeds (a non-negative integer), got `{seedText}`");
+                    request = request with { Seed = seed };
                     break;
                 case "--output": request = request with { OutputDirectory = Value() }; break;
                 case "--cache": request = request with { CacheDirectory = Value() }; break;

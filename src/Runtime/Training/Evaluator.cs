@@ -41,6 +41,17 @@ public static class Evaluator
     public static double Accuracy(nn.Module<Tensor, Tensor> model, ImageSet set, Device device, InputAdapter adapter) =>
         set.Count == 0 ? double.NaN : Metrics.Accuracy(Predict(model, set, device, adapter), set.Labels);
 
+    /// <summary>One metric of a model on a set (NaN for an empty set).</summary>
+    public static double Score(nn.Module<Tensor, Tensor> model, ImageSet set, Device device, InputAdapter adapter, Metric metric) =>
+        set.Count == 0 ? double.NaN : Evaluate(model, set, device, adapter, new[] { metric })[ColumnSuffix(metric)];
+
+    /// <summary>
+    /// The metric the honest protocol selects epochs by: the first the recipe lists in
+    /// <c>evaluate.metrics</c> (list <c>balanced_accuracy</c> first for a long-tail regime).
+    /// </summary>
+    public static Metric SelectionMetric(EvaluateOptions evaluate) =>
+        evaluate.Metrics.Count > 0 ? evaluate.Metrics[0] : Metric.Accuracy;
+
     /// <summary>The recipe's metrics, keyed by their column suffix ("acc", "bal acc").</summary>
     public static Dictionary<string, double> Evaluate(nn.Module<Tensor, Tensor> model, ImageSet set, Device device, InputAdapter adapter, IReadOnlyList<Metric> metrics)
     {

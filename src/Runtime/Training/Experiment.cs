@@ -70,6 +70,8 @@ public static class Experiment
         var variants = SelectVariants(recipe, request).Select(v => ResolveInputs(ApplyRequest(v, request), inputs)).ToList();
         var first = variants[0];
         var label = variants.Count == recipe.Variants.Count ? "all" : string.Join("+", variants.Select(v => v.Variant));
+        CheckSeed(variants, request.Seed);
+        if (request.Seed is int only) label += $"-seed{only}";
         // Setup errors fail before a run folder exists: a device the build cannot use, paths that are files.
         DeviceSelector.Resolve(first.Run.Device);
         foreach (var v in variants)
@@ -80,7 +82,7 @@ public static class Experiment
         var folder = RunFolder.Create(first.Run.OutputDirectory, recipe.Name, label, recipe.SourceText, SettingsJson.Serialize(variants));
         try
         {
-            return Execute(recipe, variants, folder, request.Output, hooks);
+            return Execute(recipe, variants, folder, request.Output, hooks, request.Seed);
         }
         catch
         {
@@ -124,7 +126,8 @@ public static class Experiment
             Data = request.DataPath is null ? v.Data : v.Data with { Path = request.DataPath },
         }).ToList();
         request.Output.WriteLine($"resuming {folder.Path}");
-        return Execute(recipe, variants, folder, request.Output, hooks);
+        CheckSeed(variants, request.Seed);
+        return Execute(recipe, variants, folder, request.Output, hooks, request.Seed);
     }
 
     /// <summary>What differs between the run's saved recipe and settings and this build's, or null.</summary>
@@ -149,7 +152,16 @@ public static class Experiment
         return null;
     }
 
-    private static ExperimentReport Execute(IRecipe recipe, IReadOnlyList<ExperimentOptions> variants, RunFolder folder, TextWriter output, ExperimentHooks hooks)
+    /// <summary>A `--seed` must be one of every variant's seeds: its replicate index sets the data seed.</summary>
+    private static void CheckSeed(IReadOnlyList<ExperimentOptions> variants, int? seed)
+    {
+        if (seed is not int s) return;
+        var lacking = variants.FirstOrDefault(v => !v.Run.Seeds.Contains(s));
+        if (lacking is not null)
+            throw new ArgumentException($"--seed {s} is not a seed of variant `{lacking.Variant}`; its seeds (run.seed) are [{string.Join(", ", lacking.Run.Seeds)}]");
+    }
+
+    private static ExperimentReport Execute(IRecipe recipe, IReadOnlyList<ExperimentOptions> variants, RunFolder folder, TextWriter output, ExperimentHooks hooks, int? onlySeed = null)
     {
         var first = variants[0];
         torch.set_num_threads(first.Run.Threads > 0 ? first.Run.Threads : Environment.ProcessorCount);
@@ -167,7 +179,9 @@ public static class Experiment
         var results = new List<VariantResult>();
         var analysis = new Information.AnalysisStage(context); // MI diagnostics; no-op unless a variant turns them on
 
-        foreach (var (options, replicate) in variants.SelectMany(Replicates))
+        // One replicate keeps its index in the seed list (its data seed is data.seed + index), so it
+        // computes exactly what it computes in a run of every seed.
+        foreach (var (options, replicate) in variants.SelectMany(Replicates).Where(r => onlySeed is null || r.Options.Run.Seed == onlySeed))
         {
             context.Replicate = replicate;
             var unit = $"{options.Variant}/seed{options.Run.Seed}";

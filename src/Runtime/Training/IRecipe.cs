@@ -34,6 +34,8 @@ public sealed record RunRequest
     public int? Threads { get; init; }
     public DeviceKind? Device { get; init; }
     public string? DataPath { get; init; }
+    /// <summary>Run (or resume) only the replicate of this seed, one of the recipe's <c>run.seed</c> values (null = every seed).</summary>
+    public int? Seed { get; init; }
     public System.IO.TextWriter Output { get; init; } = System.Console.Out;
 }
 

@@ -188,14 +188,14 @@ public static class Stages
                 Loss = (x, y) => { var logits = teacher.forward(adapter.Apply(x)); return (nn.functional.cross_entropy(logits, y), logits); },
                 BeforeEpoch = epoch => teacher.SetMlpAlphas(ReweightSchedule.Alphas(settings.Reweight, teacher.Depth, epoch)),
                 // Under the paper's protocol the kept epochs are fixed in advance; no validation choice.
-                Validate = data.Validation.Count == 0 || options.Evaluate.Protocol is PaperProtocol ? null : () => Evaluator.Accuracy(teacher, data.Validation, context.Device, adapter),
+                Validate = data.Validation.Count == 0 || options.Evaluate.Protocol is PaperProtocol ? null : () => Evaluator.Score(teacher, data.Validation, context.Device, adapter, Evaluator.SelectionMetric(options.Evaluate)),
                 CheckpointPath = files.Checkpoint,
                 CheckpointEverySteps = options.Run.CheckpointEverySteps,
                 SnapshotEpochs = options.Evaluate.Protocol is PaperProtocol paper ? paper.Checkpoints : Array.Empty<int>(),
                 SnapshotPath = files.Snapshot,
             });
             if (double.IsFinite(result.BestValidationAccuracy))
-                context.Output.WriteLine($"[finetune/{options.Variant}] kept epoch {result.BestEpoch} (validation accuracy {100 * result.BestValidationAccuracy:0.0}%)");
+                context.Output.WriteLine($"[finetune/{options.Variant}] kept epoch {result.BestEpoch} (validation {Evaluator.ColumnSuffix(Evaluator.SelectionMetric(options.Evaluate))} {100 * result.BestValidationAccuracy:0.0}%)");
             else if (data.Validation.Count == 0)
                 context.Output.WriteLine($"[finetune/{options.Variant}] no validation split: the last epoch is kept");
             teacher.eval();
@@ -247,12 +247,12 @@ public static class Stages
                 ClipGrad = settings.ClipGrad,
                 Augment = Augmenter(settings.Augment, data),
                 Loss = loss,
-                Validate = data.Validation.Count == 0 ? null : () => Evaluator.Accuracy(student, data.Validation, context.Device, studentInput),
+                Validate = data.Validation.Count == 0 ? null : () => Evaluator.Score(student, data.Validation, context.Device, studentInput, Evaluator.SelectionMetric(options.Evaluate)),
                 CheckpointPath = files.Checkpoint,
                 CheckpointEverySteps = options.Run.CheckpointEverySteps,
             });
             if (double.IsFinite(result.BestValidationAccuracy))
-                context.Output.WriteLine($"[distill/{options.Variant}] kept epoch {result.BestEpoch} (validation accuracy {100 * result.BestValidationAccuracy:0.0}%)");
+                context.Output.WriteLine($"[distill/{options.Variant}] kept epoch {result.BestEpoch} (validation {Evaluator.ColumnSuffix(Evaluator.SelectionMetric(options.Evaluate))} {100 * result.BestValidationAccuracy:0.0}%)");
             else if (data.Validation.Count == 0)
                 context.Output.WriteLine($"[distill/{options.Variant}] no validation split: the last epoch is kept");
             student.eval();

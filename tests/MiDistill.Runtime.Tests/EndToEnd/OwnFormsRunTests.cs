@@ -177,4 +177,24 @@ public sealed class LabelsOnlyBaselineTests : IDisposable
         Assert.Equal(new[] { "student acc", "student bal acc" }, paired.Select(p => p[2]));
         Assert.All(paired, p => Assert.Equal(("labels", "kd", "2"), (p[0], p[1], p[3])));
     }
+
+    [Fact]
+    public void One_seed_alone_computes_what_it_computes_among_all_seeds()
+    {
+        RunRequest Request(string name, int? seed = null) => new()
+        {
+            OutputDirectory = Path.Combine(_root, name),
+            CacheDirectory = Path.Combine(_root, "cache"),
+            Output = TextWriter.Null,
+            Seed = seed,
+        };
+        var all = new BaselineRecipe().Run(Request("all"));
+        var one = new BaselineRecipe().Run(Request("one", seed: 1));
+        Assert.Equal(new[] { ("labels", 1), ("kd", 1) }, one.Results.Select(r => (r.Variant, r.Seed)));
+        foreach (var result in one.Results)
+            Assert.Equal(all.Results.Single(r => r.Variant == result.Variant && r.Seed == 1).Student, result.Student);
+        Assert.EndsWith("-all-seed1", one.RunFolder);
+        var e = Assert.Throws<ArgumentException>(() => new BaselineRecipe().Run(Request("bad", seed: 5)));
+        Assert.Contains("--seed 5 is not a seed of variant `labels`; its seeds (run.seed) are [0, 1]", e.Message);
+    }
 }

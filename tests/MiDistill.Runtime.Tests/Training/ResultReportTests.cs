@@ -93,3 +93,27 @@ public sealed class ResultReportTests : IDisposable
         Assert.Equal(1.960, PairedDifference.StudentT975(1000));
     }
 }
+
+public sealed class SelectionMetricTests
+{
+    [Fact]
+    public void Selection_uses_the_first_listed_metric_and_balanced_accuracy_is_the_mean_recall()
+    {
+        Assert.Equal(Metric.Accuracy, Evaluator.SelectionMetric(new EvaluateOptions()));
+        Assert.Equal(Metric.BalancedAccuracy, Evaluator.SelectionMetric(new EvaluateOptions { Metrics = new[] { Metric.BalancedAccuracy, Metric.Accuracy } }));
+
+        // A model that always predicts class 0, on 8 images of class 0 and 2 of class 1:
+        // accuracy 8/10, balanced accuracy (1 + 0) / 2.
+        var set = new MiDistill.Runtime.Data.ImageSet(new byte[10], new[] { 0, 0, 0, 0, 0, 0, 0, 0, 1, 1 }, numClasses: 2, channels: 1, height: 1, width: 1);
+        using var model = new AlwaysZero();
+        var adapter = new InputAdapter(1, 1);
+        Assert.Equal(0.8, Evaluator.Score(model, set, TorchSharp.torch.CPU, adapter, Metric.Accuracy), 12);
+        Assert.Equal(0.5, Evaluator.Score(model, set, TorchSharp.torch.CPU, adapter, Metric.BalancedAccuracy), 12);
+    }
+
+    private sealed class AlwaysZero() : TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>(nameof(AlwaysZero))
+    {
+        public override TorchSharp.torch.Tensor forward(TorchSharp.torch.Tensor x) =>
+            TorchSharp.torch.tensor(new float[] { 1, 0 }).expand(x.shape[0], 2).clone();
+    }
+}
