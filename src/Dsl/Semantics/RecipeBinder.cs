@@ -64,6 +64,7 @@ internal sealed class RecipeBinder
             var typed = new VariantSettings(variant.Settings);
             RecipeChecks.CompleteTeacher(typed);
             RecipeChecks.Run(_schema, typed, _path, _diagnostics, _projectDirectory);
+            CheckReference(typed, variants.Select(v => v.Name).ToList());
         }
 
         Deduplicate();
@@ -72,6 +73,15 @@ internal sealed class RecipeBinder
         return new RecipeSpec(recipe.Name.Text, fileName, recipe.Name.Span.Line, variants
             .Select(v => new VariantSpec(v.Name, v.Line, ToResolved(v.Settings)))
             .ToEquatableArray());
+    }
+
+    // The variant paired statistics compare against must be one of the recipe's variants.
+    private void CheckReference(VariantSettings settings, IReadOnlyList<string> variantNames)
+    {
+        var reference = settings["evaluate", "reference"];
+        var name = ((StringValue)((BoundScalar)reference).Value).Value;
+        if (name.Length == 0 || variantNames.Contains(name)) return;
+        Report(Descriptors.UnknownForm, reference.Span, name, "evaluate.reference", Suggestions.DidYouMean(name, variantNames), Suggestions.List(variantNames));
     }
 
     private Dictionary<(string, string), BoundValue>? BindSections(RecipeNode recipe)

@@ -156,6 +156,8 @@ public sealed record EvaluateOptions
 {
     public IReadOnlyList<Metric> Metrics { get; init; } = [Metric.Accuracy, Metric.BalancedAccuracy];
     public SelectionProtocol Protocol { get; init; } = new HonestProtocol();
+    /// <summary>The variant paired statistics compare every other variant with; empty = the first variant run.</summary>
+    public string Reference { get; init; } = "";
 }
 
 /// <summary>How teacher checkpoint and student are chosen before the test split is read.</summary>

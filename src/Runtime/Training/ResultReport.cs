@@ -59,11 +59,13 @@ internal static class ResultReport
             .Append(table.ToMarkdown())
             .ToString();
         // With seeds, every variant against the first (the reference) over the seeds both ran.
-        var paired = groups.Count > 1 && replicated ? Paired(groups, metricColumns) : null;
+        // The recipe's reference when it ran (a --variant subset may leave it out), else the first variant.
+        var reference = groups.FirstOrDefault(g => g.Key == evaluate.Reference) ?? groups[0];
+        var paired = groups.Count > 1 && replicated ? Paired(reference, groups, metricColumns) : null;
         if (paired is not null)
         {
-            text += "\n" + PairedDifference.ToMarkdown(groups[0].Key, paired);
-            File.WriteAllText(Path.Combine(folder, PairedCsvFileName), PairedDifference.ToCsv(groups[0].Key, paired));
+            text += "\n" + PairedDifference.ToMarkdown(reference.Key, paired);
+            File.WriteAllText(Path.Combine(folder, PairedCsvFileName), PairedDifference.ToCsv(reference.Key, paired));
         }
         File.WriteAllText(Path.Combine(folder, ResultsTable.MarkdownFileName), text);
         File.WriteAllText(Path.Combine(folder, ResultsTable.CsvFileName), table.ToCsv());
@@ -72,17 +74,17 @@ internal static class ResultReport
 
     public const string PairedCsvFileName = "results-paired.csv";
 
-    private static List<PairedDifference> Paired(List<IGrouping<string, VariantResult>> groups, IReadOnlyList<string> metricColumns)
+    private static List<PairedDifference> Paired(IGrouping<string, VariantResult> reference, List<IGrouping<string, VariantResult>> groups, IReadOnlyList<string> metricColumns)
     {
         Dictionary<int, double> BySeed(IGrouping<string, VariantResult> group, string column) =>
             group.GroupBy(r => r.Seed).Select(g => (g.Key, Values: Experiment.Prefixed(g.First())))
                 .Where(x => x.Values.ContainsKey(column)).ToDictionary(x => x.Key, x => x.Values[column]);
         var rows = new List<PairedDifference>();
-        foreach (var group in groups.Skip(1))
+        foreach (var group in groups.Where(g => g != reference))
             foreach (var column in metricColumns)
             {
                 // Only metrics both variants have (a labels-only variant has no teacher columns).
-                var paired = PairedDifference.Of(group.Key, column, BySeed(group, column), BySeed(groups[0], column));
+                var paired = PairedDifference.Of(group.Key, column, BySeed(group, column), BySeed(reference, column));
                 if (paired.Seeds > 0) rows.Add(paired);
             }
         return rows;

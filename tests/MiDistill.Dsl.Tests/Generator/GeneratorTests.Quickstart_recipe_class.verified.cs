@@ -126,6 +126,8 @@ namespace MiDistill.Recipes
                     Metrics = new global::MiDistill.Runtime.Options.Metric[] { global::MiDistill.Runtime.Options.Metric.Accuracy, global::MiDistill.Runtime.Options.Metric.BalancedAccuracy },
                     // quickstart.distill default: evaluate.protocol
                     Protocol = new global::MiDistill.Runtime.Options.HonestProtocol(),
+                    // quickstart.distill default: evaluate.reference
+                    Reference = "",
                 },
                 Run = new global::MiDistill.Runtime.Options.RunOptions
                 {
@@ -248,6 +250,8 @@ namespace MiDistill.Recipes
                     Metrics = new global::MiDistill.Runtime.Options.Metric[] { global::MiDistill.Runtime.Options.Metric.Accuracy, global::MiDistill.Runtime.Options.Metric.BalancedAccuracy },
                     // quickstart.distill default: evaluate.protocol
                     Protocol = new global::MiDistill.Runtime.Options.HonestProtocol(),
+                    // quickstart.distill default: evaluate.reference
+                    Reference = "",
                 },
                 Run = new global::MiDistill.Runtime.Options.RunOptions
                 {
@@ -370,6 +374,8 @@ namespace MiDistill.Recipes
                     Metrics = new global::MiDistill.Runtime.Options.Metric[] { global::MiDistill.Runtime.Options.Metric.Accuracy, global::MiDistill.Runtime.Options.Metric.BalancedAccuracy },
                     // quickstart.distill default: evaluate.protocol
                     Protocol = new global::MiDistill.Runtime.Options.HonestProtocol(),
+                    // quickstart.distill default: evaluate.reference
+                    Reference = "",
                 },
                 Run = new global::MiDistill.Runtime.Options.RunOptions
                 {

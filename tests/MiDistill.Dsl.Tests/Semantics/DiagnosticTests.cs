@@ -47,6 +47,11 @@ public class DiagnosticTests
         "r.distill(9,15): error MD0103: `samm` is not a valid `finetune.objective` (did you mean `sam`?); expected one of `asam`, `cross_entropy`, `sam`");
 
     [Fact]
+    public void MD0103_a_paired_statistics_reference_that_is_no_variant() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  evaluate {\n    reference \"vanila\"\n  }\n  variants {\n    vanilla { finetune.objective = cross_entropy }\n    sam { }\n  }\n"),
+        "r.distill(9,15): error MD0103: `vanila` is not a valid `evaluate.reference` (did you mean `vanilla`?); expected one of `vanilla`, `sam`");
+
+    [Fact]
     public void MD0104_unknown_argument_suggests_the_closest() => AssertDiagnostics(
         Recipe(Teacher + Data + "  finetune {\n    objective sam(roh: 0.1)\n  }\n"),
         "r.distill(9,19): error MD0104: `sam` has no argument `roh` (did you mean `rho`?); its arguments are `rho`");

@@ -85,6 +85,21 @@ public sealed class ResultReportTests : IDisposable
     }
 
     [Fact]
+    public void The_recipes_reference_variant_is_the_one_compared_against()
+    {
+        var evaluate = new EvaluateOptions { Metrics = new[] { Metric.Accuracy }, Reference = "ahead" };
+        ResultReport.Write(_folder, "r", evaluate, new[]
+        {
+            Result("ref", 0, 0.50, 0.60), Result("ref", 1, 0.50, 0.70),
+            Result("ahead", 0, 0.50, 0.70), Result("ahead", 1, 0.50, 0.82),
+        });
+        var row = File.ReadAllLines(Path.Combine(_folder, ResultReport.PairedCsvFileName)).Skip(1).Single(l => l.Contains("student acc")).Split(',');
+        // ref - ahead: -0.10 and -0.12, mean -0.11.
+        Assert.Equal(("ahead", "ref"), (row[0], row[1]));
+        Assert.Equal(-0.11, double.Parse(row[4], System.Globalization.CultureInfo.InvariantCulture), 10);
+    }
+
+    [Fact]
     public void Student_t_quantiles_are_the_tabled_values()
     {
         Assert.Equal(12.706, PairedDifference.StudentT975(1));

@@ -276,6 +276,7 @@ public sealed class RecipeSchema
                 new NameMember("balanced_accuracy", "BalancedAccuracy", "mean per-class recall (for imbalanced data)"),
             }), "[accuracy, balanced_accuracy]", "Metrics", "metrics in the result table"),
             new Argument("protocol", Protocol, "honest", "Protocol", "how teacher checkpoint and student are selected"),
+            new Argument("reference", new StringType(), "\"\"", "Reference", "the variant paired statistics compare every other variant with (empty = the first variant)"),
         }),
         new Section("run", "How the experiment executes.", O + "RunOptions", "Run", new[]
         {
