@@ -204,11 +204,22 @@ public static class Experiment
             // fine-tuning, teacher analysis or teacher evaluation for this variant.
             bool teacherless = !options.Distill.Loss.UsesTeacher;
             VisionTransformer? teacher = null;
+            double pretrainSeconds = 0;
+            IReadOnlyDictionary<string, double>? pretrainedScores = null;
             if (teacherless)
                 output.WriteLine($"[{unit}] no teacher: the loss uses labels only, so the teacher is neither fine-tuned nor evaluated");
             else
             {
+                var pretrainWatch = Stopwatch.StartNew();
                 var pretrained = Stages.PretrainedTeacher(context, options, data);
+                pretrainSeconds = pretrainWatch.Elapsed.TotalSeconds;
+                // Pretrained on exactly the downstream classes, the teacher can be scored before any
+                // fine-tuning: what fine-tuning on the few labelled images adds (or costs).
+                if (options.Teacher.Weights is not CheckpointWeights && data.UpstreamClasses.SequenceEqual(data.DownstreamClasses))
+                {
+                    using var before = Stages.LoadPretrained(options, data, pretrained, device);
+                    pretrainedScores = Evaluator.Evaluate(before, data.Test, device, InputAdapter.ForTeacher(options.Teacher, data.Train.Statistics), options.Evaluate.Metrics);
+                }
                 analysis.BeforeFinetune(options, data, pretrained);
                 teacher = RunStage(state, context, unit, "finetune", stem + "-teacher.safetensors", stem + "-finetune.ckpt",
                     () => Stages.Finetune(context, options, data, pretrained, new StageFiles(stem + "-finetune.ckpt", epoch => $"{stem}-teacher-epoch{epoch}.safetensors")),
@@ -240,7 +251,7 @@ public static class Experiment
                 PaperProtocol paper when teacher is not null => PaperSelection(context, state, analysis, options, data, teacher, stem, unit, paper),
                 _ => HonestSelection(context, state, options, data, teacher, stem, unit),
             };
-            result = result with { Seconds = watch.Elapsed.TotalSeconds };
+            result = result with { Seconds = watch.Elapsed.TotalSeconds, PretrainSeconds = pretrainSeconds, Pretrained = pretrainedScores };
             results.Add(result);
             folder.TruncateMetrics(context.CommittedMetricsBytes);
             folder.Metrics.Write("evaluate", options.Variant, options.Run.Seed, replicate, 0, Prefixed(result));
@@ -379,6 +390,7 @@ public static class Experiment
     internal static Dictionary<string, double> Prefixed(VariantResult result)
     {
         var values = new Dictionary<string, double>();
+        foreach (var kv in result.Pretrained ?? new Dictionary<string, double>()) values["pretrained " + kv.Key] = kv.Value;
         foreach (var kv in result.Teacher) values["teacher " + kv.Key] = kv.Value;
         foreach (var kv in result.Student) values["student " + kv.Key] = kv.Value;
         return values;

@@ -52,6 +52,9 @@ public sealed record EpochReport(string Stage, string Variant, int Epoch, int Ep
 /// The outcome of one replicate of one variant: test metrics of teacher and student.
 /// <see cref="TeacherEpoch"/> is the fine-tuning epoch the reported teacher comes from under the paper's protocol.
 /// </summary>
-public sealed record VariantResult(string Variant, int Seed, IReadOnlyDictionary<string, double> Teacher, IReadOnlyDictionary<string, double> Student, double Seconds, int? TeacherEpoch = null);
+/// <see cref="PretrainSeconds"/> is the part of <see cref="Seconds"/> spent pretraining (0 when the teacher came from the cache);
+/// <see cref="Pretrained"/> holds the pretrained teacher's own test metrics, measured when it was pretrained on exactly the downstream classes.
+public sealed record VariantResult(string Variant, int Seed, IReadOnlyDictionary<string, double> Teacher, IReadOnlyDictionary<string, double> Student, double Seconds, int? TeacherEpoch = null,
+    double PretrainSeconds = 0, IReadOnlyDictionary<string, double>? Pretrained = null);
 
 public sealed record ExperimentReport(string RunFolder, IReadOnlyList<VariantResult> Results);

@@ -13,7 +13,9 @@ internal static class ResultReport
 {
     public static string Write(string folder, string recipe, EvaluateOptions evaluate, IReadOnlyList<VariantResult> results)
     {
-        var metricColumns = new[] { "teacher", "student" }
+        // The pretrained teacher's own scores appear when a run measured them (upstream classes = downstream classes).
+        var models = results.Any(r => r.Pretrained is not null) ? new[] { "pretrained", "teacher", "student" } : new[] { "teacher", "student" };
+        var metricColumns = models
             .SelectMany(model => evaluate.Metrics.Select(m => model + " " + Evaluator.ColumnSuffix(m)))
             .ToList();
         var groups = results.GroupBy(r => r.Variant).ToList();
@@ -27,7 +29,9 @@ internal static class ResultReport
             columns.Add("seeds");
         }
         if (evaluate.Protocol is PaperProtocol) columns.Add("teacher epoch");
-        columns.Add("time (s)");
+        // Pretraining happens once and is cached: its time is apart from the variant's own training.
+        columns.Add("pretrain (s)");
+        columns.Add("train (s)");
 
         var table = new ResultsTable(columns, percent);
         foreach (var group in groups)
@@ -44,7 +48,8 @@ internal static class ResultReport
             }
             if (replicated) values["seeds"] = rows.Count;
             if (evaluate.Protocol is PaperProtocol && group.Count() == 1 && group.First().TeacherEpoch is int epoch) values["teacher epoch"] = epoch;
-            values["time (s)"] = Math.Round(group.Sum(r => r.Seconds), 1);
+            values["pretrain (s)"] = Math.Round(group.Sum(r => r.PretrainSeconds), 1);
+            values["train (s)"] = Math.Round(group.Sum(r => r.Seconds - r.PretrainSeconds), 1);
             table.AddRow(group.Key, values);
         }
 
@@ -61,7 +66,7 @@ internal static class ResultReport
         // With seeds, every variant against the first (the reference) over the seeds both ran.
         // The recipe's reference when it ran (a --variant subset may leave it out), else the first variant.
         var reference = groups.FirstOrDefault(g => g.Key == evaluate.Reference) ?? groups[0];
-        var paired = groups.Count > 1 && replicated ? Paired(reference, groups, metricColumns) : null;
+        var paired = groups.Count > 1 && replicated ? Paired(reference, groups, metricColumns.Where(c => !c.StartsWith("pretrained ", StringComparison.Ordinal)).ToList()) : null;
         if (paired is not null)
         {
             text += "\n" + PairedDifference.ToMarkdown(reference.Key, paired);

@@ -330,6 +330,16 @@ public static class Stages
     /// <summary>What to do about a damaged cache entry read after the cache check.</summary>
     internal const string DamagedCacheEntry = "delete it and run again to pretrain the teacher again";
 
+    /// <summary>The pretrained teacher as it left pretraining (head for the upstream classes), from its cache entry.</summary>
+    public static VisionTransformer LoadPretrained(ExperimentOptions options, ExperimentData data, string weights, Device device)
+    {
+        var teacher = options.Teacher.Model.Create(data.UpstreamClasses.Count);
+        ModelFile.Load(teacher, weights, DamagedCacheEntry);
+        teacher.to(device);
+        teacher.eval();
+        return teacher;
+    }
+
     /// <summary>The fine-tuned teacher of a finished stage, from its weights file.</summary>
     public static VisionTransformer LoadTeacher(ExperimentOptions options, ExperimentData data, string weights, Device device)
     {

@@ -16,8 +16,9 @@ internal static class RunComparison
             .Select(e => string.Join(",", e.EnumerateObject().Where(p => !Clock.Contains(p.Name)).Select(p => $"{p.Name}={p.Value.GetRawText()}")))
             .ToList();
 
+    // The last two columns are the times: pretraining and the variant's own training.
     public static List<string> ResultsWithoutTime(string runFolder) =>
         File.ReadAllLines(Path.Combine(runFolder, "results.csv"))
-            .Select(line => string.Join(",", line.Split(',').SkipLast(1)))
+            .Select(line => string.Join(",", line.Split(',').SkipLast(2)))
             .ToList();
 }

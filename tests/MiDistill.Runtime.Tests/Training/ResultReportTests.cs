@@ -36,9 +36,9 @@ public sealed class ResultReportTests : IDisposable
         });
         Assert.Contains("honest protocol", text);
         var csv = File.ReadAllLines(Path.Combine(_folder, "results.csv"));
-        Assert.Equal("variant,teacher acc,student acc,teacher acc sd,student acc sd,seeds,time (s)", csv[0]);
+        Assert.Equal("variant,teacher acc,student acc,teacher acc sd,student acc sd,seeds,pretrain (s),train (s)", csv[0]);
         var a = csv[1].Split(',').Skip(1).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        Assert.Equal(new[] { 0.7, 0.9, 0.1, 0.1, 3, 3 }, a.Select(v => Math.Round(v, 12)));
+        Assert.Equal(new[] { 0.7, 0.9, 0.1, 0.1, 3, 0, 3 }, a.Select(v => Math.Round(v, 12)));
         var b = csv[2].Split(',').Skip(1).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         // b: student 0.5 and 0.7 -> mean 0.6, sd sqrt(0.02) = 0.1414...
         Assert.Equal(0.6, b[1], 12);
@@ -97,6 +97,29 @@ public sealed class ResultReportTests : IDisposable
         // ref - ahead: -0.10 and -0.12, mean -0.11.
         Assert.Equal(("ahead", "ref"), (row[0], row[1]));
         Assert.Equal(-0.11, double.Parse(row[4], System.Globalization.CultureInfo.InvariantCulture), 10);
+    }
+
+    [Fact]
+    public void Pretrained_scores_and_pretraining_time_get_their_own_columns()
+    {
+        var evaluate = new EvaluateOptions { Metrics = new[] { Metric.Accuracy } };
+        var pretrained = new Dictionary<string, double> { ["acc"] = 0.84 };
+        ResultReport.Write(_folder, "r", evaluate, new[]
+        {
+            Result("a", 0, 0.78, 0.60) with { Seconds = 100, PretrainSeconds = 90, Pretrained = pretrained },
+            Result("a", 1, 0.76, 0.62) with { Seconds = 12, Pretrained = pretrained },
+            Result("b", 0, 0.77, 0.61) with { Seconds = 11, Pretrained = pretrained },
+            Result("b", 1, 0.75, 0.65) with { Seconds = 13, Pretrained = pretrained },
+        });
+        var csv = File.ReadAllLines(Path.Combine(_folder, "results.csv"));
+        var header = csv[0].Split(',');
+        var a = csv[1].Split(',');
+        double Cell(string column) => double.Parse(a[Array.IndexOf(header, column)], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(0.84, Cell("pretrained acc"), 12);
+        Assert.Equal(90, Cell("pretrain (s)"));
+        Assert.Equal(22, Cell("train (s)"));  // (100 - 90) + 12
+        // Paired statistics compare teacher and student only: the pretrained teacher is the same for every variant.
+        Assert.DoesNotContain(File.ReadAllLines(Path.Combine(_folder, ResultReport.PairedCsvFileName)), l => l.Contains("pretrained"));
     }
 
     [Fact]
