@@ -149,6 +149,10 @@ internal static class RecipeChecks
         }
         if (perClass > 0 && regime.Name == "few_shot" && regime.Int("per_class") > perClass)
             Report(Descriptors.TooManyShots, regime.Required("per_class").Span, "few_shot per_class", regime.Int("per_class"), shotsFrom, perClass);
+        // The transfer set comes from the same images as the labelled draw.
+        var transfer = settings["distill", "transfer"];
+        if (perClass > 0 && regime.Name == "few_shot" && transfer.AsInt() > 0 && regime.Int("per_class") <= perClass && regime.Int("per_class") + transfer.AsInt() > perClass)
+            Report(Descriptors.TooManyShots, transfer.Span, "few_shot per_class + distill.transfer", regime.Int("per_class") + transfer.AsInt(), shotsFrom, perClass);
         if (perClass > 0 && regime.Name == "long_tail" && regime.Int("max_per_class") > perClass)
             Report(Descriptors.TooManyShots, regime.Required("max_per_class").Span, "long_tail max_per_class", regime.Int("max_per_class"), shotsFrom, perClass);
 

@@ -17,7 +17,15 @@ public sealed record ExperimentData(
     ImageSet Validation,
     ImageSet Test,
     IReadOnlyList<int> DownstreamClasses,
-    IReadOnlyList<int> UpstreamClasses);
+    IReadOnlyList<int> UpstreamClasses)
+{
+    /// <summary>
+    /// Unlabeled images of the downstream classes for distillation (the transfer set), disjoint from
+    /// every other split. Their labels are the data set's, kept only because an ImageSet has labels:
+    /// the distillation stage relabels them with the teacher's predictions and never reads these.
+    /// </summary>
+    public ImageSet Transfer { get; init; } = Train.Subset(Array.Empty<int>());
+}
 
 public static class DataSplits
 {
@@ -27,7 +35,8 @@ public static class DataSplits
     /// class sets overlap: a teacher that saw the downstream images during pretraining would make
     /// the few-shot numbers meaningless.
     /// </summary>
-    public static ExperimentData Build(ImageSet train, ImageSet test, DataOptions data, PretrainOptions pretrain)
+    /// <param name="transferPerClass">Unlabeled images per downstream class set aside for distillation (the transfer set).</param>
+    public static ExperimentData Build(ImageSet train, ImageSet test, DataOptions data, PretrainOptions pretrain, int transferPerClass = 0)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
@@ -59,8 +68,11 @@ public static class DataSplits
             }
         var counts = SelectionCounts(data.Regime, data.Classes, pools.Select(p => p.Length).ToArray());
 
+        if (transferPerClass < 0)
+            throw new ArgumentException($"the transfer set needs 0 or more images per class, got {transferPerClass}");
         var trainIndices = new List<int>();
         var validationIndices = new List<int>();
+        var transferIndices = new List<int>();
         var taken = new bool[train.Count];
         for (int k = 0; k < data.Classes.Count; k++)
         {
@@ -74,7 +86,16 @@ public static class DataSplits
                 taken[order[i]] = true;
                 (i < selected - validation ? trainIndices : validationIndices).Add(order[i]);
             }
+            // The transfer images are the next ones of the same stream: never labelled, never validated.
+            if (selected + transferPerClass > order.Length)
+                throw new ArgumentException($"a transfer set of {transferPerClass} images per class needs {selected + transferPerClass} images of class {data.Classes[k]} with the {selected} labelled ones, but {(data.ReservedPerClass > 0 ? "the reserved pool" : "the training split")} has only {order.Length}");
+            for (int i = selected; i < selected + transferPerClass; i++)
+            {
+                taken[order[i]] = true;
+                transferIndices.Add(order[i]);
+            }
         }
+        transferIndices.Sort();
         trainIndices.Sort();
         validationIndices.Sort();
 
@@ -101,7 +122,10 @@ public static class DataSplits
             // Every split is normalised like the training split, the test split included.
             Test: test.Subset(testIndices).WithClasses(data.Classes).WithStatistics(train.Statistics),
             DownstreamClasses: data.Classes.ToArray(),
-            UpstreamClasses: pretrain.Classes.ToArray());
+            UpstreamClasses: pretrain.Classes.ToArray())
+        {
+            Transfer = train.Subset(transferIndices).WithClasses(data.Classes),
+        };
     }
 
     /// <summary>Images per downstream class (train + validation) the regime asks for, in class order.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -48,6 +49,24 @@ public sealed class ImageSet
     /// parent's, so every split of a data set is normalised like its training split.
     /// </summary>
     public ChannelStatistics Statistics { get; }
+
+    /// <summary>The same images with other labels (e.g. a teacher's predictions for unlabeled images).</summary>
+    public ImageSet WithLabels(int[] labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.Length != Count) throw new ArgumentException($"{labels.Length} labels for {Count} images");
+        return new ImageSet(Pixels, labels, NumClasses, Channels, Height, Width, _sourceIndices, Statistics);
+    }
+
+    /// <summary>The images of this set followed by those of <paramref name="other"/> (same shape and classes; this set's statistics).</summary>
+    public ImageSet Concat(ImageSet other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.Channels != Channels || other.Height != Height || other.Width != Width || other.NumClasses != NumClasses)
+            throw new ArgumentException($"cannot concatenate a {other.NumClasses}-class {other.Channels}x{other.Height}x{other.Width} set to a {NumClasses}-class {Channels}x{Height}x{Width} one");
+        return new ImageSet(Pixels.Concat(other.Pixels).ToArray(), Labels.Concat(other.Labels).ToArray(), NumClasses, Channels, Height, Width,
+            _sourceIndices.Concat(other._sourceIndices).ToArray(), Statistics);
+    }
 
     /// <summary>The same images, normalised with <paramref name="statistics"/> (the training split's, for a test split).</summary>
     public ImageSet WithStatistics(ChannelStatistics statistics) =>

@@ -150,6 +150,11 @@ public sealed record DistillOptions
     public bool DecayExclusions { get; init; } = true;
     /// <summary>Batch augmentations in order (empty = none).</summary>
     public IReadOnlyList<AugmentOptions> Augment { get; init; } = [];
+    /// <summary>
+    /// Unlabeled images per downstream class the student also learns from, labelled by the teacher's
+    /// predictions (the transfer set; 0 = none). Disjoint from every other split; unused by a loss without a teacher.
+    /// </summary>
+    public int Transfer { get; init; }
 }
 
 public sealed record EvaluateOptions

@@ -196,8 +196,9 @@ public static class Experiment
             var source = options.Data with { Classes = Array.Empty<int>(), Regime = new FullRegime(), Seed = 0, ValidationFraction = 0, MaxTestImages = 0 };
             if (!loaded.TryGetValue(source, out var dataset))
                 loaded[source] = dataset = options.Data.Source.Load(options.Data.Path);
-            var data = DataSplits.Build(dataset.Train, dataset.Test, options.Data, Stages.Upstream(options));
-            output.WriteLine($"[{unit}] data: {data.Train.Count} train, {data.Validation.Count} validation, {data.Test.Count} test images of classes [{string.Join(", ", data.DownstreamClasses)}]");
+            var data = DataSplits.Build(dataset.Train, dataset.Test, options.Data, Stages.Upstream(options), options.Distill.Transfer);
+            output.WriteLine($"[{unit}] data: {data.Train.Count} train, {data.Validation.Count} validation, {data.Test.Count} test images of classes [{string.Join(", ", data.DownstreamClasses)}]"
+                + (data.Transfer.Count > 0 ? $", {data.Transfer.Count} unlabeled for distillation" : ""));
 
             var stem = Path.Combine(checkpoints, $"{options.Variant}-seed{options.Run.Seed}");
             // A loss that reads no teacher (the labels-only baseline) needs none: no pretraining,

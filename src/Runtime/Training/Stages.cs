@@ -231,6 +231,14 @@ public static class Stages
             using var optimizer = OptimizerFactory.Create(settings.Optimizer, student, settings.DecayExclusions);
             Func<Tensor, Tensor> teacherForward = teacher is null ? _ => throw new InvalidOperationException("this loss uses no teacher") : teacher.forward;
             var loss = DistillationLoss(settings.Loss, teacherForward, student.forward, teacherInput, studentInput);
+            // The transfer set's images carry the teacher's predictions, never their own labels: the
+            // student learns from the teacher only there (its soft outputs every step, as everywhere).
+            var distillTrain = data.Train;
+            if (teacher is not null && data.Transfer.Count > 0)
+            {
+                distillTrain = data.Train.Concat(data.Transfer.WithLabels(Evaluator.Predict(teacher, data.Transfer, context.Device, teacherInput)));
+                context.Output.WriteLine($"[distill/{options.Variant}] transfer set: {data.Transfer.Count} unlabeled images, labelled by the teacher");
+            }
             var result = new Trainer(context).Fit(new FitSpec
             {
                 Stage = "distill",
@@ -239,7 +247,7 @@ public static class Stages
                 Optimizer = optimizer,
                 BaseLearningRate = settings.Optimizer.BaseLearningRate,
                 Schedule = settings.Schedule,
-                Train = data.Train,
+                Train = distillTrain,
                 Epochs = settings.Epochs,
                 BatchSize = settings.BatchSize,
                 Seed = options.Run.Seed + DistillSeedOffset,

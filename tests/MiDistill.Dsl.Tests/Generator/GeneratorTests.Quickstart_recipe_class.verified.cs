@@ -119,6 +119,8 @@ namespace MiDistill.Recipes
                     DecayExclusions = true,
                     // quickstart.distill default: distill.augment
                     Augment = global::System.Array.Empty<global::MiDistill.Runtime.Options.AugmentOptions>(),
+                    // quickstart.distill default: distill.transfer
+                    Transfer = 0,
                 },
                 Evaluate = new global::MiDistill.Runtime.Options.EvaluateOptions
                 {
@@ -243,6 +245,8 @@ namespace MiDistill.Recipes
                     DecayExclusions = true,
                     // quickstart.distill default: distill.augment
                     Augment = global::System.Array.Empty<global::MiDistill.Runtime.Options.AugmentOptions>(),
+                    // quickstart.distill default: distill.transfer
+                    Transfer = 0,
                 },
                 Evaluate = new global::MiDistill.Runtime.Options.EvaluateOptions
                 {
@@ -367,6 +371,8 @@ namespace MiDistill.Recipes
                     DecayExclusions = true,
                     // quickstart.distill default: distill.augment
                     Augment = global::System.Array.Empty<global::MiDistill.Runtime.Options.AugmentOptions>(),
+                    // quickstart.distill default: distill.transfer
+                    Transfer = 0,
                 },
                 Evaluate = new global::MiDistill.Runtime.Options.EvaluateOptions
                 {

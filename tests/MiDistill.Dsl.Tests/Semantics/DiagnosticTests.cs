@@ -152,6 +152,11 @@ public class DiagnosticTests
         "r.distill(7,32): error MD0114: few_shot per_class = 30 images per class exceeds the smallest selected class of the `data.reserve` pool (20 training images); use at most 20");
 
     [Fact]
+    public void MD0114_shots_and_transfer_set_beyond_the_reserved_pool() => AssertDiagnostics(
+        Recipe(Teacher + "  data {\n    classes 5..9\n    regime few_shot(per_class: 10)\n    reserve 20\n  }\n  distill {\n    transfer 15\n  }\n"),
+        "r.distill(11,14): error MD0114: few_shot per_class + distill.transfer = 25 images per class exceeds the smallest selected class of the `data.reserve` pool (20 training images); use at most 20");
+
+    [Fact]
     public void MD0115_upstream_class_that_does_not_exist() => AssertDiagnostics(
         Recipe("  teacher {\n    pretrain upstream(classes: [0, 10])\n  }\n" + Data),
         "r.distill(3,36): error MD0115: class 10 in `teacher.pretrain.classes` does not exist; Fashion-MNIST has classes 0..9");

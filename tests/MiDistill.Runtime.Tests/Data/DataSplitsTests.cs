@@ -129,6 +129,24 @@ public sealed class DataSplitsTests
         Assert.All(a.Downstream.Concat(b.Downstream), i => Assert.Contains(i, pool));
     }
 
+    [Fact]
+    public void The_transfer_set_is_disjoint_from_every_other_split()
+    {
+        var all = Enumerable.Range(0, 10).ToArray();
+        var split = DataSplits.Build(Synthetic(100), Synthetic(20),
+            Data(new FewShotRegime(5), new[] { 3, 4, 5 }, validation: 0.2) with { ReservedPerClass = 30 }, Pretrain(all), transferPerClass: 12);
+        Assert.Equal(36, split.Transfer.Count);
+        Assert.Equal(new[] { 12, 12, 12 }, split.Transfer.ClassCounts());
+        var transfer = split.Transfer.SourceIndices.ToHashSet();
+        foreach (var other in new[] { split.Train, split.Validation, split.Upstream })
+            Assert.DoesNotContain(other.SourceIndices, transfer.Contains);
+        // 30 reserved per class: 5 labelled + 12 transfer leaves 13 unused, none of them pretraining's.
+        Assert.Equal(new[] { 100, 100, 100, 70, 70, 70, 100, 100, 100, 100 }, split.Upstream.ClassCounts());
+        var e = Assert.Throws<ArgumentException>(() => DataSplits.Build(Synthetic(100), Synthetic(20),
+            Data(new FewShotRegime(5), new[] { 3 }) with { ReservedPerClass = 10 }, Pretrain(all), transferPerClass: 6));
+        Assert.Contains("a transfer set of 6 images per class needs 11 images of class 3 with the 5 labelled ones, but the reserved pool has only 10", e.Message);
+    }
+
     private sealed record DataSplitsResult(ExperimentData Split)
     {
         public int[] Downstream { get; } = Split.Train.SourceIndices.Concat(Split.Validation.SourceIndices).ToArray();

@@ -197,4 +197,16 @@ public sealed class LabelsOnlyBaselineTests : IDisposable
         var e = Assert.Throws<ArgumentException>(() => new BaselineRecipe().Run(Request("bad", seed: 5)));
         Assert.Contains("--seed 5 is not a seed of variant `labels`; its seeds (run.seed) are [0, 1]", e.Message);
     }
+
+    [Fact]
+    public void A_transfer_set_adds_unlabeled_images_the_teacher_labels_for_the_student()
+    {
+        var kd = BaselineRecipe.Settings.Kd;
+        var options = kd with { Distill = kd.Distill with { Transfer = 20 }, Run = kd.Run with { Seeds = new[] { 0 } } };
+        var log = new StringWriter();
+        var report = Experiment.Run(options, new RunRequest { OutputDirectory = Path.Combine(_root, "runs"), CacheDirectory = Path.Combine(_root, "cache"), Output = log });
+        Assert.Contains("[kd/seed0] data: 40 train, 10 validation, 200 test images of classes [5, 6, 7, 8, 9], 100 unlabeled for distillation", log.ToString());
+        Assert.Contains("[distill/kd] transfer set: 100 unlabeled images, labelled by the teacher", log.ToString());
+        Assert.InRange(Assert.Single(report.Results).Student["acc"], 0.0, 1.0);
+    }
 }

@@ -267,6 +267,7 @@ public sealed class RecipeSchema
             ClipGrad("distillation"),
             DecayExclusions,
             Augment("distillation"),
+            Int("transfer", "0", 0, int.MaxValue, "Transfer", "unlabeled images per downstream class the student also learns from, labelled by the teacher (the transfer set; disjoint from every other split; 0 = none)"),
         }),
         new Section("evaluate", "Held-out test evaluation of teacher and student.", O + "EvaluateOptions", "Evaluate", new[]
         {
