@@ -177,6 +177,7 @@ public static class Experiment
         var context = new RunContext(device, output, folder, hooks, state);
         var loaded = new Dictionary<DataOptions, LoadedData>();
         var results = new List<VariantResult>();
+        bool withoutValidation = false;
         var analysis = new Information.AnalysisStage(context); // MI diagnostics; no-op unless a variant turns them on
 
         // One replicate keeps its index in the seed list (its data seed is data.seed + index), so it
@@ -197,6 +198,7 @@ public static class Experiment
             if (!loaded.TryGetValue(source, out var dataset))
                 loaded[source] = dataset = options.Data.Source.Load(options.Data.Path);
             var data = DataSplits.Build(dataset.Train, dataset.Test, options.Data, Stages.Upstream(options), options.Distill.Transfer);
+            withoutValidation |= data.Validation.Count == 0;
             output.WriteLine($"[{unit}] data: {data.Train.Count} train, {data.Validation.Count} validation, {data.Test.Count} test images of classes [{string.Join(", ", data.DownstreamClasses)}]"
                 + (data.Transfer.Count > 0 ? $", {data.Transfer.Count} unlabeled for distillation" : ""));
 
@@ -262,7 +264,7 @@ public static class Experiment
             GC.Collect();
         }
 
-        var summary = ResultReport.Write(folder.Path, recipe.Name, first.Evaluate, results);
+        var summary = ResultReport.Write(folder.Path, recipe.Name, first.Evaluate, results, withoutValidation);
         output.WriteLine();
         output.Write(summary);
         output.WriteLine($"Saved to {folder.Path}");

@@ -11,7 +11,8 @@ namespace MiDistill.Runtime.Training;
 /// <summary>The final table: one row per variant, mean and standard deviation over seeds, and how it was selected.</summary>
 internal static class ResultReport
 {
-    public static string Write(string folder, string recipe, EvaluateOptions evaluate, IReadOnlyList<VariantResult> results)
+    /// <param name="withoutValidation">True when the runs had no validation split, so the last epochs were kept rather than chosen.</param>
+    public static string Write(string folder, string recipe, EvaluateOptions evaluate, IReadOnlyList<VariantResult> results, bool withoutValidation = false)
     {
         // The pretrained teacher's own scores appear when a run measured them (upstream classes = downstream classes).
         var models = results.Any(r => r.Pretrained is not null) ? new[] { "pretrained", "teacher", "student" } : new[] { "teacher", "student" };
@@ -56,6 +57,7 @@ internal static class ResultReport
         var protocol = evaluate.Protocol switch
         {
             PaperProtocol p => $"paper protocol: a student distilled from the teacher after each of epochs {string.Join(", ", p.Checkpoints)}; the best on the test split is reported (optimistic)",
+            _ when withoutValidation => "honest protocol without a validation split: the last teacher and student epochs are kept; the test split evaluated once",
             _ => "honest protocol: teacher and student epochs chosen on the validation split; the test split evaluated once",
         };
         var spread = replicated ? "; mean and sample standard deviation (sd) over seeds" : "";

@@ -123,6 +123,13 @@ public sealed class ResultReportTests : IDisposable
     }
 
     [Fact]
+    public void Without_a_validation_split_the_header_says_the_last_epochs_are_kept()
+    {
+        var text = ResultReport.Write(_folder, "r", new EvaluateOptions(), new[] { Result("a", 0, 0.5, 0.6) }, withoutValidation: true);
+        Assert.Contains("honest protocol without a validation split: the last teacher and student epochs are kept", text);
+    }
+
+    [Fact]
     public void Student_t_quantiles_are_the_tabled_values()
     {
         Assert.Equal(12.706, PairedDifference.StudentT975(1));
