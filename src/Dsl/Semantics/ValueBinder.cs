@@ -80,24 +80,30 @@ internal sealed class ValueBinder
     /// <summary>Binds a schema default (written in recipe syntax) as if the user had written it at <paramref name="at"/>.</summary>
     public BoundValue BindDefault(string text, SettingType type, string label, SourceSpan at)
     {
-        var parsed = RecipeGrammar.Value.End().TryParse(text);
-        if (!parsed.WasSuccessful) throw new RecipeCompilerException(at, $"schema default `{text}` of {label} does not parse");
-        var scratch = new List<DslDiagnostic>();
-        var bound = new ValueBinder(_path, scratch).Bind(Relocate(parsed.Value, at), type, label);
-        if (bound is null || scratch.Count > 0)
-            throw new RecipeCompilerException(at, $"schema default `{text}` of {label} is invalid: {string.Join("; ", scratch.Select(d => d.Message))}");
+        var bound = TryBindDefault(_path, text, type, label, at, out var why);
+        if (bound is null) throw new RecipeCompilerException(at, $"schema default `{text}` of {label} is invalid: {why}");
         return bound with { FromDefault = true };
     }
 
     /// <summary>Why a declared default (recipe text) does not fit its type, or null when it does.</summary>
-    public static string? CheckDefault(string text, SettingType type, string label)
+    public static string? CheckDefault(string text, SettingType type, string label) =>
+        TryBindDefault("", text, type, label, SourceSpan.None, out var why) is null ? why : null;
+
+    // Defaults are recipe text: parsed and bound like user text, placed at the setting they stand in for.
+    private static BoundValue? TryBindDefault(string path, string text, SettingType type, string label, SourceSpan at, out string why)
     {
+        why = "";
         var parsed = RecipeGrammar.Value.End().TryParse(text);
-        if (!parsed.WasSuccessful) return "it does not parse as a recipe value";
+        if (!parsed.WasSuccessful)
+        {
+            why = "it does not parse as a recipe value";
+            return null;
+        }
         var scratch = new List<DslDiagnostic>();
-        var bound = new ValueBinder("", scratch).Bind(Relocate(parsed.Value, SourceSpan.None), type, label);
-        if (scratch.Count > 0) return string.Join("; ", scratch.Select(d => d.Message));
-        return bound is null ? "it does not fit" : null;
+        var bound = new ValueBinder(path, scratch).Bind(Relocate(parsed.Value, at), type, label);
+        if (bound is not null && scratch.Count == 0) return bound;
+        why = scratch.Count > 0 ? string.Join("; ", scratch.Select(d => d.Message)) : "it does not fit";
+        return null;
     }
 
     private BoundValue? BindChoice(ValueNode node, ChoiceType type, string label)

@@ -29,6 +29,12 @@ public enum StemKind
     ImageNet,
 }
 
+public static class StemKindExtensions
+{
+    /// <summary>An ImageNet stem takes RGB (grayscale is repeated) so ImageNet checkpoints load; a small stem the data's own channels.</summary>
+    public static int InputChannels(this StemKind stem, int dataChannels) => stem == StemKind.ImageNet ? 3 : dataChannels;
+}
+
 /// <summary>A small CNN (conv-bn-relu stages); <see cref="Width"/> channels in the first stage.</summary>
 [RecipeForm("cnn_small", "A small CNN: three stages of two 3x3 conv-BN-ReLU of widths w, 2w, 3w, global pooling, linear head.")]
 public sealed record SmallCnnOptions(
@@ -44,7 +50,7 @@ public sealed record ResNetOptions(
     [RecipeArg(Doc = "input stem")] StemKind Stem = StemKind.Small) : StudentOptions
 {
     public override nn.Module<Tensor, Tensor> Create(int inChannels, int numClasses) => new ResNet(this, inChannels, numClasses);
-    public override int InputChannels(int dataChannels) => Stem == StemKind.ImageNet ? 3 : dataChannels;
+    public override int InputChannels(int dataChannels) => Stem.InputChannels(dataChannels);
 }
 
 /// <summary>torchvision's MobileNetV2 with a width multiplier (torchvision: 1.0).</summary>
@@ -54,7 +60,7 @@ public sealed record MobileNetV2Options(
     [RecipeArg(Doc = "input stem")] StemKind Stem = StemKind.Small) : StudentOptions
 {
     public override nn.Module<Tensor, Tensor> Create(int inChannels, int numClasses) => new MobileNetV2(this, inChannels, numClasses);
-    public override int InputChannels(int dataChannels) => Stem == StemKind.ImageNet ? 3 : dataChannels;
+    public override int InputChannels(int dataChannels) => Stem.InputChannels(dataChannels);
 }
 
 /// <summary>
@@ -67,5 +73,5 @@ public sealed record EfficientNetV2Options(
     [RecipeArg(Doc = "input stem")] StemKind Stem = StemKind.Small) : StudentOptions
 {
     public override nn.Module<Tensor, Tensor> Create(int inChannels, int numClasses) => new EfficientNetV2(this, inChannels, numClasses);
-    public override int InputChannels(int dataChannels) => Stem == StemKind.ImageNet ? 3 : dataChannels;
+    public override int InputChannels(int dataChannels) => Stem.InputChannels(dataChannels);
 }

@@ -178,6 +178,7 @@ public static class Experiment
         var loaded = new Dictionary<DataOptions, LoadedData>();
         var results = new List<VariantResult>();
         bool withoutValidation = false;
+        var pretrainedScoreCache = new Dictionary<(string, int, int, string), IReadOnlyDictionary<string, double>>();
         var analysis = new Information.AnalysisStage(context); // MI diagnostics; no-op unless a variant turns them on
 
         // One replicate keeps its index in the seed list (its data seed is data.seed + index), so it
@@ -218,10 +219,15 @@ public static class Experiment
                 pretrainSeconds = pretrainWatch.Elapsed.TotalSeconds;
                 // Pretrained on exactly the downstream classes, the teacher can be scored before any
                 // fine-tuning: what fine-tuning on the few labelled images adds (or costs).
+                // Variants of one replicate share the pretrained teacher and the test images: score it once.
                 if (options.Teacher.Weights is not CheckpointWeights && data.UpstreamClasses.SequenceEqual(data.DownstreamClasses))
                 {
-                    using var before = Stages.LoadPretrained(options, data, pretrained, device);
-                    pretrainedScores = Evaluator.Evaluate(before, data.Test, device, InputAdapter.ForTeacher(options.Teacher, data.Train.Statistics), options.Evaluate.Metrics);
+                    var key = (pretrained, options.Data.Seed, options.Data.MaxTestImages, string.Join(",", options.Evaluate.Metrics));
+                    if (!pretrainedScoreCache.TryGetValue(key, out pretrainedScores))
+                    {
+                        using var before = Stages.LoadPretrained(options, data, pretrained, device);
+                        pretrainedScoreCache[key] = pretrainedScores = Evaluator.Evaluate(before, data.Test, device, InputAdapter.ForTeacher(options.Teacher, data.Train.Statistics), options.Evaluate.Metrics);
+                    }
                 }
                 analysis.BeforeFinetune(options, data, pretrained);
                 teacher = RunStage(state, context, unit, "finetune", stem + "-teacher.safetensors", stem + "-finetune.ckpt",
@@ -230,21 +236,16 @@ public static class Experiment
                 analysis.AfterFinetune(options, data, teacher);
             }
             using var teacherScope = teacher;
-            if (finished && teacher is not null)
+            if (finished)
             {
                 // A resumed run measures the analyses of finished replicates again from their saved
                 // weights (deterministic, seconds), so analysis/ covers the whole run; results stay as recorded.
-                if (options.Evaluate.Protocol is PaperProtocol kept)
+                if (teacher is not null && options.Evaluate.Protocol is PaperProtocol kept)
                     foreach (var epoch in kept.Checkpoints)
                     {
                         Checkpoints.ModelFile.Load(teacher, $"{stem}-teacher-epoch{epoch}.safetensors", Stages.DamagedRunFile);
                         analysis.KeptCheckpoint(options, data, teacher, epoch);
                     }
-                results.Add(done!);
-                continue;
-            }
-            if (finished)
-            {
                 results.Add(done!);
                 continue;
             }
