@@ -33,8 +33,8 @@ public static class AnalysisReport
             Csv(folder, "bottleneck.csv", "variant,removed,k,mi_bits,cross_check_bits,probe_accuracy",
                 r.Removal.Select(p => $"{p.Variant},{p.Removed},{p.K},{N(p.Bits)},{N(p.CrossCheckBits)},{N(p.ProbeAccuracy)}"));
         if (r.Plane.Count > 0)
-            Csv(folder, "information_plane.csv", "variant,checkpoint,mi_bits,cross_check_bits,test_error",
-                r.Plane.Select(p => $"{p.Variant},{p.Checkpoint},{N(p.Bits)},{N(p.CrossCheckBits)},{N(p.TestError)}"));
+            Csv(folder, "information_plane.csv", "variant,seed,checkpoint,mi_bits,cross_check_bits,test_error",
+                r.Plane.Select(p => $"{p.Variant},{p.Seed},{p.Checkpoint},{N(p.Bits)},{N(p.CrossCheckBits)},{N(p.TestError)}"));
         WriteAtomically(Path.Combine(folder, "analysis.json"), SettingsJson.Serialize(new
         {
             estimator = r.Estimator,

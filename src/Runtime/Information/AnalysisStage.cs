@@ -67,7 +67,7 @@ public sealed class AnalysisStage
         using var xCross = cross?.Bind(images);
         using var capture = TeacherProbe.Run(teacher, images, adapter, a.Token, captureBlocks: false);
         double error = 1 - Evaluator.Accuracy(teacher, data.Test, _context.Device, adapter);
-        _results.Plane.Add(new PlanePoint(options.Variant, $"epoch {epoch}", x.Estimate(capture.Features), xCross?.Estimate(capture.Features), error));
+        _results.Plane.Add(new PlanePoint(options.Variant, options.Run.Seed, $"epoch {epoch}", x.Estimate(capture.Features), xCross?.Estimate(capture.Features), error));
         Write();
     }
 
@@ -110,7 +110,7 @@ public sealed class AnalysisStage
             if (finetuned && a.InformationPlane)
             {
                 double error = 1 - Evaluator.Accuracy(teacher, data.Test, _context.Device, adapter);
-                _results.Plane.Add(new PlanePoint(options.Variant, "best-validation", x.Estimate(capture.Features), Cross(capture.Features), error));
+                _results.Plane.Add(new PlanePoint(options.Variant, options.Run.Seed, "best-validation", x.Estimate(capture.Features), Cross(capture.Features), error));
             }
         }
 

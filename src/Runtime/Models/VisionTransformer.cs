@@ -22,6 +22,7 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>, IFeatureModel, M
     {
         IsHead = k => k.StartsWith("head.", StringComparison.Ordinal),
         MayBeMissing = k => k.EndsWith(".mlp_alpha", StringComparison.Ordinal) || k.EndsWith(".residual_scale", StringComparison.Ordinal),
+        AddedLater = k => k.EndsWith(".residual_scale", StringComparison.Ordinal),
         Adapt = (key, found, expected) => key == "pos_embed" && found.dim() == 3 && found.shape[2] == expected[2]
             ? MiDistill.Runtime.Checkpoints.PosEmbed.Resample(found, (int)Math.Round(Math.Sqrt(expected[1] - 1)))
             : null,
