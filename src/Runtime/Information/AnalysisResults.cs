@@ -22,4 +22,6 @@ public sealed class AnalysisResults
     public List<BlockSparsity> Sparsity { get; } = new();
     public List<RemovalPoint> Removal { get; } = new();
     public List<PlanePoint> Plane { get; } = new();
+    /// <summary>Each fine-tuned teacher's I(X; F_T) (from <see cref="Plane"/>) beside its student's test score.</summary>
+    public List<MiStudentPair> Students { get; } = new();
 }

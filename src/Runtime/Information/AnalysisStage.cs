@@ -137,6 +137,24 @@ public sealed class AnalysisStage
         AnalysisReport.WriteData(_results, AnalysisReport.Folder(_context.Folder.Path));
     }
 
+    /// <summary>
+    /// Pairs each fine-tuned teacher on the information plane with the test score (the first metric)
+    /// of the student distilled from it, for the MI-student correlation.
+    /// </summary>
+    public void AddStudents(IEnumerable<VariantResult> results)
+    {
+        _results.Students.Clear();
+        foreach (var result in results)
+        {
+            // Under the paper's protocol the reported student comes from a kept epoch's teacher.
+            var checkpoint = result.TeacherEpoch is int epoch ? $"epoch {epoch}" : "best-validation";
+            var point = _results.Plane.LastOrDefault(p => p.Variant == result.Variant && p.Seed == result.Seed && p.Checkpoint == checkpoint);
+            if (point is null || result.Student.Count == 0) continue;
+            var (metric, score) = result.Student.First();
+            _results.Students.Add(new MiStudentPair(result.Variant, result.Seed, point.Bits, metric, score));
+        }
+    }
+
     /// <summary>Plots, the summary file, and the summary lines on the console.</summary>
     public void Finish()
     {

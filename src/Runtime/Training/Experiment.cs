@@ -269,6 +269,7 @@ public static class Experiment
         output.WriteLine();
         output.Write(summary);
         output.WriteLine($"Saved to {folder.Path}");
+        analysis.AddStudents(results);
         analysis.Finish();
         return new ExperimentReport(folder.Path, results);
     }
