@@ -26,6 +26,10 @@ public sealed class Sam : optim.Optimizer
     // Exact copies of the weights before the climb. Restoring by copy rather than by w - e keeps
     // the rounding of w + e - e from drifting the weights over thousands of steps.
     private readonly List<(Parameter Param, Tensor Saved)> climbed = new();
+    // Sum of ||e|| over the climbs since the last TakeMeanPerturbationNorm, kept on the device
+    // (reading it every step would force a sync); reported per epoch.
+    private Tensor? perturbationSum;
+    private int perturbations;
 
     public Sam(IEnumerable<Parameter> parameters, optim.Optimizer baseOptimizer, double rho, bool adaptive = false, double eta = 0.01) : base(IntPtr.Zero)
     {
@@ -50,6 +54,20 @@ public sealed class Sam : optim.Optimizer
     public double Eta { get; }
 
     public optim.Optimizer BaseOptimizer => baseOptimizer;
+
+    /// <summary>
+    /// The mean L2 norm of the perturbation e over the climbs since the last call (NaN if none), then
+    /// starts a new mean: the trainer reads it once per epoch for metrics.jsonl and TensorBoard.
+    /// </summary>
+    public double TakeMeanPerturbationNorm()
+    {
+        if (perturbationSum is null || perturbations == 0) return double.NaN;
+        double mean = perturbationSum.item<double>() / perturbations;
+        perturbationSum.Dispose();
+        perturbationSum = null;
+        perturbations = 0;
+        return mean;
+    }
 
     public override IEnumerable<optim.ILearningRateController> ParamGroups => baseOptimizer.ParamGroups;
 
@@ -90,6 +108,14 @@ public sealed class Sam : optim.Optimizer
         var t = withGrad.Select(x => Adaptive && x.Param.dim() > 1 ? x.Param.detach().abs().add(Eta) : null).ToArray();
         var norms = stack(withGrad.Select((x, i) => linalg.vector_norm((t[i] is null ? x.Grad : x.Grad * t[i]!).to(normType))).ToArray());
         var scale = (Rho / (linalg.vector_norm(norms) + 1e-12));
+        // ||e|| = scale * ||T^2 g||: rho for SAM (up to the 1e-12), varying with the weights for ASAM.
+        var directionNorms = Adaptive
+            ? stack(withGrad.Select((x, i) => linalg.vector_norm((t[i] is null ? x.Grad : x.Grad * t[i]! * t[i]!).to(normType))).ToArray())
+            : norms;
+        var perturbation = (scale * linalg.vector_norm(directionNorms)).to(ScalarType.Float64);
+        if (perturbationSum is null) perturbationSum = perturbation.clone().DetachFromDisposeScope();
+        else perturbationSum.add_(perturbation);
+        perturbations++;
         for (int i = 0; i < withGrad.Count; i++) {
             var (p, g) = withGrad[i];
             var saved = p.detach().clone().DetachFromDisposeScope();
@@ -136,6 +162,8 @@ public sealed class Sam : optim.Optimizer
         if (disposing) {
             foreach (var (_, saved) in climbed) saved.Dispose();
             climbed.Clear();
+            perturbationSum?.Dispose();
+            perturbationSum = null;
             baseOptimizer.Dispose();
         }
         base.Dispose(disposing);
