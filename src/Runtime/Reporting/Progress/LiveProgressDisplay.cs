@@ -80,7 +80,7 @@ public sealed class LiveProgressDisplay : IProgressDisplay
             double imagesPerSecond = seconds > 0 ? (step - _firstStep) * (double)_batchSize / seconds : 0;
             _task.Value = (epoch - 1) * (double)_steps + step;
             _task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-                $"{_prefix} epoch {epoch}/{_epochs}  step {step}/{_steps}  loss {loss:0.000}  acc {accuracy * 100:0.0}%  {imagesPerSecond:0} img/s"));
+                $"{_prefix} {epoch}/{_epochs} step {step}/{_steps} loss {loss:0.000} acc {accuracy * 100:0.0}% {imagesPerSecond:0} img/s"));
         }
 
         public void EpochEnd(int epoch, IReadOnlyDictionary<string, double> values)

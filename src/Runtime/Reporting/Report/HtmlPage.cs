@@ -76,6 +76,7 @@ internal sealed class HtmlPage
     public void Save(string path)
     {
         var temporary = path + ".tmp";
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         File.WriteAllText(temporary, Render(), new UTF8Encoding(false));
         File.Move(temporary, path, overwrite: true);
     }
