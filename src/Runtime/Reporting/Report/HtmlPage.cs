@@ -22,7 +22,7 @@ internal sealed class HtmlPage
         th { background: #f3f5f7; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
         pre { background: #f6f8fa; border: 1px solid #d0d7de; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
         code { background: #f0f2f4; padding: 0 0.2em; } .muted { color: #57606a; }
-        figure { display: inline-block; margin: 0.5em 1em 0.5em 0; vertical-align: top; } figure img { max-width: 520px; border: 1px solid #d0d7de; }
+        figure { display: inline-block; margin: 0.5em 1em 0.5em 0; vertical-align: top; } figure img { max-width: 470px; border: 1px solid #d0d7de; }
         figcaption { font-size: 0.85em; color: #57606a; }
         """;
 

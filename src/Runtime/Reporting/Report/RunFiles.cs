@@ -27,7 +27,8 @@ public sealed class RunFiles
             throw new IOException($"`{folder}` is a file; give a run folder (runs/<recipe>/<timestamp>-<variants>/)");
         if (!Directory.Exists(folder))
             throw new DirectoryNotFoundException($"{folder}: no such run folder");
-        var path = System.IO.Path.GetFullPath(folder);
+        // `runs/x/` and `runs/x` are the same folder, and its name titles the report.
+        var path = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(folder));
         string? Text(string name) => File.Exists(System.IO.Path.Combine(path, name)) ? File.ReadAllText(System.IO.Path.Combine(path, name)) : null;
         var settings = Text(RunFolder.SettingsFileName)
             ?? throw new FileNotFoundException($"{path}: not a MiDistill run folder ({RunFolder.SettingsFileName} is missing)");

@@ -41,7 +41,8 @@ public static class TrainingCurves
         plot.YLabel(percent ? yLabel + " [%]" : yLabel);
         // Epochs are whole numbers: no 1.5 ticks.
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        if (series.Count > 1) plot.ShowLegend(Alignment.UpperRight);
+        // Below the axes, so no legend hides the curves.
+        plot.ShowLegend(Edge.Bottom);
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
     }
 }
