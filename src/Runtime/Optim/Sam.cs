@@ -26,10 +26,8 @@ public sealed class Sam : optim.Optimizer
     // Exact copies of the weights before the climb. Restoring by copy rather than by w - e keeps
     // the rounding of w + e - e from drifting the weights over thousands of steps.
     private readonly List<(Parameter Param, Tensor Saved)> climbed = new();
-    // Sum of ||e|| over the climbs since the last TakeMeanPerturbationNorm, kept on the device
-    // (reading it every step would force a sync); reported per epoch.
-    private Tensor? perturbationSum;
-    private int perturbations;
+    // ||e|| of the last climb, kept on the device (reading it every step would force a sync).
+    private Tensor? lastPerturbation;
 
     public Sam(IEnumerable<Parameter> parameters, optim.Optimizer baseOptimizer, double rho, bool adaptive = false, double eta = 0.01) : base(IntPtr.Zero)
     {
@@ -56,18 +54,11 @@ public sealed class Sam : optim.Optimizer
     public optim.Optimizer BaseOptimizer => baseOptimizer;
 
     /// <summary>
-    /// The mean L2 norm of the perturbation e over the climbs since the last call (NaN if none), then
-    /// starts a new mean: the trainer reads it once per epoch for metrics.jsonl and TensorBoard.
+    /// The L2 norm of the last climb's perturbation e (NaN before the first): the trainer records it
+    /// at each epoch's end. The last step's value rather than an epoch mean, because a run resumed
+    /// mid-epoch must record exactly what an uninterrupted run does, and no SAM state is checkpointed.
     /// </summary>
-    public double TakeMeanPerturbationNorm()
-    {
-        if (perturbationSum is null || perturbations == 0) return double.NaN;
-        double mean = perturbationSum.item<double>() / perturbations;
-        perturbationSum.Dispose();
-        perturbationSum = null;
-        perturbations = 0;
-        return mean;
-    }
+    public double LastPerturbationNorm() => lastPerturbation is null ? double.NaN : lastPerturbation.item<double>();
 
     public override IEnumerable<optim.ILearningRateController> ParamGroups => baseOptimizer.ParamGroups;
 
@@ -112,10 +103,8 @@ public sealed class Sam : optim.Optimizer
         var directionNorms = Adaptive
             ? stack(withGrad.Select((x, i) => linalg.vector_norm((t[i] is null ? x.Grad : x.Grad * t[i]! * t[i]!).to(normType))).ToArray())
             : norms;
-        var perturbation = (scale * linalg.vector_norm(directionNorms)).to(ScalarType.Float64);
-        if (perturbationSum is null) perturbationSum = perturbation.clone().DetachFromDisposeScope();
-        else perturbationSum.add_(perturbation);
-        perturbations++;
+        lastPerturbation?.Dispose();
+        lastPerturbation = (scale * linalg.vector_norm(directionNorms)).to(ScalarType.Float64).DetachFromDisposeScope();
         for (int i = 0; i < withGrad.Count; i++) {
             var (p, g) = withGrad[i];
             var saved = p.detach().clone().DetachFromDisposeScope();
@@ -162,8 +151,8 @@ public sealed class Sam : optim.Optimizer
         if (disposing) {
             foreach (var (_, saved) in climbed) saved.Dispose();
             climbed.Clear();
-            perturbationSum?.Dispose();
-            perturbationSum = null;
+            lastPerturbation?.Dispose();
+            lastPerturbation = null;
             baseOptimizer.Dispose();
         }
         base.Dispose(disposing);

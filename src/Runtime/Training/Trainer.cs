@@ -151,7 +151,7 @@ public sealed class Trainer
                 values["data_frac"] = Stopwatch.GetElapsedTime(0, _dataTicks).TotalSeconds / Math.Max(1e-9, epochWatch.Elapsed.TotalSeconds);
                 progress.EpochEnd(epoch + 1, values);
                 // Recorded in metrics.jsonl and TensorBoard, not on the console line (its format stays as it is).
-                if (spec.Optimizer is Sam samOptimizer) values["sam_perturbation_norm"] = samOptimizer.TakeMeanPerturbationNorm();
+                if (spec.Optimizer is Sam samOptimizer) values["sam_perturbation_norm"] = samOptimizer.LastPerturbationNorm();
                 foreach (var (key, value) in spec.EpochMetrics?.Invoke() ?? new Dictionary<string, double>()) values[key] = value;
                 var written = _context.EpochCompleted(new EpochReport(spec.Stage, spec.Variant, epoch + 1, spec.Epochs, values), spec.RunSeed);
 

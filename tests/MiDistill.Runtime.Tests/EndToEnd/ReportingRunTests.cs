@@ -107,7 +107,7 @@ public sealed class ReportingRunTests : IClassFixture<TinyReportingRun>
         Assert.Equal(2, remem.Count);
         foreach (var line in remem)
         {
-            // ||e|| = rho ||g|| / (||g|| + 1e-12) = rho (0.05) for plain SAM, averaged over the epoch's steps.
+            // ||e|| = rho ||g|| / (||g|| + 1e-12) = rho (0.05) for plain SAM, at the epoch's last step.
             Assert.Equal(0.05, line.GetProperty("sam_perturbation_norm").GetDouble(), 1e-6);
             // mlp(top: 1, alpha: 0.5, schedule: ramp(epochs: 2)): the top block's alpha goes 1 -> 0.5 over two epochs.
             int epoch = line.GetProperty("epoch").GetInt32();
