@@ -269,6 +269,7 @@ public static class Experiment
         output.WriteLine();
         output.Write(summary);
         output.WriteLine($"Saved to {folder.Path}");
+        analysis.AddStudents(results);
         analysis.Finish();
         Reporting.Report.RunReport.Write(folder.Path, output);
         return new ExperimentReport(folder.Path, results);
@@ -335,12 +336,20 @@ public static class Experiment
             0);
     }
 
-    /// <summary>One options record per seed: replicate i uses run seed seeds[i] and data seed + i.</summary>
-    private static IEnumerable<(ExperimentOptions Options, int Replicate)> Replicates(ExperimentOptions options) =>
+    /// <summary>
+    /// One options record per seed. Replicate i is named by seeds[i]; by default it also initialises
+    /// and orders batches with seeds[i] and draws its images with data seed + i. `run.vary` holds
+    /// one of the two fixed: `training` keeps the data seed, `data` keeps the first seed for training.
+    /// </summary>
+    internal static IEnumerable<(ExperimentOptions Options, int Replicate)> Replicates(ExperimentOptions options) =>
         options.Run.Seeds.Select((seed, i) => (options with
         {
-            Run = options.Run with { Seeds = new[] { seed } },
-            Data = options.Data with { Seed = options.Data.Seed + i },
+            Run = options.Run with
+            {
+                Seeds = new[] { seed },
+                FixedTrainingSeed = options.Run.Vary == ReplicateVariation.Data ? options.Run.Seeds[0] : null,
+            },
+            Data = options.Data with { Seed = options.Data.Seed + (options.Run.Vary == ReplicateVariation.Training ? 0 : i) },
         }, i));
 
     private static IReadOnlyList<ExperimentOptions> SelectVariants(IRecipe recipe, RunRequest request)

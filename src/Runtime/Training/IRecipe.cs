@@ -45,7 +45,15 @@ public sealed record RunRequest
 public sealed record ExperimentHooks
 {
     public System.Action<EpochReport>? EpochCompleted { get; init; }
+    /// <summary>
+    /// A stage's model, initialised and about to train: the fine-tuning teacher (pretrained weights
+    /// and head in place) or the new student. For logging, or to check what variants share.
+    /// </summary>
+    public System.Action<ModelReadyReport>? ModelReady { get; init; }
 }
+
+/// <summary>What a hook sees when a stage's model is ready to train; <see cref="Model"/> is only valid during the call.</summary>
+public sealed record ModelReadyReport(string Stage, string Variant, int Seed, TorchSharp.torch.nn.Module Model);
 
 /// <summary>What a hook sees after each epoch of each stage.</summary>
 public sealed record EpochReport(string Stage, string Variant, int Epoch, int Epochs, IReadOnlyDictionary<string, double> Metrics);

@@ -61,6 +61,10 @@ public sealed class RunContext
         State.Save(Folder.CheckpointsPath);
     }
 
+    /// <summary>Tells the recipe's hook that a stage's model is initialised and about to train.</summary>
+    public void ModelReady(string stage, string variant, int seed, torch.nn.Module model) =>
+        _hooks.ModelReady?.Invoke(new ModelReadyReport(stage, variant, seed, model));
+
     /// <summary>Each finished epoch goes to metrics.jsonl and to the recipe's hook; returns the line written.</summary>
     public string EpochCompleted(EpochReport report, int seed)
     {

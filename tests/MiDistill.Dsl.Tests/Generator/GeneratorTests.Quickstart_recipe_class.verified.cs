@@ -69,6 +69,8 @@ namespace MiDistill.Recipes
                     Regime = new global::MiDistill.Runtime.Options.FewShotRegime(PerClass: 20),
                     // quickstart.distill line 12: data.validation
                     ValidationFraction = 0.2,
+                    // quickstart.distill default: data.validation_per_class
+                    ValidationPerClass = 0,
                     // quickstart.distill default: data.test_images
                     MaxTestImages = 0,
                     // quickstart.distill default: data.reserve
@@ -139,6 +141,8 @@ namespace MiDistill.Recipes
                     Threads = 0,
                     // quickstart.distill default: run.seed
                     Seeds = new int[] { 0 },
+                    // quickstart.distill default: run.vary
+                    Vary = global::MiDistill.Runtime.Options.ReplicateVariation.Both,
                     // quickstart.distill default: run.checkpoint_every
                     CheckpointEverySteps = 0,
                     // quickstart.distill default: run.output
@@ -195,6 +199,8 @@ namespace MiDistill.Recipes
                     Regime = new global::MiDistill.Runtime.Options.FewShotRegime(PerClass: 20),
                     // quickstart.distill line 12: data.validation
                     ValidationFraction = 0.2,
+                    // quickstart.distill default: data.validation_per_class
+                    ValidationPerClass = 0,
                     // quickstart.distill default: data.test_images
                     MaxTestImages = 0,
                     // quickstart.distill default: data.reserve
@@ -265,6 +271,8 @@ namespace MiDistill.Recipes
                     Threads = 0,
                     // quickstart.distill default: run.seed
                     Seeds = new int[] { 0 },
+                    // quickstart.distill default: run.vary
+                    Vary = global::MiDistill.Runtime.Options.ReplicateVariation.Both,
                     // quickstart.distill default: run.checkpoint_every
                     CheckpointEverySteps = 0,
                     // quickstart.distill default: run.output
@@ -321,6 +329,8 @@ namespace MiDistill.Recipes
                     Regime = new global::MiDistill.Runtime.Options.FewShotRegime(PerClass: 20),
                     // quickstart.distill line 12: data.validation
                     ValidationFraction = 0.2,
+                    // quickstart.distill default: data.validation_per_class
+                    ValidationPerClass = 0,
                     // quickstart.distill default: data.test_images
                     MaxTestImages = 0,
                     // quickstart.distill default: data.reserve
@@ -391,6 +401,8 @@ namespace MiDistill.Recipes
                     Threads = 0,
                     // quickstart.distill default: run.seed
                     Seeds = new int[] { 0 },
+                    // quickstart.distill default: run.vary
+                    Vary = global::MiDistill.Runtime.Options.ReplicateVariation.Both,
                     // quickstart.distill default: run.checkpoint_every
                     CheckpointEverySteps = 0,
                     // quickstart.distill default: run.output
