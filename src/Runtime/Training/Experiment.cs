@@ -82,7 +82,7 @@ public static class Experiment
         var folder = RunFolder.Create(first.Run.OutputDirectory, recipe.Name, label, recipe.SourceText, SettingsJson.Serialize(variants));
         try
         {
-            return Execute(recipe, variants, folder, request.Output, hooks, request.Seed);
+            return Execute(recipe, variants, folder, request.Output, hooks, request.Seed, request.Progress);
         }
         catch
         {
@@ -127,7 +127,7 @@ public static class Experiment
         }).ToList();
         request.Output.WriteLine($"resuming {folder.Path}");
         CheckSeed(variants, request.Seed);
-        return Execute(recipe, variants, folder, request.Output, hooks, request.Seed);
+        return Execute(recipe, variants, folder, request.Output, hooks, request.Seed, request.Progress);
     }
 
     /// <summary>What differs between the run's saved recipe and settings and this build's, or null.</summary>
@@ -161,7 +161,7 @@ public static class Experiment
             throw new ArgumentException($"--seed {s} is not a seed of variant `{lacking.Variant}`; its seeds (run.seed) are [{string.Join(", ", lacking.Run.Seeds)}]");
     }
 
-    private static ExperimentReport Execute(IRecipe recipe, IReadOnlyList<ExperimentOptions> variants, RunFolder folder, TextWriter output, ExperimentHooks hooks, int? onlySeed = null)
+    private static ExperimentReport Execute(IRecipe recipe, IReadOnlyList<ExperimentOptions> variants, RunFolder folder, TextWriter output, ExperimentHooks hooks, int? onlySeed = null, Reporting.Progress.IProgressDisplay? progress = null)
     {
         var first = variants[0];
         torch.set_num_threads(first.Run.Threads > 0 ? first.Run.Threads : Environment.ProcessorCount);
@@ -174,7 +174,7 @@ public static class Experiment
         // Lines after the last finished stage belong to a stage that did not finish: its checkpoint
         // holds them and writes them again when it resumes; without one (deleted) it starts afresh.
         folder.TruncateMetrics(state.MetricsBytes);
-        var context = new RunContext(device, output, folder, hooks, state);
+        var context = new RunContext(device, output, folder, hooks, state) { Progress = progress ?? new Reporting.Progress.PlainProgressDisplay(output) };
         var loaded = new Dictionary<DataOptions, LoadedData>();
         var results = new List<VariantResult>();
         bool withoutValidation = false;
@@ -271,6 +271,7 @@ public static class Experiment
         output.WriteLine($"Saved to {folder.Path}");
         analysis.AddStudents(results);
         analysis.Finish();
+        Reporting.Report.RunReport.Write(folder.Path, output);
         return new ExperimentReport(folder.Path, results);
     }
 

@@ -37,6 +37,8 @@ public sealed record RunRequest
     /// <summary>Run (or resume) only the replicate of this seed, one of the recipe's <c>run.seed</c> values (null = every seed).</summary>
     public int? Seed { get; init; }
     public System.IO.TextWriter Output { get; init; } = System.Console.Out;
+    /// <summary>How training progress is shown (null = plain lines on <see cref="Output"/>); the command line's --quiet, --verbose and terminal choose it.</summary>
+    public Reporting.Progress.IProgressDisplay? Progress { get; init; }
 }
 
 /// <summary>Callbacks the generated class wires to its partial methods.</summary>

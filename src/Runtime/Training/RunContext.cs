@@ -21,7 +21,11 @@ public sealed class RunContext
         Folder = folder;
         _hooks = hooks;
         State = state ?? new RunState();
+        Progress = new Reporting.Progress.PlainProgressDisplay(output);
     }
+
+    /// <summary>Where stages show their progress; default: the plain console output on <see cref="Output"/>.</summary>
+    public Reporting.Progress.IProgressDisplay Progress { get; init; }
 
     public torch.Device Device { get; }
     public TextWriter Output { get; }

@@ -192,6 +192,7 @@ public static class Stages
                     teacher.SetMlpAlphas(ReweightSchedule.Alphas(settings.Reweight, teacher.Depth, epoch));
                     teacher.SetResidualScales(ReweightSchedule.ResidualScales(settings.Reweight, teacher.Depth, epoch));
                 },
+                EpochMetrics = () => teacher.MlpAlphas.Select((alpha, block) => (alpha, block)).ToDictionary(a => $"mlp_alpha_{a.block}", a => a.alpha),
                 // Under the paper's protocol the kept epochs are fixed in advance; no validation choice.
                 Validate = data.Validation.Count == 0 || options.Evaluate.Protocol is PaperProtocol ? null : () => Evaluator.Score(teacher, data.Validation, context.Device, adapter, Evaluator.SelectionMetric(options.Evaluate)),
                 CheckpointPath = files.Checkpoint,
