@@ -19,6 +19,7 @@ public static class RecipeHost
         "  midistill-recipes run <recipe> [options]    run a recipe end to end\n" +
         "  midistill-recipes resume <run-folder> [--threads n] [--device d] [--data dir] [--seed s]\n" +
         "                                              continue an interrupted run where it stopped\n" +
+        Sweeps.SweepCommands.Usage +
         "\n" +
         "run options:\n" +
         "  --variant <name>[,<name>...]   run only these variants\n" +
@@ -62,6 +63,8 @@ public static class RecipeHost
                         throw new UsageException("`resume` continues a run with the settings it started with; only --threads, --device, --data and --seed may change");
                     Find(recipes, RecipeOfRunFolder(folder)).Resume(folder, request);
                     return 0;
+                case var sweep when Sweeps.SweepCommands.Handles(sweep):
+                    return Sweeps.SweepCommands.Run(args, recipes, output);
                 default:
                     throw new UsageException($"unknown command `{args[0]}`");
             }
