@@ -66,15 +66,22 @@ internal sealed partial class RecipeBinder
                 continue;
             }
             var labels = new List<string>();
+            var keys = new List<string>();
             var gridPoints = new List<ValueNode>();
-            foreach (var point in list.Items)
+            for (int position = 0; position < list.Items.Count; position++)
             {
-                var label = PointLabel(point);
-                if (labels.Contains(label))
+                var point = list.Items[position];
+                var key = PointKey(point);
+                if (keys.Contains(key))
                 {
-                    Report(Descriptors.RepeatedValue, point.Span, $"`{label}`", "sweep " + entry.PathText);
+                    Report(Descriptors.RepeatedValue, point.Span, $"`{key}`", "sweep " + entry.PathText);
                     continue;
                 }
+                // Labels drop punctuation, so two different points can share one ("a.b" and "a_b"):
+                // the later one is told apart by its position in the list, which keeps names stable.
+                var label = PointLabel(point);
+                if (labels.Contains(label)) label += "_" + (position + 1).ToString(CultureInfo.InvariantCulture);
+                keys.Add(key);
                 labels.Add(label);
                 gridPoints.Add(point);
             }
@@ -220,6 +227,18 @@ internal sealed partial class RecipeBinder
         ListNode l => l.Items.Count == 0 ? "none" : string.Join("_", l.Items.Select(PointLabel)),
         RangeNode r => NumberLabel(r.From.ToString(CultureInfo.InvariantCulture)) + "to" + NumberLabel(r.To.ToString(CultureInfo.InvariantCulture)),
         _ => "point",
+    };
+
+    /// <summary>A point as written, without trivia: two points with the same key are the same point listed twice.</summary>
+    private static string PointKey(ValueNode value) => value switch
+    {
+        NumberNode n => n.Text,
+        StringNode s => "\"" + s.Value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"",
+        NameNode n => n.Name.Text,
+        CallNode c => c.Name.Text + "(" + string.Join(", ", c.Arguments.Select(a => a.Name.Text + ": " + PointKey(a.Value))) + ")",
+        ListNode l => "[" + string.Join(", ", l.Items.Select(PointKey)) + "]",
+        RangeNode r => r.From.ToString(CultureInfo.InvariantCulture) + ".." + r.To.ToString(CultureInfo.InvariantCulture),
+        _ => "?",
     };
 
     private static string NumberLabel(string text)

@@ -55,7 +55,8 @@ public static class SweepCommands
                     var settings = options.SlurmSettings;
                     var config = options.SlurmConfig ?? DefaultConfig(recipe);
                     if (config is not null) settings = settings.Over(SlurmSettings.Load(config));
-                    SlurmExecutor.Submit(plan, folder, settings with { Threads = settings.Threads ?? options.Threads }, output);
+                    // --threads is parsed beside the Slurm options; like them, it wins over the config file.
+                    SlurmExecutor.Submit(plan, folder, settings with { Threads = options.Threads ?? settings.Threads }, output);
                     return 0;
                 }
                 bool complete = LocalExecutor.Run(plan, folder, options.Jobs, options.Threads ?? 0, output);

@@ -63,6 +63,15 @@ public class SweepTests
     }
 
     [Fact]
+    public void Points_whose_labels_coincide_are_told_apart_by_their_position()
+    {
+        var compiled = Compile("  sweep { variants [remem]; data.path [\"/data/a.b\", \"/data/a_b\", \"/data/a-b\"] }\n");
+        Assert.Equal(new[] { "vanilla", "remem_path__data_a_b", "remem_path__data_a_b_2", "remem_path__data_a_b_3" },
+            compiled.Recipes.Single().Variants.Select(v => v.Name).ToArray());
+        Assert.Equal("/data/a_b", ((StringValue)compiled.Recipes.Single().Variants[2].Get("data", "path")).Value);
+    }
+
+    [Fact]
     public void MD0106_an_out_of_range_point_is_reported_at_the_point() => Assert.Equal(
         Lines("r.distill(12,58): error MD0106: `finetune.objective.rho` = -1 is out of range; expected > 0"),
         Diagnostics("  sweep { variants [remem]; finetune.objective.rho [0.1, -1] }\n"));
