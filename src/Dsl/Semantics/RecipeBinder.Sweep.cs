@@ -200,10 +200,13 @@ internal sealed partial class RecipeBinder
     private void CheckSweepPoints(List<(string Name, int Line, Dictionary<(string, string), BoundValue> Settings)> variants, List<(string Name, ValueNode LastPoint)> points)
     {
         var resolved = variants.Select(v => (v.Name, Settings: Comparable(v.Settings))).ToList();
+        var pointNames = new HashSet<string>(points.Select(p => p.Name));
         foreach (var (name, last) in points)
         {
-            var mine = resolved.First(r => r.Name == name);
-            var twin = resolved.TakeWhile(r => r.Name != name).FirstOrDefault(r => r.Settings.SequenceEqual(mine.Settings));
+            int mine = resolved.FindIndex(r => r.Name == name);
+            // Against every declared variant and the points before it; a later point reports the pair itself.
+            var twin = resolved.Where((r, i) => i != mine && (i < mine || !pointNames.Contains(r.Name)))
+                .FirstOrDefault(r => r.Settings.SequenceEqual(resolved[mine].Settings));
             if (twin.Name is not null)
                 Report(Descriptors.SweepPointDuplicate, last.Span, name, twin.Name);
         }

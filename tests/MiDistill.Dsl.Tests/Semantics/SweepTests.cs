@@ -92,6 +92,18 @@ public class SweepTests
         Diagnostics("  sweep { variants [remem]; finetune.objective.rho [0.05, 0.050] }\n"));
 
     [Fact]
+    public void MD0230_a_point_equal_to_a_declared_variant_after_it_is_a_warning()
+    {
+        // `vanilla` is declared after the swept `remem`: the point that turns remem into vanilla is still reported.
+        var text = "recipe r {\n  teacher {\n    pretrain upstream(classes: 0..4)\n  }\n  data {\n    classes 5..9\n  }\n" +
+                   "  variants { remem { }\n    vanilla { finetune.objective = cross_entropy } }\n" +
+                   "  sweep { variants [remem]; finetune.objective [sam(rho: 0.05), cross_entropy] }\n}\n";
+        Assert.Equal(
+            "r.distill(10,65): warning MD0230: sweep point `remem_objective_cross_entropy` has exactly the settings of variant `vanilla`, so it would run the same experiment twice; drop the value or change the variant",
+            string.Join("\n", RecipeCompiler.Compile("r.distill", text, BuiltInSchema.Value).Diagnostics.Select(d => d.ToString())));
+    }
+
+    [Fact]
     public void MD0231_a_sweep_above_its_limit_says_how_many_runs() => Assert.Equal(
         // 1 unswept + 3 points = 4 variants, 2 seeds each.
         Lines("r.distill(12,3): warning MD0231: the sweep makes 8 runs (4 variants, each over its seeds), more than its limit of 7; shrink the grids, or raise `limit` if that many runs is intended"),
