@@ -3,6 +3,7 @@
 # when that script started it. Safe to run twice.
 set -uo pipefail
 dir=${1:?usage: slurm-down.sh DIR}
+if [ "$(id -u)" -ne 0 ] && sudo -n true 2>/dev/null; then exec sudo -n bash "$0" "$@"; fi
 stop() {
   local pidfile=$1
   [ -f "$pidfile" ] || return 0

@@ -7,7 +7,7 @@
 #   scripts/slurm-down.sh DIR                             stops what this script started
 #
 # Needs Debian's slurm-wlm and munge (`apt-get install -y slurm-wlm munge`, which .ci/run does) and
-# root (slurmd starts jobs; munged's socket lives in /run/munge). No cgroups: processes are tracked
+# root, or password-less sudo (slurmd starts jobs; munged's socket lives in /run/munge). No cgroups: processes are tracked
 # by proctrack/linuxproc, so it works in containers. On failure it prints the daemons' logs and exits 1.
 set -uo pipefail
 dir=${1:?usage: slurm-up.sh DIR [CTLD_PORT [SLURMD_PORT]]}
@@ -28,7 +28,11 @@ fail() {
 for tool in munged munge unmunge slurmctld slurmd sinfo sbatch; do
   command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || fail "\`$tool\` is not installed; run: apt-get install -y slurm-wlm munge"
 done
-[ "$(id -u)" -eq 0 ] || fail "must run as root (slurmd launches the jobs; munged's socket is in /run/munge)"
+if [ "$(id -u)" -ne 0 ]; then
+  # The daemons run as root; a user with password-less sudo (CI runners) gets them through it.
+  sudo -n true 2>/dev/null && exec sudo -n bash "$0" "$@"
+  fail "must run as root, or as a user with password-less sudo (slurmd launches the jobs; munged's socket is in /run/munge)"
+fi
 
 # munge: authentication between the daemons and the clients. One per machine; reuse a running one.
 if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
