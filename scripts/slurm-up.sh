@@ -17,9 +17,10 @@ mkdir -p "$dir/state" "$dir/spool"
 dir=$(cd "$dir" && pwd)
 conf="$dir/slurm.conf"
 
+munge_log=""   # munged's own log, shown only when this script had to start munged
 fail() {
   echo "slurm-up: $*" >&2
-  for log in "$dir/munged.err" /var/log/munge/munged.log "$dir/slurmctld.log" "$dir/slurmd.log"; do
+  for log in "$dir/munged.err" $munge_log "$dir/slurmctld.log" "$dir/slurmd.log"; do
     [ -s "$log" ] && { echo "---- $log" >&2; tail -n 40 "$log" >&2; }
   done
   exit 1
@@ -36,6 +37,7 @@ fi
 
 # munge: authentication between the daemons and the clients. One per machine; reuse a running one.
 if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
+  munge_log=/var/log/munge/munged.log
   [ -f /etc/munge/munge.key ] || mungekey --create >/dev/null 2>&1 || fail "cannot create /etc/munge/munge.key"
   mkdir -p /run/munge /var/log/munge /var/lib/munge && chown munge:munge /run/munge /var/log/munge /var/lib/munge
   su -s /bin/sh munge -c /usr/sbin/munged 2>>"$dir/munged.err" || fail "munged did not start"
@@ -72,12 +74,26 @@ NodeName=localhost CPUs=$cpus RealMemory=$memory State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 CONF
 
+# Another cluster on these ports would answer sinfo in place of ours.
+for port in "$ctld_port" "$slurmd_port"; do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && fail "port $port is in use (another Slurm?); give free ports: slurm-up.sh DIR CTLD_PORT SLURMD_PORT"
+done
+
 export SLURM_CONF="$conf"
 /usr/sbin/slurmctld -f "$conf" || fail "slurmctld did not start"
 /usr/sbin/slurmd -f "$conf" -N localhost || fail "slurmd did not start"
-for _ in $(seq 100); do
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+for i in $(seq 100); do
+  # The daemons fork before they bind their ports: one that fails later is gone from its pid file.
+  if [ "$i" -gt 5 ]; then
+    alive "$dir/slurmctld.pid" || fail "slurmctld exited after starting"
+    alive "$dir/slurmd.pid" || fail "slurmd exited after starting"
+  fi
   state=$(sinfo -h -N -o '%T' 2>/dev/null | head -n 1)
-  [ "$state" = "idle" ] && { echo "slurm-up: one-node Slurm ready ($cpus CPUs); export SLURM_CONF=$conf"; exit 0; }
+  if [ "$state" = "idle" ] && alive "$dir/slurmctld.pid" && alive "$dir/slurmd.pid"; then
+    echo "slurm-up: one-node Slurm ready ($cpus CPUs); export SLURM_CONF=$conf"
+    exit 0
+  fi
   sleep 0.2
 done
 fail "the node did not become idle within 20 s (sinfo says \`${state:-nothing}\`)"
