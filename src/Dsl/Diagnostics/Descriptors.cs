@@ -78,6 +78,16 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor ReservedName = new("MD0152", "Name reserved in C#",
         "{0} `{1}` becomes the C# name `{2}`, which {3}; rename the {0}", Error, "recipes");
 
+    // Sweeps (issue #13): MD0160-MD0169.
+    public static readonly DiagnosticDescriptor SweepUnknownPath = new("MD0160", "Sweep grid over an unknown setting",
+        "the sweep's grid `{1}` does not exist in variant `{0}`{2}; a grid is `section.setting [values]` or `section.setting.argument [values]`, and `variants [...]` in the sweep limits it to the variants that have the setting", Error, "sweeps");
+    public static readonly DiagnosticDescriptor SweepNotAList = new("MD0161", "Sweep grid without a list of points",
+        "the sweep's grid `{0}` expects a non-empty list of grid points, e.g. `{0} [a, b]`, but found {1}", Error, "sweeps");
+    public static readonly DiagnosticDescriptor UnknownSweepOption = new("MD0162", "Unknown sweep option",
+        "unknown sweep option `{0}`{1}; a sweep holds grids `section.setting [values]` and the options `limit` and `variants`", Error, "sweeps");
+    public static readonly DiagnosticDescriptor SweepTooLarge = new("MD0163", "Sweep too large to expand",
+        "the sweep expands to more than {0} variants ({1}); the compiler expands at most {0}: shrink the grids or split the study into several recipes", Error, "sweeps");
+
     // Warnings: legal but suspicious.
     public static readonly DiagnosticDescriptor SmallRho = new("MD0201", "SAM radius very small",
         "SAM rho = {0} is below 0.01: the perturbation is too small to change the optimum, and SAM then costs twice the compute of cross-entropy for nothing; the method uses rho >= 0.05", Warning, "finetune");
@@ -100,6 +110,11 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor AlphasAllOne = new("MD0222", "Reweighting has no effect",
         "every alpha of `mlp_blocks` is 1, which leaves every block unchanged; use `reweight none` or alphas below 1", Warning, "finetune");
 
+    public static readonly DiagnosticDescriptor SweepPointDuplicate = new("MD0230", "Sweep point repeats another variant",
+        "sweep point `{0}` has exactly the settings of variant `{1}`, so it would run the same experiment twice; drop the value or change the variant", Warning, "sweeps");
+    public static readonly DiagnosticDescriptor SweepOverLimit = new("MD0231", "Sweep larger than its limit",
+        "the sweep makes {0} runs ({1} variants, each over its seeds), more than its limit of {2}; shrink the grids, or raise `limit` if that many runs is intended", Warning, "sweeps");
+
     // Generator-internal
     public static readonly DiagnosticDescriptor GeneratorFailure = new("MD0900", "Recipe generator failed",
         "the MiDistill recipe generator failed on this file ({0}); please report it with the recipe that triggers it", Error, "troubleshooting");
@@ -114,7 +129,8 @@ public static class Descriptors
         ProbeTooLarge, RenyiAlphaOne, KsgTooFewSamples,
         RepeatedListForm, ReweightAlphasDepth, MixupAlone, PretrainWithCheckpoint,
         RecipeClassClash, VariantPropertyClash, ReservedName,
+        SweepUnknownPath, SweepNotAList, UnknownSweepOption, SweepTooLarge,
         SmallRho, ReweightNoEffect, OverlappingClasses, LargeTeacherOnCpu, MissingCheckpoint,
-        AnalyzeNothingOn, SmallProbe, SmallAsamRho, StepNeverDecays, AlphasAllOne, GeneratorFailure, BadFormDeclaration,
+        AnalyzeNothingOn, SmallProbe, SmallAsamRho, StepNeverDecays, AlphasAllOne, SweepPointDuplicate, SweepOverLimit, GeneratorFailure, BadFormDeclaration,
     };
 }

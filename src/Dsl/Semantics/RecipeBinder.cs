@@ -12,7 +12,7 @@ namespace MiDistill.Dsl.Semantics;
 /// Resolves one recipe: sections against the schema, defaults, variants (each a copy of the base
 /// settings with its overrides), then the cross-setting checks on every variant.
 /// </summary>
-internal sealed class RecipeBinder
+internal sealed partial class RecipeBinder
 {
     public const string DefaultVariantName = "default";
 
@@ -58,6 +58,8 @@ internal sealed class RecipeBinder
                 ApplyOverride(variant.Name.Text, assignment, settings);
             variants.Add((variant.Name.Text, variant.Name.Span.Line, settings));
         }
+        // A sweep replaces the variants it applies to by one variant per grid point (RecipeBinder.Sweep.cs).
+        if (recipe.Sweeps.Count > 0) variants = ExpandSweep(recipe, variants);
 
         foreach (var variant in variants)
         {
@@ -93,13 +95,15 @@ internal sealed class RecipeBinder
 
         foreach (var variantsBlock in recipe.VariantBlocks.Skip(1))
             Report(Descriptors.DuplicateSection, variantsBlock.Keyword.Span, RecipeSchema.VariantsKeyword, recipe.VariantBlocks[0].Keyword.Span.Line);
+        foreach (var sweep in recipe.Sweeps.Skip(1))
+            Report(Descriptors.DuplicateSection, sweep.Keyword.Span, RecipeSchema.SweepKeyword, recipe.Sweeps[0].Keyword.Span.Line);
 
         foreach (var section in recipe.Sections)
         {
             var schema = _schema.FindSection(section.Name.Text);
             if (schema is null)
             {
-                var names = _schema.Sections.Select(s => s.Name).Concat(new[] { RecipeSchema.VariantsKeyword }).ToList();
+                var names = _schema.Sections.Select(s => s.Name).Concat(new[] { RecipeSchema.VariantsKeyword, RecipeSchema.SweepKeyword }).ToList();
                 Report(Descriptors.UnknownSection, section.Name.Span, section.Name.Text, Suggestions.DidYouMean(section.Name.Text, names), Suggestions.List(names));
                 ok = false;
                 continue;
@@ -183,26 +187,28 @@ internal sealed class RecipeBinder
         return owner is null ? "" : $" (`{name}` belongs in the `{owner.Name}` section)";
     }
 
-    private void ApplyOverride(string variant, AssignmentNode assignment, Dictionary<(string, string), BoundValue> settings)
+    /// <param name="unknown">What a path that does not exist is reported as: MD0110 for a variant's override, MD0160 for a sweep's grid.</param>
+    private void ApplyOverride(string variant, AssignmentNode assignment, Dictionary<(string, string), BoundValue> settings, DiagnosticDescriptor? unknown = null)
     {
+        unknown ??= Descriptors.UnknownOverride;
         var path = assignment.Path;
         var sectionSchema = _schema.FindSection(path[0].Text);
         if (sectionSchema is null)
         {
-            Report(Descriptors.UnknownOverride, path[0].Span, variant, assignment.PathText,
+            Report(unknown, path[0].Span, variant, assignment.PathText,
                 Suggestions.DidYouMean(path[0].Text, _schema.Sections.Select(s => s.Name)));
             return;
         }
         if (path.Count < 2)
         {
-            Report(Descriptors.UnknownOverride, path[0].Span, variant, assignment.PathText,
+            Report(unknown, path[0].Span, variant, assignment.PathText,
                 $" as a setting (`{sectionSchema.Name}` is a section; its settings are {Suggestions.List(sectionSchema.Settings.Select(x => x.Name))})");
             return;
         }
         var setting = sectionSchema.Find(path[1].Text);
         if (setting is null)
         {
-            Report(Descriptors.UnknownOverride, path[1].Span, variant, assignment.PathText,
+            Report(unknown, path[1].Span, variant, assignment.PathText,
                 Suggestions.DidYouMean(sectionSchema.Name + "." + path[1].Text, sectionSchema.Settings.Select(x => sectionSchema.Name + "." + x.Name)));
             return;
         }
@@ -218,23 +224,23 @@ internal sealed class RecipeBinder
         if (!settings.TryGetValue((sectionSchema.Name, setting.Name), out var current))
         {
             // An optional setting the base recipe leaves out has no arguments to override.
-            Report(Descriptors.UnknownOverride, path[2].Span, variant, assignment.PathText,
+            Report(unknown, path[2].Span, variant, assignment.PathText,
                 $" (the recipe sets no `{label}`, so it has no `{path[2].Text}` to change; override the whole setting: `{label} = ...`)");
             return;
         }
-        var replaced = OverrideArgument(variant, assignment, current, 2, label);
+        var replaced = OverrideArgument(variant, assignment, current, 2, label, unknown);
         if (replaced is not null) settings[(sectionSchema.Name, setting.Name)] = replaced;
     }
 
     /// <summary>Replaces the argument at path[index..] inside a form, e.g. finetune.reweight.schedule.epochs.</summary>
-    private BoundValue? OverrideArgument(string variant, AssignmentNode assignment, BoundValue current, int index, string label)
+    private BoundValue? OverrideArgument(string variant, AssignmentNode assignment, BoundValue current, int index, string label, DiagnosticDescriptor unknown)
     {
         var name = assignment.Path[index];
         if (current is not BoundForm form || form.Form.Find(name.Text) is not { } argument)
         {
             var candidates = current is BoundForm f ? f.Form.Arguments.Select(a => a.Name) : Enumerable.Empty<string>();
             var formName = current is BoundForm cf ? $" (the base value `{cf.Form.Name}` has {(cf.Form.Arguments.Count == 0 ? "no arguments" : "arguments " + Suggestions.List(candidates))})" : "";
-            Report(Descriptors.UnknownOverride, name.Span, variant, assignment.PathText, Suggestions.DidYouMean(name.Text, candidates) + formName);
+            Report(unknown, name.Span, variant, assignment.PathText, Suggestions.DidYouMean(name.Text, candidates) + formName);
             return null;
         }
         label += "." + argument.Name;
@@ -245,7 +251,7 @@ internal sealed class RecipeBinder
         }
         var inner = form.Argument(argument.Name);
         if (inner is null) return null;
-        var replaced = OverrideArgument(variant, assignment, inner, index + 1, label);
+        var replaced = OverrideArgument(variant, assignment, inner, index + 1, label, unknown);
         return replaced is null ? null : form.With(argument.Name, replaced);
     }
 

@@ -192,17 +192,29 @@ internal static class RecipeGrammar
         from close in SpannedSymbol('}', "an assignment `section.setting = value` or `}`")
         select new VariantNode(name, assignments.ToList(), name.Span.To(close.Span));
 
-    /// <summary>A section body; <c>variants</c> holds named variants, every other section holds settings.</summary>
+    // `path value`: an axis `finetune.objective.rho [0.05, 0.1]` or an option `limit 64`.
+    private static readonly Parser<SweepEntryNode> SweepEntry =
+        from head in Ident
+        from rest in (from dot in Tok(Parse.Char('.')) from part in Ident select part).XMany()
+        from value in Value
+        from semicolon in Symbol(';').Optional()
+        select new SweepEntryNode(new[] { head }.Concat(rest).ToList(), value, head.Span.To(value.Span));
+
+    /// <summary>A section body; <c>variants</c> holds named variants, <c>sweep</c> grids, every other section holds settings.</summary>
     private static readonly Parser<object> Section =
         from name in Ident
         from open in Symbol('{')
         from body in name.Text == "variants"
             ? Variant.XMany().Select(v => (object)v.ToList())
-            : Setting.XMany().Select(s => (object)s.ToList())
-        from close in SpannedSymbol('}', name.Text == "variants" ? "a variant or `}`" : "a setting or `}`")
+            : name.Text == "sweep"
+                ? SweepEntry.XMany().Select(e => (object)e.ToList())
+                : Setting.XMany().Select(s => (object)s.ToList())
+        from close in SpannedSymbol('}', name.Text == "variants" ? "a variant or `}`" : name.Text == "sweep" ? "a grid `section.setting [values]` or `}`" : "a setting or `}`")
         select name.Text == "variants"
             ? new VariantsNode(name, (List<VariantNode>)body, name.Span.To(close.Span))
-            : (object)new SectionNode(name, (List<SettingNode>)body, name.Span.To(close.Span));
+            : name.Text == "sweep"
+                ? new SweepNode(name, (List<SweepEntryNode>)body, name.Span.To(close.Span))
+                : (object)new SectionNode(name, (List<SettingNode>)body, name.Span.To(close.Span));
 
     private static readonly Parser<RecipeNode> Recipe =
         from keyword in Keyword("recipe")
@@ -210,7 +222,10 @@ internal static class RecipeGrammar
         from open in Symbol('{')
         from sections in Section.XMany()
         from close in SpannedSymbol('}', "a section or `}`")
-        select new RecipeNode(name, sections.OfType<SectionNode>().ToList(), sections.OfType<VariantsNode>().ToList(), keyword.Span.To(close.Span));
+        select new RecipeNode(name, sections.OfType<SectionNode>().ToList(), sections.OfType<VariantsNode>().ToList(), keyword.Span.To(close.Span))
+        {
+            Sweeps = sections.OfType<SweepNode>().ToList(),
+        };
 
     // Sprache's End() says "expected end of input"; at the top level the useful word is `recipe`.
     private static readonly Parser<bool> EndOfFile = input =>

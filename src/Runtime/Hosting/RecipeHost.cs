@@ -20,6 +20,7 @@ public static class RecipeHost
         "  midistill-recipes resume <run-folder> [--threads n] [--device d] [--data dir] [--seed s]\n" +
         "                                              continue an interrupted run where it stopped\n" +
         ReportCommands.Usage +
+        Sweeps.SweepCommands.Usage +
         "\n" +
         "run options:\n" +
         "  --variant <name>[,<name>...]   run only these variants\n" +
@@ -71,6 +72,8 @@ public static class RecipeHost
                     return ReportCommands.Report(args.Skip(1).ToArray(), output);
                 case "compare":
                     return ReportCommands.Compare(args.Skip(1).ToArray(), output);
+                case var sweep when Sweeps.SweepCommands.Handles(sweep):
+                    return Sweeps.SweepCommands.Run(args, recipes, output);
                 default:
                     throw new UsageException($"unknown command `{args[0]}`");
             }

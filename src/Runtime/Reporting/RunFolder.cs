@@ -79,6 +79,20 @@ public sealed class RunFolder : IDisposable
         return new RunFolder(System.IO.Path.GetFullPath(path), runLock);
     }
 
+    /// <summary>A run in exactly <paramref name="path"/> (a sweep unit's run folder), which must not hold a run yet.</summary>
+    public static RunFolder CreateAt(string path, string recipeSourceText, string settingsJson)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (File.Exists(System.IO.Path.Combine(path, SettingsFileName)))
+            throw new IOException($"{System.IO.Path.GetFullPath(path)} already holds a run; resume it instead of starting another there");
+        Directory.CreateDirectory(path);
+        var runLock = Lock(path);
+        var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+        File.WriteAllText(System.IO.Path.Combine(path, RecipeFileName), recipeSourceText, utf8);
+        File.WriteAllText(System.IO.Path.Combine(path, SettingsFileName), settingsJson.EndsWith('\n') ? settingsJson : settingsJson + "\n", utf8);
+        return new RunFolder(System.IO.Path.GetFullPath(path), runLock);
+    }
+
     /// <summary>Opens the folder of an earlier run (to resume it); it must hold the recipe copy and settings.</summary>
     public static RunFolder Open(string path)
     {

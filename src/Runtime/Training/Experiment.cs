@@ -79,7 +79,9 @@ public static class Experiment
             NotAFile(v.Run.OutputDirectory, "the output folder (run.output, --output)");
             NotAFile(v.Run.CacheDirectory, "the teacher cache (run.cache, --cache)");
         }
-        var folder = RunFolder.Create(first.Run.OutputDirectory, recipe.Name, label, recipe.SourceText, SettingsJson.Serialize(variants));
+        var folder = request.RunFolder is { } exact
+            ? RunFolder.CreateAt(exact, recipe.SourceText, SettingsJson.Serialize(variants))
+            : RunFolder.Create(first.Run.OutputDirectory, recipe.Name, label, recipe.SourceText, SettingsJson.Serialize(variants));
         try
         {
             return Execute(recipe, variants, folder, request.Output, hooks, request.Seed, request.Progress);
@@ -200,6 +202,8 @@ public static class Experiment
                 loaded[source] = dataset = options.Data.Source.Load(options.Data.Path);
             var data = DataSplits.Build(dataset.Train, dataset.Test, options.Data, Stages.Upstream(options), options.Distill.Transfer);
             withoutValidation |= data.Validation.Count == 0;
+            // Recorded with the replicate's results, so a sweep's collect writes the same table header (Sweeps/SweepCollector).
+            state.WithoutValidation |= data.Validation.Count == 0;
             output.WriteLine($"[{unit}] data: {data.Train.Count} train, {data.Validation.Count} validation, {data.Test.Count} test images of classes [{string.Join(", ", data.DownstreamClasses)}]"
                 + (data.Transfer.Count > 0 ? $", {data.Transfer.Count} unlabeled for distillation" : ""));
 
@@ -265,7 +269,7 @@ public static class Experiment
             GC.Collect();
         }
 
-        var summary = ResultReport.Write(folder.Path, recipe.Name, first.Evaluate, results, withoutValidation);
+        var summary = ResultReport.Write(folder.Path, recipe.Name, first.Evaluate, results, withoutValidation || state.WithoutValidation);
         output.WriteLine();
         output.Write(summary);
         output.WriteLine($"Saved to {folder.Path}");

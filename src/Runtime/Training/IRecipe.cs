@@ -36,6 +36,11 @@ public sealed record RunRequest
     public string? DataPath { get; init; }
     /// <summary>Run (or resume) only the replicate of this seed, one of the recipe's <c>run.seed</c> values (null = every seed).</summary>
     public int? Seed { get; init; }
+    /// <summary>
+    /// Run in exactly this folder (created when missing) instead of a new timestamped folder under the
+    /// output root: a sweep's unit runs in its own subfolder of the sweep folder (docs/sweeps.md).
+    /// </summary>
+    public string? RunFolder { get; init; }
     public System.IO.TextWriter Output { get; init; } = System.Console.Out;
     /// <summary>How training progress is shown (null = plain lines on <see cref="Output"/>); the command line's --quiet, --verbose and terminal choose it.</summary>
     public Reporting.Progress.IProgressDisplay? Progress { get; init; }

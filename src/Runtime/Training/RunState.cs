@@ -24,6 +24,8 @@ internal sealed class RunState
     public Dictionary<string, VariantResult> Results { get; set; } = new();
     /// <summary>Cache entries (file names) whose pretraining this run began; "pretrain/&lt;entry&gt;" in <see cref="Finished"/> once their lines are in metrics.jsonl.</summary>
     public List<string> Pretraining { get; set; } = new();
+    /// <summary>True once a replicate ran without a validation split (its last epochs were kept, not chosen).</summary>
+    public bool WithoutValidation { get; set; }
     /// <summary>Length of metrics.jsonl when the last stage finished.</summary>
     public long MetricsBytes { get; set; }
 

@@ -18,7 +18,8 @@ public static class AstPrinter
     {
         var parts = new[] { "recipe", recipe.Name.Text }
             .Concat(recipe.Sections.Select(Print))
-            .Concat(recipe.VariantBlocks.Select(Print));
+            .Concat(recipe.VariantBlocks.Select(Print))
+            .Concat(recipe.Sweeps.Select(Print));
         return "(" + string.Join(" ", parts) + ")";
     }
 
@@ -27,6 +28,9 @@ public static class AstPrinter
 
     private static string Print(VariantsNode block) =>
         "(" + string.Join(" ", new[] { "variants" }.Concat(block.Variants.Select(Print))) + ")";
+
+    private static string Print(SweepNode sweep) =>
+        "(" + string.Join(" ", new[] { "sweep" }.Concat(sweep.Entries.Select(e => $"(grid {e.PathText} {Print(e.Value)})"))) + ")";
 
     private static string Print(VariantNode variant) =>
         "(" + string.Join(" ", new[] { "variant", variant.Name.Text }.Concat(variant.Assignments.Select(a => $"(set {a.PathText} {Print(a.Value)})"))) + ")";

@@ -29,7 +29,7 @@ public class DiagnosticTests
     [Fact]
     public void MD0101_unknown_section_suggests_the_closest() => AssertDiagnostics(
         Recipe(Teacher + Data + "  finetun {\n    epochs 3\n  }\n"),
-        "r.distill(8,3): error MD0101: unknown section `finetun` (did you mean `finetune`?); sections are `teacher`, `data`, `finetune`, `distill`, `evaluate`, `run`, `analyze`, `variants`");
+        "r.distill(8,3): error MD0101: unknown section `finetun` (did you mean `finetune`?); sections are `teacher`, `data`, `finetune`, `distill`, `evaluate`, `run`, `analyze`, `variants`, `sweep`");
 
     [Fact]
     public void MD0102_unknown_setting_suggests_the_closest() => AssertDiagnostics(
@@ -415,7 +415,7 @@ public class DiagnosticTests
     [Fact]
     public void Every_descriptor_id_is_tested()
     {
-        var testedHere = new[] { typeof(DiagnosticTests), typeof(AnalyzeDiagnosticTests) }
+        var testedHere = new[] { typeof(DiagnosticTests), typeof(AnalyzeDiagnosticTests), typeof(SweepTests) }
             .SelectMany(t => t.GetMethods()).Select(m => m.Name).Where(n => n.StartsWith("MD")).Select(n => n.Substring(0, 6));
         // MD0001 lives in the parser tables, MD0900 and MD0901 in the generator tests.
         var tested = testedHere.Concat(new[] { "MD0001", "MD0900", "MD0901" }).ToHashSet();

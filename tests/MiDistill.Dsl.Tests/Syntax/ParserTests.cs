@@ -62,6 +62,10 @@ public class ParserTests
           "(recipe q (variants (variant v (set x (int 1)) (set y.z (list (int 1))))))" },
         { "recipe q { data { seed 1 } variants { v { } } run { threads 1 } }",
           "(recipe q (section data (setting seed (int 1))) (section run (setting threads (int 1))) (variants (variant v)))" },
+        // Sweeps: grids are paths with values (no `=`); a one-part path is an option.
+        { "recipe q { sweep { finetune.objective.rho [0.05, 0.1]; limit 8\n variants [a] } }",
+          "(recipe q (sweep (grid finetune.objective.rho (list (float 0.05) (float 0.1))) (grid limit (int 8)) (grid variants (list a))))" },
+        { "recipe q { sweep { } variants { v { } } }", "(recipe q (variants (variant v)) (sweep))" },
         // Keywords are whole names: `recipes`/`variantsx` are not keywords.
         { "recipe recipe { variantsx { a 1 } }", "(recipe recipe (section variantsx (setting a (int 1))))" },
     };
@@ -88,6 +92,8 @@ public class ParserTests
         { "recipe q { data { seed 1 } } }", "bad.distill(1,30): error MD0001: syntax error: unexpected `}`; expected `recipe` or end of file" },
         { "recipe 9q { }", "bad.distill(1,8): error MD0001: syntax error: unexpected `9q`; expected a name" },
         { "recipe q { s { 9 } }", "bad.distill(1,16): error MD0001: syntax error: unexpected `9`; expected a setting or `}`" },
+        { "recipe q { sweep { finetune.epochs = [1] } }", "bad.distill(1,36): error MD0001: syntax error: unexpected `=`; expected a value" },
+        { "recipe q { sweep { a.b [1] ", "bad.distill(1,28): error MD0001: syntax error: unexpected end of file; expected a grid `section.setting [values]` or `}`" },
         // Settings and values.
         { "recipe q { data { classes } }", "bad.distill(1,27): error MD0001: syntax error: unexpected `}`; expected a value" },
         { "recipe q { data {\n  seed = 1\n} }", "bad.distill(2,8): error MD0001: syntax error: unexpected `=`; expected a value" },

@@ -21,6 +21,7 @@ public sealed class RecipeSchema
     public const int MaxClassIndex = 9999;
 
     public const string VariantsKeyword = "variants";
+    public const string SweepKeyword = "sweep";
 
     private readonly Dictionary<string, ChoiceType> _choices = new(StringComparer.Ordinal);
     private readonly Dictionary<string, EnumDecl> _enums;

@@ -1,0 +1,77 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+
+namespace MiDistill.Runtime.Sweeps;
+
+/// <summary>
+/// Runs a sweep's unfinished units on this machine, each as its own process of the experiment
+/// executable (`unit &lt;sweep&gt; &lt;i&gt;`), <c>jobs</c> at a time with the threads split between them.
+/// The units are the same processes a Slurm array runs, so both executors give the same table.
+/// </summary>
+public static class LocalExecutor
+{
+    /// <returns>True when every unit of the plan is done.</returns>
+    public static bool Run(SweepPlan plan, string sweepFolder, int jobs, int threads, TextWriter output)
+    {
+        if (jobs < 1) throw new ArgumentException($"--jobs expects at least 1, got {jobs}");
+        int total = threads > 0 ? threads : Environment.ProcessorCount;
+        int perUnit = Math.Max(1, total / jobs);
+        var todo = plan.Units.Where(u => UnitStatus.Read(plan.UnitFolder(sweepFolder, u)).State is not (UnitState.Done or UnitState.Running)).ToList();
+        int skipped = plan.Units.Count - todo.Count;
+        output.WriteLine($"sweep `{plan.Recipe}`: {todo.Count} of {plan.Units.Count} units to run ({skipped} done or running), {jobs} at a time, {perUnit} thread(s) each; logs in {Path.Combine(sweepFolder, SweepPlan.UnitsFolderName)}/*/{UnitStatus.LogFileName}");
+
+        var running = new List<(SweepUnit Unit, Process Process, StreamWriter Log, Stopwatch Watch)>();
+        int next = 0, finished = 0;
+        while (next < todo.Count || running.Count > 0)
+        {
+            while (running.Count < jobs && next < todo.Count)
+            {
+                var unit = todo[next++];
+                running.Add(Start(plan, sweepFolder, unit, perUnit));
+            }
+            System.Threading.Thread.Sleep(100);
+            foreach (var job in running.Where(j => j.Process.HasExited).ToList())
+            {
+                job.Process.WaitForExit(); // drains the output readers into the log
+                lock (job.Log) job.Log.Dispose();
+                running.Remove(job);
+                finished++;
+                var (state, status) = UnitStatus.Read(plan.UnitFolder(sweepFolder, job.Unit));
+                var seconds = job.Watch.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
+                var how = state == UnitState.Done ? "done"
+                    : status?.Error is { } error ? $"failed (exit {job.Process.ExitCode}): {error}"
+                    : $"failed (exit {job.Process.ExitCode}); see its {UnitStatus.LogFileName}";
+                output.WriteLine($"[{finished}/{todo.Count}] {job.Unit.Name} {how} ({seconds} s)");
+                job.Process.Dispose();
+            }
+        }
+        return plan.Units.All(u => UnitStatus.Read(plan.UnitFolder(sweepFolder, u)).State == UnitState.Done);
+    }
+
+    private static (SweepUnit, Process, StreamWriter, Stopwatch) Start(SweepPlan plan, string sweepFolder, SweepUnit unit, int threads)
+    {
+        var unitFolder = plan.UnitFolder(sweepFolder, unit);
+        Directory.CreateDirectory(unitFolder);
+        var log = new StreamWriter(Path.Combine(unitFolder, UnitStatus.LogFileName), append: true) { AutoFlush = true };
+        var start = new ProcessStartInfo(plan.Executable[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in plan.Executable.Skip(1).Concat(UnitArguments(sweepFolder, unit.Index.ToString(CultureInfo.InvariantCulture), threads)))
+            start.ArgumentList.Add(a);
+        // An array task's id must not leak into a local unit (the executor itself may run inside a Slurm job).
+        start.Environment.Remove(UnitRunner.SlurmArrayTaskId);
+        var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return (unit, process, log, Stopwatch.StartNew());
+    }
+
+    /// <summary>The arguments after the executable that run one unit: <c>unit &lt;sweep&gt; &lt;index&gt; --threads n</c>.</summary>
+    internal static IEnumerable<string> UnitArguments(string sweepFolder, string index, int threads) =>
+        new[] { "unit", Path.GetFullPath(sweepFolder), index, "--threads", threads.ToString(CultureInfo.InvariantCulture) };
+}
