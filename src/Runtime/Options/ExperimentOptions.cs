@@ -184,6 +184,8 @@ public sealed record RunOptions
     public DeviceKind Device { get; init; } = DeviceKind.Auto;
     /// <summary>Intra-op threads; 0 = all cores.</summary>
     public int Threads { get; init; }
+    /// <summary>Background threads reading and decoding batches ahead of training; 0 = the cores the training threads leave (at least 1).</summary>
+    public int Workers { get; init; }
     /// <summary>One replicate per seed: the table reports mean and standard deviation over them.</summary>
     public IReadOnlyList<int> Seeds { get; init; } = [0];
     /// <summary>The seed of this replicate (the first when several are listed).</summary>

@@ -174,7 +174,7 @@ public static class Experiment
         // Lines after the last finished stage belong to a stage that did not finish: its checkpoint
         // holds them and writes them again when it resumes; without one (deleted) it starts afresh.
         folder.TruncateMetrics(state.MetricsBytes);
-        var context = new RunContext(device, output, folder, hooks, state);
+        var context = new RunContext(device, output, folder, hooks, state) { Workers = first.Run.Workers };
         var loaded = new Dictionary<DataOptions, LoadedData>();
         var results = new List<VariantResult>();
         bool withoutValidation = false;

@@ -382,13 +382,13 @@ public static class Stages
         upstream = Fingerprint(data.Upstream),
     });
 
-    /// <summary>SHA-256 of a set's shape, statistics, labels and pixels, in order.</summary>
+    /// <summary>SHA-256 of a set's shape, statistics, labels and image content (pixels, or a file's bytes), in order.</summary>
     internal static string Fingerprint(ImageSet set)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes($"{set.Count}x{set.Channels}x{set.Height}x{set.Width};{set.NumClasses};{set.Statistics}"));
         hash.AppendData(set.Labels.SelectMany(BitConverter.GetBytes).ToArray());
-        hash.AppendData(set.Pixels);
+        set.AppendContent(hash);
         return Convert.ToHexString(hash.GetHashAndReset());
     }
 

@@ -137,6 +137,8 @@ namespace MiDistill.Recipes
                     Device = global::MiDistill.Runtime.Options.DeviceKind.Auto,
                     // quickstart.distill default: run.threads
                     Threads = 0,
+                    // quickstart.distill default: run.workers
+                    Workers = 0,
                     // quickstart.distill default: run.seed
                     Seeds = new int[] { 0 },
                     // quickstart.distill default: run.checkpoint_every
@@ -263,6 +265,8 @@ namespace MiDistill.Recipes
                     Device = global::MiDistill.Runtime.Options.DeviceKind.Auto,
                     // quickstart.distill default: run.threads
                     Threads = 0,
+                    // quickstart.distill default: run.workers
+                    Workers = 0,
                     // quickstart.distill default: run.seed
                     Seeds = new int[] { 0 },
                     // quickstart.distill default: run.checkpoint_every
@@ -389,6 +393,8 @@ namespace MiDistill.Recipes
                     Device = global::MiDistill.Runtime.Options.DeviceKind.Auto,
                     // quickstart.distill default: run.threads
                     Threads = 0,
+                    // quickstart.distill default: run.workers
+                    Workers = 0,
                     // quickstart.distill default: run.seed
                     Seeds = new int[] { 0 },
                     // quickstart.distill default: run.checkpoint_every
