@@ -45,12 +45,12 @@ public enum ColorMode
     Rgb,
 }
 
-/// <summary>How an image is resized to the size a data source stores (timm's transforms use bicubic).</summary>
+/// <summary>How an image is resized: to the size a data source stores (timm's transforms use bicubic), or a crop window to its output size.</summary>
 public enum Interpolation
 {
     [RecipeName("bilinear", "Linear in each direction (2x2 neighbours).")]
     Bilinear,
-    [RecipeName("bicubic", "Catmull-Rom cubic (4x4 neighbours, Keys a = -0.5, as PIL's and timm's bicubic).")]
+    [RecipeName("bicubic", "Cubic convolution (4x4 neighbours): Catmull-Rom (Keys a = -0.5, PIL's and timm's) when an image is decoded, PyTorch's a = -0.75 on batch tensors.")]
     Bicubic,
 }
 

@@ -139,6 +139,8 @@ public sealed record DistillOptions
     public StudentOptions Student { get; init; } = new SmallCnnOptions(Width: 16);
     /// <summary>Where the student's starting weights come from (see ModelOptions.cs).</summary>
     public WeightsOptions StudentWeights { get; init; } = new RandomWeights();
+    /// <summary>The image side the student sees (0 = the data's image size); teacher and student are resized from the same batch.</summary>
+    public int StudentInputSize { get; init; }
     public DistillLossOptions Loss { get; init; } = new KdLossOptions(Temperature: 4, Weight: 1);
     public OptimizerOptions Optimizer { get; init; } = new AdamWOptions(LearningRate: 0.002, WeightDecay: 0.0005);
     public LrScheduleOptions Schedule { get; init; } = new CosineLr(WarmupEpochs: 1);

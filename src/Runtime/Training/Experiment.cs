@@ -122,7 +122,7 @@ public static class Experiment
         // Only how the run executes may change on resume; what it computes stays as recorded.
         var variants = saved.Select(v => v with
         {
-            Run = v.Run with { Threads = request.Threads ?? v.Run.Threads, Device = request.Device ?? v.Run.Device },
+            Run = v.Run with { Threads = request.Threads ?? v.Run.Threads, Workers = request.Workers ?? v.Run.Workers, Device = request.Device ?? v.Run.Device },
             Data = request.DataPath is null ? v.Data : v.Data with { Path = request.DataPath },
         }).ToList();
         request.Output.WriteLine($"resuming {folder.Path}");
@@ -143,7 +143,7 @@ public static class Experiment
             // What a run request may set is not a change of the recipe.
             now = now with
             {
-                Run = now.Run with { Threads = v.Run.Threads, Device = v.Run.Device, OutputDirectory = v.Run.OutputDirectory, CacheDirectory = v.Run.CacheDirectory },
+                Run = now.Run with { Threads = v.Run.Threads, Workers = v.Run.Workers, Device = v.Run.Device, OutputDirectory = v.Run.OutputDirectory, CacheDirectory = v.Run.CacheDirectory },
                 Data = now.Data with { Path = v.Data.Path },
             };
             if (SettingsJson.Serialize(now) != SettingsJson.Serialize(v))
@@ -358,6 +358,7 @@ public static class Experiment
         Run = options.Run with
         {
             Threads = request.Threads ?? options.Run.Threads,
+            Workers = request.Workers ?? options.Run.Workers,
             Device = request.Device ?? options.Run.Device,
             OutputDirectory = request.OutputDirectory ?? options.Run.OutputDirectory,
             CacheDirectory = request.CacheDirectory ?? options.Run.CacheDirectory,

@@ -285,9 +285,9 @@ public static class Stages
         Seed = 0,
     };
 
-    /// <summary>The student's input: the data's size, the channels its stem takes, its checkpoint's normalisation.</summary>
+    /// <summary>The student's input: its declared size (else the data's), the channels its stem takes, its checkpoint's normalisation.</summary>
     public static InputAdapter StudentInput(ExperimentOptions options, ExperimentData data) =>
-        new(data.Train.Height, options.Distill.Student.InputChannels(data.Train.Channels))
+        new(options.Distill.StudentInputSize > 0 ? options.Distill.StudentInputSize : data.Train.Height, options.Distill.Student.InputChannels(data.Train.Channels))
         {
             Normalize = (options.Distill.StudentWeights as CheckpointWeights)?.Normalize ?? Normalization.Dataset,
             DataStatistics = data.Train.Statistics,

@@ -103,6 +103,8 @@ namespace MiDistill.Recipes
                     Student = new global::MiDistill.Runtime.Options.SmallCnnOptions(Width: 16),
                     // quickstart.distill default: distill.student_weights
                     StudentWeights = new global::MiDistill.Runtime.Options.RandomWeights(),
+                    // quickstart.distill default: distill.student_size
+                    StudentInputSize = 0,
                     // quickstart.distill line 24: distill.loss
                     Loss = new global::MiDistill.Runtime.Options.KdLossOptions(Temperature: 4d, Weight: 0.5),
                     // quickstart.distill default: distill.optimizer
@@ -231,6 +233,8 @@ namespace MiDistill.Recipes
                     Student = new global::MiDistill.Runtime.Options.SmallCnnOptions(Width: 16),
                     // quickstart.distill default: distill.student_weights
                     StudentWeights = new global::MiDistill.Runtime.Options.RandomWeights(),
+                    // quickstart.distill default: distill.student_size
+                    StudentInputSize = 0,
                     // quickstart.distill line 24: distill.loss
                     Loss = new global::MiDistill.Runtime.Options.KdLossOptions(Temperature: 4d, Weight: 0.5),
                     // quickstart.distill default: distill.optimizer
@@ -359,6 +363,8 @@ namespace MiDistill.Recipes
                     Student = new global::MiDistill.Runtime.Options.SmallCnnOptions(Width: 16),
                     // quickstart.distill default: distill.student_weights
                     StudentWeights = new global::MiDistill.Runtime.Options.RandomWeights(),
+                    // quickstart.distill default: distill.student_size
+                    StudentInputSize = 0,
                     // quickstart.distill line 24: distill.loss
                     Loss = new global::MiDistill.Runtime.Options.KdLossOptions(Temperature: 4d, Weight: 0.5),
                     // quickstart.distill default: distill.optimizer

@@ -259,6 +259,7 @@ public sealed class RecipeSchema
         {
             new Argument("student", Choice("student"), "cnn_small", "Student", "student architecture"),
             new Argument("student_weights", StudentWeights, "random", "StudentWeights", "where the student's starting weights come from"),
+            Int("student_size", "0", 0, 1024, "StudentInputSize", "image side the student sees, each batch resized to it from the same (augmented) images the teacher sees at its own size (0 = the data's image size)"),
             new Argument("loss", Choice("distill_loss"), "kd(temperature: 4, weight: 1)", "Loss", "distillation loss"),
             new Argument("optimizer", Choice("optimizer"), "adamw(lr: 0.002, weight_decay: 0.0005)", "Optimizer", "student optimizer"),
             new Argument("schedule", Choice("lr_schedule"), "cosine(warmup: 1)", "Schedule", "learning-rate schedule"),
