@@ -134,7 +134,10 @@ public sealed class BatchAugmenter
     /// </summary>
     internal static Tensor CropAndResize(Tensor x, (int Top, int Left, int Height, int Width)[] boxes, int outHeight, int outWidth, Interpolation interpolation)
     {
-        // One interpolate per image: TorchSharp's grid_sample has no bicubic mode, and the windows differ in size.
+        if (interpolation == Interpolation.Bilinear && boxes.All(b => b.Height <= outHeight && b.Width <= outWidth))
+            return BilinearWindows(x, boxes, outHeight, outWidth);
+        // One interpolate per image: TorchSharp's grid_sample has no bicubic mode, and a window that
+        // shrinks needs interpolate's antialiasing filter.
         var mode = interpolation == Interpolation.Bicubic ? InterpolationMode.Bicubic : InterpolationMode.Bilinear;
         var resized = new Tensor[boxes.Length];
         try {
@@ -148,6 +151,31 @@ public sealed class BatchAugmenter
         } finally {
             foreach (var r in resized) r?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Bilinear enlargement of every window in one <c>grid_sample</c> over the batch (one call the
+    /// intra-op threads share, instead of one per image): each output pixel's source position is the
+    /// one <c>interpolate</c> uses on the cropped window, clamped to the window's own edge pixels.
+    /// </summary>
+    private static Tensor BilinearWindows(Tensor x, (int Top, int Left, int Height, int Width)[] boxes, int outHeight, int outWidth)
+    {
+        long height = x.shape[2], width = x.shape[3];
+        var gx = new float[boxes.Length * outWidth];
+        var gy = new float[boxes.Length * outHeight];
+        for (int i = 0; i < boxes.Length; i++)
+        {
+            var (top, left, h, w) = boxes[i];
+            // Pixel p of the image sits at grid coordinate (2p + 1) / size - 1 (align_corners false).
+            for (int u = 0; u < outWidth; u++)
+                gx[i * outWidth + u] = (float)((2 * (left + Math.Clamp((u + 0.5) * w / outWidth - 0.5, 0, w - 1)) + 1) / width - 1);
+            for (int v = 0; v < outHeight; v++)
+                gy[i * outHeight + v] = (float)((2 * (top + Math.Clamp((v + 0.5) * h / outHeight - 0.5, 0, h - 1)) + 1) / height - 1);
+        }
+        using var xs = tensor(gx, new long[] { boxes.Length, 1, outWidth, 1 }, dtype: x.dtype, device: x.device).expand(-1, outHeight, -1, -1);
+        using var ys = tensor(gy, new long[] { boxes.Length, outHeight, 1, 1 }, dtype: x.dtype, device: x.device).expand(-1, -1, outWidth, -1);
+        using var grid = cat(new[] { xs, ys }, 3);
+        return nn.functional.grid_sample(x, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Border, align_corners: false);
     }
 
     /// <summary>Mirrors each image left-right when its coin (one draw per image) comes up.</summary>

@@ -166,7 +166,8 @@ public static class Experiment
         var first = variants[0];
         torch.set_num_threads(first.Run.Threads > 0 ? first.Run.Threads : Environment.ProcessorCount);
         var device = DeviceSelector.Resolve(first.Run.Device);
-        output.WriteLine($"MiDistill: recipe `{recipe.Name}` ({recipe.SourceFileName}), {variants.Count} variant(s), device {device.type.ToString().ToLowerInvariant()}, {torch.get_num_threads()} thread(s)");
+        int workers = first.Run.Workers > 0 ? first.Run.Workers : Data.BatchStream.AutoWorkers(torch.get_num_threads());
+        output.WriteLine($"MiDistill: recipe `{recipe.Name}` ({recipe.SourceFileName}), {variants.Count} variant(s), device {device.type.ToString().ToLowerInvariant()}, {torch.get_num_threads()} thread(s) (OpenMP wait policy {ThreadDefaults.NativeWaitPolicy() ?? "default"}), {workers} data worker(s)");
         output.WriteLine($"run folder: {folder.Path}");
 
         var checkpoints = folder.CheckpointsPath;
@@ -174,7 +175,7 @@ public static class Experiment
         // Lines after the last finished stage belong to a stage that did not finish: its checkpoint
         // holds them and writes them again when it resumes; without one (deleted) it starts afresh.
         folder.TruncateMetrics(state.MetricsBytes);
-        var context = new RunContext(device, output, folder, hooks, state) { Workers = first.Run.Workers };
+        var context = new RunContext(device, output, folder, hooks, state) { Workers = workers };
         var loaded = new Dictionary<DataOptions, LoadedData>();
         var results = new List<VariantResult>();
         bool withoutValidation = false;
