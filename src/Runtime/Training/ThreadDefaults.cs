@@ -28,19 +28,32 @@ public static class ThreadDefaults
 #pragma warning restore CA2255
     internal static void PreferPassiveWaiting()
     {
-        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())) return;
         // .NET's own Environment.SetEnvironmentVariable does not reach the C environment on Unix;
-        // libc's setenv does. Overwrite 0 keeps a value the user set.
-        setenv(WaitPolicyVariable, WaitPolicy, 0);
+        // libc's setenv does. Overwrite 0 keeps a value the user set. Without a C library to call
+        // (another OS) the default policy stays: a slower shared machine, never a failed start.
+        if (Libc() is not { } libc || !NativeLibrary.TryGetExport(libc, "setenv", out var setenv)) return;
+        Marshal.GetDelegateForFunctionPointer<SetEnv>(setenv)(WaitPolicyVariable, WaitPolicy, 0);
     }
 
     /// <summary>The wait policy native code will read (the C environment), or null where none is set.</summary>
-    public static string? NativeWaitPolicy() =>
-        OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() ? Marshal.PtrToStringAnsi(getenv(WaitPolicyVariable)) : Environment.GetEnvironmentVariable(WaitPolicyVariable);
+    public static string? NativeWaitPolicy()
+    {
+        if (Libc() is not { } libc || !NativeLibrary.TryGetExport(libc, "getenv", out var getenv))
+            return Environment.GetEnvironmentVariable(WaitPolicyVariable);
+        return Marshal.PtrToStringAnsi(Marshal.GetDelegateForFunctionPointer<GetEnv>(getenv)(WaitPolicyVariable));
+    }
 
-    [DllImport("libc", SetLastError = true)]
-    private static extern int setenv(string name, string value, int overwrite);
+    // By its runtime name (libc.so.6): a bare "libc" resolves to libc.so, a linker script that only
+    // exists where the C development files are installed.
+    private static IntPtr? Libc()
+    {
+        string? name = OperatingSystem.IsLinux() ? "libc.so.6" : OperatingSystem.IsMacOS() ? "/usr/lib/libSystem.dylib" : null;
+        return name is not null && NativeLibrary.TryLoad(name, out var handle) ? handle : null;
+    }
 
-    [DllImport("libc")]
-    private static extern IntPtr getenv(string name);
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate int SetEnv([MarshalAs(UnmanagedType.LPStr)] string name, [MarshalAs(UnmanagedType.LPStr)] string value, int overwrite);
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate IntPtr GetEnv([MarshalAs(UnmanagedType.LPStr)] string name);
 }
