@@ -45,6 +45,8 @@ public static class Descriptors
         "{0}", Error, "teacher");
     public static readonly DiagnosticDescriptor NoRecipe = new("MD0117", "Empty recipe file",
         "this .distill file declares no recipe; start with `recipe <name> {{ ... }}`", Error, "recipes");
+    public static readonly DiagnosticDescriptor ValidationTwice = new("MD0123", "Validation from two places",
+        "`validation_per_class` takes validation images beside the labelled ones, but `validation` also holds {0} of them out; set `validation 0%` or drop `validation_per_class`", Error, "data");
     // Training methods (issue #4): MD0130-MD0139.
     public static readonly DiagnosticDescriptor RepeatedListForm = new("MD0130", "Form listed twice",
         "`{0}` appears twice in `{1}` (first on line {2}); list each at most once", Error, "values");
@@ -108,7 +110,7 @@ public static class Descriptors
     {
         SyntaxError, UnknownSection, UnknownSetting, UnknownForm, UnknownArgument, WrongType, OutOfRange,
         MissingRequired, DuplicateRecipe, DuplicateVariant, UnknownOverride, DuplicateSetting, DuplicateSection,
-        ReweightTooDeep, TooManyShots, BadClassList, BadTeacherShape, NoRecipe, RepeatedValue, CheckpointAfterLastEpoch,
+        ReweightTooDeep, TooManyShots, BadClassList, BadTeacherShape, NoRecipe, ValidationTwice, RepeatedValue, CheckpointAfterLastEpoch,
         ProbeTooLarge, RenyiAlphaOne, KsgTooFewSamples,
         RepeatedListForm, ReweightAlphasDepth, MixupAlone, PretrainWithCheckpoint,
         RecipeClassClash, VariantPropertyClash, ReservedName,

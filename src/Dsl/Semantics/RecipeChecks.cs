@@ -101,6 +101,8 @@ internal static class RecipeChecks
             if (reweight.Float("alpha") == 1.0)
                 Report(Descriptors.ReweightNoEffect, reweight.Required("alpha").Span);
         }
+        if (reweight.Name == "all_blocks" && reweight.Float("alpha") == 1.0)
+            Report(Descriptors.ReweightNoEffect, reweight.Required("alpha").Span);
         var objective = settings.Form("finetune", "objective");
         if (objective.Name == "sam" && objective.Float("rho") < 0.01)
             Report(Descriptors.SmallRho, objective.Required("rho").Span, Show(objective.Float("rho")));
@@ -149,10 +151,21 @@ internal static class RecipeChecks
         }
         if (perClass > 0 && regime.Name == "few_shot" && regime.Int("per_class") > perClass)
             Report(Descriptors.TooManyShots, regime.Required("per_class").Span, "few_shot per_class", regime.Int("per_class"), shotsFrom, perClass);
-        // The transfer set comes from the same images as the labelled draw.
-        var transfer = settings["distill", "transfer"];
-        if (perClass > 0 && regime.Name == "few_shot" && transfer.AsInt() > 0 && regime.Int("per_class") <= perClass && regime.Int("per_class") + transfer.AsInt() > perClass)
-            Report(Descriptors.TooManyShots, transfer.Span, "few_shot per_class + distill.transfer", regime.Int("per_class") + transfer.AsInt(), shotsFrom, perClass);
+        // Validation beside the budget and the transfer set come from the same images as the labelled draw.
+        var besideValidation = settings["data", "validation_per_class"];
+        if (besideValidation.AsInt() > 0 && settings["data", "validation"].AsFloat() > 0)
+            Report(Descriptors.ValidationTwice, besideValidation.Span, Show(System.Math.Round(settings["data", "validation"].AsFloat() * 100, 6)) + "%");
+        long besides = 0;
+        foreach (var (value, what) in new[] { (besideValidation, "data.validation_per_class"), (settings["distill", "transfer"], "distill.transfer") })
+        {
+            if (value.AsInt() == 0) continue;
+            besides += value.AsInt();
+            if (perClass > 0 && regime.Name == "few_shot" && regime.Int("per_class") <= perClass && regime.Int("per_class") + besides > perClass)
+            {
+                Report(Descriptors.TooManyShots, value.Span, "few_shot per_class + " + (besides == value.AsInt() ? what : "data.validation_per_class + distill.transfer"), regime.Int("per_class") + besides, shotsFrom, perClass);
+                break;
+            }
+        }
         if (perClass > 0 && regime.Name == "long_tail" && regime.Int("max_per_class") > perClass)
             Report(Descriptors.TooManyShots, regime.Required("max_per_class").Span, "long_tail max_per_class", regime.Int("max_per_class"), shotsFrom, perClass);
 

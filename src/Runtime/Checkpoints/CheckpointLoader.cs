@@ -21,6 +21,12 @@ public sealed record LoadRules
     /// </summary>
     public Func<string, Tensor, long[], Tensor?>? Adapt { get; init; }
 
+    /// <summary>
+    /// Keys an older MiDistill did not write yet (e.g. <c>residual_scale</c>, 0.3): its own model
+    /// files may lack them, and the model's own value, which leaves the model as it was, stays.
+    /// </summary>
+    public Func<string, bool>? AddedLater { get; init; }
+
     /// <summary>Nothing tolerated: the checkpoint must match key for key and shape for shape.</summary>
     public static LoadRules Strict { get; } = new() { IsHead = _ => false, MayBeMissing = _ => false };
 }

@@ -50,7 +50,9 @@ public static class ModelFile
             if (!File.Exists(path)) throw new CheckpointException(path, "file not found");
             if (!Safetensors.ReadMetadata(path).ContainsKey(Safetensors.ChecksumKey))
                 throw new CheckpointException(path, $"not a model file written by this MiDistill (no {Safetensors.ChecksumKey} in its header)");
-            CheckpointLoader.Load(module, path, LoadRules.Strict);
+            // Key for key, except what this version added to the model since older files were written.
+            var addedLater = ModelCheckpoints.RulesFor(module).AddedLater;
+            CheckpointLoader.Load(module, path, addedLater is null ? LoadRules.Strict : LoadRules.Strict with { MayBeMissing = addedLater });
         }
         catch (CheckpointException e)
         {

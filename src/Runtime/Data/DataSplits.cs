@@ -49,6 +49,10 @@ public static class DataSplits
         CheckClasses(pretrain.Classes, train.NumClasses, "pretrain classes", allowEmpty: true);
         if (!(data.ValidationFraction >= 0 && data.ValidationFraction < 1))
             throw new ArgumentException($"validation fraction {data.ValidationFraction} must be in [0, 1)");
+        if (data.ValidationPerClass < 0)
+            throw new ArgumentException($"validation images per class must be 0 or positive, got {data.ValidationPerClass}");
+        if (data.ValidationPerClass > 0 && data.ValidationFraction > 0)
+            throw new ArgumentException($"validation comes either out of the selected images (fraction {data.ValidationFraction}) or beside them ({data.ValidationPerClass} per class), not both");
         if (pretrain.MaxImages < 0 || data.MaxTestImages < 0)
             throw new ArgumentException("image caps must be 0 (no cap) or positive");
 
@@ -86,13 +90,15 @@ public static class DataSplits
                 taken[order[i]] = true;
                 (i < selected - validation ? trainIndices : validationIndices).Add(order[i]);
             }
-            // The transfer images are the next ones of the same stream: never labelled, never validated.
-            if (selected + transferPerClass > order.Length)
-                throw new ArgumentException($"a transfer set of {transferPerClass} images per class needs {selected + transferPerClass} images of class {data.Classes[k]} with the {selected} labelled ones, but {(data.ReservedPerClass > 0 ? "the reserved pool" : "the training split")} has only {order.Length}");
-            for (int i = selected; i < selected + transferPerClass; i++)
+            // Validation beside the budget, then the transfer images, are the next ones of the same
+            // stream: the labelled images stay those of the same seed without them.
+            int beside = data.ValidationPerClass, needed = selected + beside + transferPerClass;
+            if (needed > order.Length)
+                throw new ArgumentException($"{selected} labelled{(beside > 0 ? $", {beside} validation" : "")}{(transferPerClass > 0 ? $" and {transferPerClass} transfer" : "")} images of class {data.Classes[k]} make {needed}, but {(data.ReservedPerClass > 0 ? "the reserved pool" : "the training split")} has only {order.Length}");
+            for (int i = selected; i < needed; i++)
             {
                 taken[order[i]] = true;
-                transferIndices.Add(order[i]);
+                (i < selected + beside ? validationIndices : transferIndices).Add(order[i]);
             }
         }
         transferIndices.Sort();

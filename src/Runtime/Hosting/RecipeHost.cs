@@ -19,6 +19,7 @@ public static class RecipeHost
         "  midistill-recipes run <recipe> [options]    run a recipe end to end\n" +
         "  midistill-recipes resume <run-folder> [--threads n] [--device d] [--data dir] [--seed s]\n" +
         "                                              continue an interrupted run where it stopped\n" +
+        ReportCommands.Usage +
         "\n" +
         "run options:\n" +
         "  --variant <name>[,<name>...]   run only these variants\n" +
@@ -27,7 +28,8 @@ public static class RecipeHost
         "  --device cpu|cuda|auto         overrides run.device\n" +
         "  --output <dir>                 root of run folders (overrides run.output)\n" +
         "  --cache <dir>                  pretrained-teacher cache (overrides run.cache)\n" +
-        "  --data <dir>                   the data set's folder: IDX files or an image folder (overrides data.path)\n";
+        "  --data <dir>                   the data set's folder: IDX files or an image folder (overrides data.path)\n" +
+        ConsoleChoices.Usage;
 
     public static int Main(string[] args, IReadOnlyList<IRecipe> recipes) => Main(args, recipes, Console.Out, Console.Error);
 
@@ -53,15 +55,22 @@ public static class RecipeHost
                     return 0;
                 case "run":
                     var chosen = Find(recipes, Argument(args, 1, "a recipe name"));
-                    chosen.Run(ParseRunOptions(args.Skip(2).ToArray(), output));
+                    var (runArgs, verbosity) = ConsoleChoices.Extract(args.Skip(2).ToArray());
+                    ConsoleChoices.Run(ParseRunOptions(runArgs, output), verbosity, chosen.Run);
                     return 0;
                 case "resume":
                     var folder = Argument(args, 1, "a run folder");
-                    var request = ParseRunOptions(args.Skip(2).ToArray(), output);
+                    var (resumeArgs, resumeVerbosity) = ConsoleChoices.Extract(args.Skip(2).ToArray());
+                    var request = ParseRunOptions(resumeArgs, output);
                     if (request.Variants.Count > 0 || request.OutputDirectory is not null || request.CacheDirectory is not null)
                         throw new UsageException("`resume` continues a run with the settings it started with; only --threads, --device, --data and --seed may change");
-                    Find(recipes, RecipeOfRunFolder(folder)).Resume(folder, request);
+                    var owner = Find(recipes, RecipeOfRunFolder(folder));
+                    ConsoleChoices.Run(request, resumeVerbosity, r => owner.Resume(folder, r));
                     return 0;
+                case "report":
+                    return ReportCommands.Report(args.Skip(1).ToArray(), output);
+                case "compare":
+                    return ReportCommands.Compare(args.Skip(1).ToArray(), output);
                 default:
                     throw new UsageException($"unknown command `{args[0]}`");
             }

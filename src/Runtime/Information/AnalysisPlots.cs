@@ -27,6 +27,7 @@ public static class AnalysisPlots
         foreach (var variant in r.Removal.Select(p => p.Variant).Distinct())
             Save(RemovalPlot(r, variant), $"bottleneck_{variant}.png");
         if (r.Plane.Count > 0) Save(PlanePlot(r), "information_plane.png");
+        if (r.Students.Count > 0) Save(StudentPlot(r), "mi_student.png");
         return written;
     }
 
@@ -129,6 +130,27 @@ public static class AnalysisPlots
         double y0 = r.Plane.Min(p => p.TestError), y1 = r.Plane.Max(p => p.TestError);
         double px = Pad(x1 - x0, 0.05), py = Pad(y1 - y0, 0.02);
         plot.Axes.SetLimits(x0 - px, x1 + px, Math.Max(0, y0 - py), Math.Min(1, y1 + py));
+        return plot;
+    }
+
+    /// <summary>Student test score against its teacher's I(X; F_T): one colour per variant, one point per seed.</summary>
+    private static Plot StudentPlot(AnalysisResults r)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        int colour = 0;
+        foreach (var group in r.Students.GroupBy(p => p.Variant))
+        {
+            var scatter = plot.Add.ScatterPoints(group.Select(p => p.Bits).ToArray(), group.Select(p => p.Student).ToArray(), palette.GetColor(colour++));
+            scatter.MarkerSize = 9;
+            scatter.LegendText = group.Key;
+        }
+        var c = MiStudentCorrelation.Of(r.Students);
+        string R(double v) => double.IsNaN(v) ? "n/a" : v.ToString("+0.00;-0.00;0.00", System.Globalization.CultureInfo.InvariantCulture);
+        plot.Title($"Student test {r.Students[0].Metric} vs its teacher's I(X; F_T)" + (c is null ? "" : $"\nPearson r {R(c.Pearson)}, within seeds {R(c.WithinSeedPearson)} ({c.Pairs} pairs)"));
+        plot.XLabel("teacher I(X; F_T) [bits]");
+        plot.YLabel($"student test {r.Students[0].Metric}");
+        plot.ShowLegend(Edge.Right);
         return plot;
     }
 

@@ -32,9 +32,12 @@ public static class AnalysisReport
         if (r.Removal.Count > 0)
             Csv(folder, "bottleneck.csv", "variant,removed,k,mi_bits,cross_check_bits,probe_accuracy",
                 r.Removal.Select(p => $"{p.Variant},{p.Removed},{p.K},{N(p.Bits)},{N(p.CrossCheckBits)},{N(p.ProbeAccuracy)}"));
+        if (r.Students.Count > 0)
+            Csv(folder, "mi_student.csv", "variant,seed,mi_bits,metric,student",
+                r.Students.Select(p => $"{p.Variant},{p.Seed},{N(p.Bits)},{p.Metric},{N(p.Student)}"));
         if (r.Plane.Count > 0)
-            Csv(folder, "information_plane.csv", "variant,checkpoint,mi_bits,cross_check_bits,test_error",
-                r.Plane.Select(p => $"{p.Variant},{p.Checkpoint},{N(p.Bits)},{N(p.CrossCheckBits)},{N(p.TestError)}"));
+            Csv(folder, "information_plane.csv", "variant,seed,checkpoint,mi_bits,cross_check_bits,test_error",
+                r.Plane.Select(p => $"{p.Variant},{p.Seed},{p.Checkpoint},{N(p.Bits)},{N(p.CrossCheckBits)},{N(p.TestError)}"));
         WriteAtomically(Path.Combine(folder, "analysis.json"), SettingsJson.Serialize(new
         {
             estimator = r.Estimator,
@@ -43,6 +46,7 @@ public static class AnalysisReport
             sparsity = r.Sparsity,
             bottleneck = r.Removal,
             information_plane = r.Plane,
+            mi_student = r.Students,
             largest_drop = r.Blocks.Select(b => b.Variant).Distinct().Select(v => LargestDrop(r, v)).Where(d => d is not null).ToList(),
         }));
     }
@@ -80,8 +84,10 @@ public static class AnalysisReport
                 parts.Add(d.ToBits < d.FromBits
                     ? $"MI drops most at block {d.Block} {(d.SubBlock == "attn" ? "attention" : "MLP")} ({B(d.FromBits)} -> {B(d.ToBits)} bits)"
                     : "MI never drops from one sub-block to the next");
-            if (r.Plane.FirstOrDefault(p => p.Variant == v) is { } plane)
-                parts.Add($"I(X; F_T) = {B(plane.Bits)} bits at test error {(100 * plane.TestError).ToString("0.0", CultureInfo.InvariantCulture)}%");
+            var plane = r.Plane.Where(p => p.Variant == v && p.Checkpoint == "best-validation").ToList();
+            if (plane.Count > 0)
+                parts.Add($"I(X; F_T) = {B(plane.Average(p => p.Bits))} bits at test error {(100 * plane.Average(p => p.TestError)).ToString("0.0", CultureInfo.InvariantCulture)}%"
+                    + (plane.Count > 1 ? $" (means over {plane.Count} seeds)" : ""));
             var removal = r.Removal.Where(p => p.Variant == v).ToList();
             if (removal.Count > 0)
             {
@@ -95,6 +101,12 @@ public static class AnalysisReport
             if (sparsity.Count > 0)
                 parts.Add("MLP units active " + string.Join(" / ", sparsity.Select(s => (100 * s.ActiveFraction).ToString("0", CultureInfo.InvariantCulture) + "%")) + " (bottom to top)");
             md.Append("- ").Append(v).Append(": ").Append(string.Join("; ", parts)).Append('\n');
+        }
+        if (MiStudentCorrelation.Of(r.Students) is { } c)
+        {
+            string R(double v) => double.IsNaN(v) ? "n/a" : v.ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture);
+            md.Append($"- I(X; F_T) against the student's test {r.Students[0].Metric} over {c.Pairs} teacher/student pairs ({c.Seeds} seed(s)): ")
+              .Append($"Pearson r {R(c.Pearson)}, Spearman rho {R(c.Spearman)}; within seeds (seed means removed) r {R(c.WithinSeedPearson)}\n");
         }
         return md.ToString();
     }

@@ -10,8 +10,8 @@ public sealed record BlockSparsity(string Variant, string Phase, int Block, doub
 /// <summary>The teacher with its top <see cref="K"/> sub-blocks of one kind (<c>mlp</c> or <c>attn</c>) removed.</summary>
 public sealed record RemovalPoint(string Variant, string Removed, int K, double Bits, double? CrossCheckBits, double ProbeAccuracy);
 
-/// <summary>One teacher on the information plane: test error against I(X; F_T).</summary>
-public sealed record PlanePoint(string Variant, string Checkpoint, double Bits, double? CrossCheckBits, double TestError);
+/// <summary>One teacher (of one variant and seed) on the information plane: test error against I(X; F_T).</summary>
+public sealed record PlanePoint(string Variant, int Seed, string Checkpoint, double Bits, double? CrossCheckBits, double TestError);
 
 /// <summary>Everything the diagnostics of one run measured.</summary>
 public sealed class AnalysisResults
@@ -22,4 +22,6 @@ public sealed class AnalysisResults
     public List<BlockSparsity> Sparsity { get; } = new();
     public List<RemovalPoint> Removal { get; } = new();
     public List<PlanePoint> Plane { get; } = new();
+    /// <summary>Each fine-tuned teacher's I(X; F_T) (from <see cref="Plane"/>) beside its student's test score.</summary>
+    public List<MiStudentPair> Students { get; } = new();
 }

@@ -67,7 +67,7 @@ public sealed class AnalysisStage
         using var xCross = cross?.Bind(images);
         using var capture = TeacherProbe.Run(teacher, images, adapter, a.Token, captureBlocks: false);
         double error = 1 - Evaluator.Accuracy(teacher, data.Test, _context.Device, adapter);
-        _results.Plane.Add(new PlanePoint(options.Variant, $"epoch {epoch}", x.Estimate(capture.Features), xCross?.Estimate(capture.Features), error));
+        _results.Plane.Add(new PlanePoint(options.Variant, options.Run.Seed, $"epoch {epoch}", x.Estimate(capture.Features), xCross?.Estimate(capture.Features), error));
         Write();
     }
 
@@ -110,7 +110,7 @@ public sealed class AnalysisStage
             if (finetuned && a.InformationPlane)
             {
                 double error = 1 - Evaluator.Accuracy(teacher, data.Test, _context.Device, adapter);
-                _results.Plane.Add(new PlanePoint(options.Variant, "best-validation", x.Estimate(capture.Features), Cross(capture.Features), error));
+                _results.Plane.Add(new PlanePoint(options.Variant, options.Run.Seed, "best-validation", x.Estimate(capture.Features), Cross(capture.Features), error));
             }
         }
 
@@ -137,6 +137,24 @@ public sealed class AnalysisStage
         AnalysisReport.WriteData(_results, AnalysisReport.Folder(_context.Folder.Path));
     }
 
+    /// <summary>
+    /// Pairs each fine-tuned teacher on the information plane with the test score (the first metric)
+    /// of the student distilled from it, for the MI-student correlation.
+    /// </summary>
+    public void AddStudents(IEnumerable<VariantResult> results)
+    {
+        _results.Students.Clear();
+        foreach (var result in results)
+        {
+            // Under the paper's protocol the reported student comes from a kept epoch's teacher.
+            var checkpoint = result.TeacherEpoch is int epoch ? $"epoch {epoch}" : "best-validation";
+            var point = _results.Plane.LastOrDefault(p => p.Variant == result.Variant && p.Seed == result.Seed && p.Checkpoint == checkpoint);
+            if (point is null || result.Student.Count == 0) continue;
+            var (metric, score) = result.Student.First();
+            _results.Students.Add(new MiStudentPair(result.Variant, result.Seed, point.Bits, metric, score));
+        }
+    }
+
     /// <summary>Plots, the summary file, and the summary lines on the console.</summary>
     public void Finish()
     {
@@ -144,6 +162,7 @@ public sealed class AnalysisStage
         var folder = AnalysisReport.Folder(_context.Folder.Path);
         AnalysisReport.WriteData(_results, folder);
         AnalysisPlots.WriteAll(_results, folder);
+        AnalysisScalars.Write(_results, _context.Folder.TensorBoard);
         var summary = AnalysisReport.Summary(_results);
         System.IO.File.WriteAllText(System.IO.Path.Combine(folder, "summary.md"), summary);
         _context.Output.WriteLine();

@@ -59,6 +59,7 @@ public static class TeacherProbe
         int depth = vit.Depth;
         var blocks = vit.Blocks;
         var alphas = vit.MlpAlphas;
+        var scales = vit.ResidualScales;
         var device = vit.parameters().First().device;
         var attention = Enumerable.Range(0, depth).Select(_ => new List<Tensor>()).ToArray();
         var mlp = Enumerable.Range(0, depth).Select(_ => new List<Tensor>()).ToArray();
@@ -87,7 +88,7 @@ public static class TeacherProbe
                         var pre = block.MlpBranch.Fc1.forward(block.Norm2.forward(h));
                         active[b] += (pre > 0).sum().to(ScalarType.Float64).item<double>();
                         var branch = block.MlpBranch.Fc2.forward(nn.functional.gelu(pre));
-                        h = h + alphas[b] * branch;
+                        h = scales[b] * h + alphas[b] * branch;
                     }
                     else active[b] = double.NaN;
                     if (captureBlocks) mlp[b].Add(Keep(Token(h, token)));

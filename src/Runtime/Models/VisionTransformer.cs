@@ -12,7 +12,8 @@ namespace MiDistill.Runtime.Models;
 /// <summary>
 /// A pre-norm ViT with timm's parameter names (so timm checkpoints load by name) and a fixed,
 /// non-trainable weight on each block's MLP branch: the ReMem reweighting
-/// h+ = h' + alpha_i * MLP(LN2(h')).
+/// h+ = beta_i * h' + alpha_i * MLP(LN2(h')), where beta_i (the residual scale) is 1 except in the
+/// all-block form (beta = 2 - alpha).
 /// </summary>
 public sealed class VisionTransformer : Module<Tensor, Tensor>, IFeatureModel, MiDistill.Runtime.Checkpoints.ICheckpointLayout
 {
@@ -20,7 +21,8 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>, IFeatureModel, M
     public MiDistill.Runtime.Checkpoints.LoadRules LoadRules { get; } = new()
     {
         IsHead = k => k.StartsWith("head.", StringComparison.Ordinal),
-        MayBeMissing = k => k.EndsWith(".mlp_alpha", StringComparison.Ordinal),
+        MayBeMissing = k => k.EndsWith(".mlp_alpha", StringComparison.Ordinal) || k.EndsWith(".residual_scale", StringComparison.Ordinal),
+        AddedLater = k => k.EndsWith(".residual_scale", StringComparison.Ordinal),
         Adapt = (key, found, expected) => key == "pos_embed" && found.dim() == 3 && found.shape[2] == expected[2]
             ? MiDistill.Runtime.Checkpoints.PosEmbed.Resample(found, (int)Math.Round(Math.Sqrt(expected[1] - 1)))
             : null,
@@ -32,6 +34,7 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>, IFeatureModel, M
         var ones = new double[Depth];
         Array.Fill(ones, 1.0);
         SetMlpAlphas(ones);
+        SetResidualScales(ones);
     }
 
     // Field order is registration order, which is timm's state_dict order.
@@ -87,6 +90,20 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>, IFeatureModel, M
                     $"MLP alpha of block {i} must lie in [0, 1], got {alphas[i]}.", nameof(alphas));
         }
         for (int i = 0; i < alphas.Count; i++) blocks[i].MlpAlpha = alphas[i];
+    }
+
+    public IReadOnlyList<double> ResidualScales => blocks.Select(b => b.ResidualScale).ToArray();
+
+    /// <summary>Sets every block's residual scale (the weight of h' in the MLP sub-block); one value per block, bottom first, each in [1, 2].</summary>
+    public void SetResidualScales(IReadOnlyList<double> scales)
+    {
+        ArgumentNullException.ThrowIfNull(scales);
+        if (scales.Count != Depth)
+            throw new ArgumentException($"Expected one residual scale per block ({Depth}), got {scales.Count}.", nameof(scales));
+        for (int i = 0; i < scales.Count; i++)
+            if (!(scales[i] >= 1 && scales[i] <= 2))
+                throw new ArgumentException($"Residual scale of block {i} must lie in [1, 2], got {scales[i]}.", nameof(scales));
+        for (int i = 0; i < scales.Count; i++) blocks[i].ResidualScale = scales[i];
     }
 
     /// <summary>Replaces the classifier by a freshly initialised one (a pretrained teacher meets new classes).</summary>
@@ -294,7 +311,10 @@ public sealed class Mlp : Module<Tensor, Tensor>
     }
 }
 
-/// <summary>Pre-norm transformer block whose MLP branch is scaled by the fixed buffer <c>mlp_alpha</c>.</summary>
+/// <summary>
+/// Pre-norm transformer block whose MLP sub-block is h+ = residual_scale * h' + mlp_alpha * MLP(LN2(h')),
+/// both fixed buffers (1 and 1: the plain block).
+/// </summary>
 public sealed class Block : Module<Tensor, Tensor>
 {
     private readonly LayerNorm norm1;
@@ -304,6 +324,7 @@ public sealed class Block : Module<Tensor, Tensor>
     // A persistent buffer rather than a C# double: checkpoints carry the reweighting with the
     // weights, and it follows the model across devices. Shape [1] broadcasts over tokens.
     private readonly Tensor mlp_alpha;
+    private readonly Tensor residual_scale;
 
     public Block(int dim, int numHeads, int mlpHidden) : base(nameof(Block))
     {
@@ -312,6 +333,7 @@ public sealed class Block : Module<Tensor, Tensor>
         norm2 = LayerNorm(dim, eps: 1e-6);
         mlp = new Mlp(dim, mlpHidden);
         mlp_alpha = ones(1).DetachFromDisposeScope();
+        residual_scale = ones(1).DetachFromDisposeScope();
         RegisterComponents();
     }
 
@@ -329,6 +351,15 @@ public sealed class Block : Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>The weight of h' in the MLP sub-block (1 = the plain residual).</summary>
+    public double ResidualScale {
+        get => residual_scale.item<float>();
+        set {
+            using var _ = no_grad();
+            residual_scale.fill_(value);
+        }
+    }
+
     public override Tensor forward(Tensor x)
     {
         using var normed1 = norm1.forward(x);
@@ -338,7 +369,10 @@ public sealed class Block : Module<Tensor, Tensor>
         using var mlpOut = mlp.forward(normed2);
         // One fused kernel for h' + alpha * mlp; alpha = 0 adds exact zeros and alpha = 1 multiplies
         // exactly, so both ends reproduce pruning and the plain block bit for bit.
-        return afterAttn.addcmul(mlp_alpha, mlpOut, 1);
+        // Always multiplied rather than skipped at 1: a flag would go stale when a state dict
+        // loads the buffer, and x * 1 is exact, so the plain block is still reproduced bit for bit.
+        using var skip = afterAttn.mul(residual_scale);
+        return skip.addcmul(mlp_alpha, mlpOut, 1);
     }
 
     protected override void Dispose(bool disposing)
@@ -349,6 +383,7 @@ public sealed class Block : Module<Tensor, Tensor>
             norm2.Dispose();
             mlp.Dispose();
             mlp_alpha.Dispose();
+            residual_scale.Dispose();
         }
         base.Dispose(disposing);
     }

@@ -23,4 +23,14 @@ public static class ReweightSchedule
             throw new InvalidOperationException($"{o.GetType().Name} gave {alphas?.Length ?? 0} MLP weights for a teacher of depth {depth}");
         return alphas;
     }
+
+    /// <summary>The residual scale of each block in 0-based <paramref name="epoch"/> (1 unless the form scales the residual path).</summary>
+    public static double[] ResidualScales(ReweightOptions o, int depth, int epoch)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        var scales = o.BlockResidualScales(depth, epoch);
+        if (scales is null || scales.Length != depth)
+            throw new InvalidOperationException($"{o.GetType().Name} gave {scales?.Length ?? 0} residual scales for a teacher of depth {depth}");
+        return scales;
+    }
 }

@@ -26,6 +26,8 @@ public sealed class Sam : optim.Optimizer
     // Exact copies of the weights before the climb. Restoring by copy rather than by w - e keeps
     // the rounding of w + e - e from drifting the weights over thousands of steps.
     private readonly List<(Parameter Param, Tensor Saved)> climbed = new();
+    // ||e|| of the last climb, kept on the device (reading it every step would force a sync).
+    private Tensor? lastPerturbation;
 
     public Sam(IEnumerable<Parameter> parameters, optim.Optimizer baseOptimizer, double rho, bool adaptive = false, double eta = 0.01) : base(IntPtr.Zero)
     {
@@ -50,6 +52,13 @@ public sealed class Sam : optim.Optimizer
     public double Eta { get; }
 
     public optim.Optimizer BaseOptimizer => baseOptimizer;
+
+    /// <summary>
+    /// The L2 norm of the last climb's perturbation e (NaN before the first): the trainer records it
+    /// at each epoch's end. The last step's value rather than an epoch mean, because a run resumed
+    /// mid-epoch must record exactly what an uninterrupted run does, and no SAM state is checkpointed.
+    /// </summary>
+    public double LastPerturbationNorm() => lastPerturbation is null ? double.NaN : lastPerturbation.item<double>();
 
     public override IEnumerable<optim.ILearningRateController> ParamGroups => baseOptimizer.ParamGroups;
 
@@ -90,6 +99,12 @@ public sealed class Sam : optim.Optimizer
         var t = withGrad.Select(x => Adaptive && x.Param.dim() > 1 ? x.Param.detach().abs().add(Eta) : null).ToArray();
         var norms = stack(withGrad.Select((x, i) => linalg.vector_norm((t[i] is null ? x.Grad : x.Grad * t[i]!).to(normType))).ToArray());
         var scale = (Rho / (linalg.vector_norm(norms) + 1e-12));
+        // ||e|| = scale * ||T^2 g||: rho for SAM (up to the 1e-12), varying with the weights for ASAM.
+        var directionNorms = Adaptive
+            ? stack(withGrad.Select((x, i) => linalg.vector_norm((t[i] is null ? x.Grad : x.Grad * t[i]! * t[i]!).to(normType))).ToArray())
+            : norms;
+        lastPerturbation?.Dispose();
+        lastPerturbation = (scale * linalg.vector_norm(directionNorms)).to(ScalarType.Float64).DetachFromDisposeScope();
         for (int i = 0; i < withGrad.Count; i++) {
             var (p, g) = withGrad[i];
             var saved = p.detach().clone().DetachFromDisposeScope();
@@ -136,6 +151,8 @@ public sealed class Sam : optim.Optimizer
         if (disposing) {
             foreach (var (_, saved) in climbed) saved.Dispose();
             climbed.Clear();
+            lastPerturbation?.Dispose();
+            lastPerturbation = null;
             baseOptimizer.Dispose();
         }
         base.Dispose(disposing);

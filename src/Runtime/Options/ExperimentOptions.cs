@@ -106,7 +106,13 @@ public sealed record DataOptions
     public string Path { get; init; } = "";
     public required IReadOnlyList<int> Classes { get; init; }
     public RegimeOptions Regime { get; init; } = new FullRegime();
+    /// <summary>Fraction of each class's selected images held out for validation (taken out of the labelled budget).</summary>
     public double ValidationFraction { get; init; } = 0.1;
+    /// <summary>
+    /// Validation images per class drawn beside the regime's images rather than out of them, so the
+    /// labelled budget stays whole (0 = none; needs <see cref="ValidationFraction"/> 0).
+    /// </summary>
+    public int ValidationPerClass { get; init; }
     /// <summary>At most this many test images (0 = the whole test split of the chosen classes).</summary>
     public int MaxTestImages { get; init; }
     public int Seed { get; init; }
@@ -181,6 +187,17 @@ public enum Metric { Accuracy, BalancedAccuracy }
 
 public enum DeviceKind { Cpu, Cuda, Auto }
 
+/// <summary>What changes from one replicate (one seed of <c>run.seed</c>) to the next.</summary>
+public enum ReplicateVariation
+{
+    /// <summary>The i-th replicate uses its own seed for initialisation and batch order, and data seed + i for the images.</summary>
+    Both,
+    /// <summary>Only initialisation and batch order: every replicate trains on the same images (data seed as given).</summary>
+    Training,
+    /// <summary>Only the images (data seed + i): every replicate initialises and orders batches with the first seed.</summary>
+    Data,
+}
+
 public sealed record RunOptions
 {
     public DeviceKind Device { get; init; } = DeviceKind.Auto;
@@ -190,9 +207,20 @@ public sealed record RunOptions
     public int Workers { get; init; }
     /// <summary>One replicate per seed: the table reports mean and standard deviation over them.</summary>
     public IReadOnlyList<int> Seeds { get; init; } = [0];
-    /// <summary>The seed of this replicate (the first when several are listed).</summary>
+    /// <summary>The seed of this replicate (the first when several are listed); it names the replicate.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public int Seed => Seeds[0];
+    /// <summary>What a replicate varies: the training randomness, the downstream data draw, or both.</summary>
+    public ReplicateVariation Vary { get; init; } = ReplicateVariation.Both;
+    /// <summary>
+    /// The seed of initialisation and batch order in this replicate: its own <see cref="Seed"/>, unless
+    /// replicates vary only the data draw (then every replicate uses the recipe's first seed).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int TrainingSeed => FixedTrainingSeed ?? Seed;
+    /// <summary>Set on a replicate whose training randomness is held fixed (<see cref="ReplicateVariation.Data"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int? FixedTrainingSeed { get; init; }
     /// <summary>Also checkpoint after every this-many-th step of a stage (0 = at epoch ends only).</summary>
     public int CheckpointEverySteps { get; init; }
     /// <summary>Root of run folders (runs/&lt;recipe&gt;/...).</summary>

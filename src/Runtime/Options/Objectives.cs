@@ -48,6 +48,12 @@ public abstract record ReweightOptions
     /// <summary>The MLP-branch weight of each of <paramref name="depth"/> blocks (bottom first) in 0-based <paramref name="epoch"/>.</summary>
     public abstract double[] BlockAlphas(int depth, int epoch);
 
+    /// <summary>
+    /// The weight of h' in each block's MLP sub-block (h+ = beta h' + alpha MLP(LN(h'))), bottom first;
+    /// 1 (the plain residual) unless a form scales the residual path too.
+    /// </summary>
+    public virtual double[] BlockResidualScales(int depth, int epoch) => Enumerable.Repeat(1.0, depth).ToArray();
+
     /// <summary>1 + (alpha - 1) x progress: the weight on its way from 1 to <paramref name="alpha"/>.</summary>
     protected static double Towards(double alpha, double progress, string what)
     {
@@ -98,5 +104,26 @@ public sealed record MlpBlocksReweight(
         var result = new double[depth];
         for (int i = 0; i < depth; i++) result[i] = Towards(Alphas[i], progress, $"MLP alpha of block {i}");
         return result;
+    }
+}
+
+/// <summary>
+/// Every block reweighted: the MLP branch by alpha and the residual path by (2 - alpha), so block l's
+/// MLP output reaches the top scaled by alpha (2 - alpha)^(L - l). A reconstruction of the paper's
+/// formula from a review of it, not from the paper's text (docs/training.md).
+/// </summary>
+[RecipeForm("all_blocks", "Every block: MLP branch x alpha and residual path x (2 - alpha), compounding to alpha (2 - alpha)^(L-l) on block l (a reconstruction; see docs/training.md).")]
+public sealed record AllBlocksReweight(
+    [RecipeArg(Doc = "MLP branch weight of every block; the residual path gets 2 - alpha", Min = 0, Max = 1, Default = "0.9")] double Alpha,
+    [RecipeArg(Doc = "how alpha is reached", Default = "constant")] ReweightScheduleOptions Schedule) : ReweightOptions
+{
+    public override double[] BlockAlphas(int depth, int epoch) => Enumerable.Repeat(Current(epoch), depth).ToArray();
+
+    public override double[] BlockResidualScales(int depth, int epoch) => Enumerable.Repeat(2 - Current(epoch), depth).ToArray();
+
+    private double Current(int epoch)
+    {
+        ArgumentNullException.ThrowIfNull(Schedule, "Reweighting needs a schedule.");
+        return Towards(Alpha, Schedule.Progress(epoch), "MLP alpha");
     }
 }

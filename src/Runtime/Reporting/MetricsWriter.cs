@@ -23,14 +23,23 @@ public sealed class MetricsWriter : IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly object _gate = new();
 
-    public MetricsWriter(string path)
+    private readonly IMetricsSink? _sink;
+
+    public MetricsWriter(string path) : this(path, null) { }
+
+    /// <param name="sink">Also receives every line written or appended (TensorBoard's events); null = none.</param>
+    public MetricsWriter(string path, IMetricsSink? sink)
     {
         Path = path;
+        _sink = sink;
         var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
         _writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { NewLine = "\n" };
     }
 
     public string Path { get; }
+
+    /// <summary>True for the fields every line has (stage, variant, seed, replicate, epoch, time, elapsed_s).</summary>
+    public static bool IsFixedField(string name) => Reserved.Contains(name);
 
     /// <summary>
     /// Appends one line and returns it (without its newline). Non-finite values (a diverged loss)
@@ -44,6 +53,7 @@ public sealed class MetricsWriter : IDisposable
             if (Reserved.Contains(key))
                 throw new ArgumentException($"metric name \"{key}\" is one of the fixed fields ({string.Join(", ", Reserved)})", nameof(values));
 
+        var now = DateTimeOffset.Now;
         var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
@@ -53,7 +63,7 @@ public sealed class MetricsWriter : IDisposable
             json.WriteNumber("seed", seed);
             json.WriteNumber("replicate", replicate);
             json.WriteNumber("epoch", epoch);
-            json.WriteString("time", DateTimeOffset.Now.ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", CultureInfo.InvariantCulture));
+            json.WriteString("time", now.ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", CultureInfo.InvariantCulture));
             json.WriteNumber("elapsed_s", Math.Round(_clock.Elapsed.TotalSeconds, 3));
             foreach (var (key, value) in values)
             {
@@ -65,7 +75,8 @@ public sealed class MetricsWriter : IDisposable
             json.WriteEndObject();
         }
         var line = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-        Append(line);
+        AppendLine(line);
+        _sink?.Record(new MetricsRecord(stage, variant, seed, replicate, epoch, now, _clock.Elapsed.TotalSeconds, new Dictionary<string, double>(values)));
         return line;
     }
 
@@ -74,6 +85,12 @@ public sealed class MetricsWriter : IDisposable
     {
         ArgumentNullException.ThrowIfNull(line);
         if (line.Contains('\n')) throw new ArgumentException("a metrics line holds no newline", nameof(line));
+        AppendLine(line);
+        _sink?.Record(MetricsRecord.Parse(line));
+    }
+
+    private void AppendLine(string line)
+    {
         lock (_gate)
         {
             _writer.WriteLine(line);

@@ -3,6 +3,8 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using MiDistill.Runtime.Reporting.Report;
+using TensorBoardLog = MiDistill.Runtime.Reporting.TensorBoard.TensorBoardLog;
 
 namespace MiDistill.Runtime.Reporting;
 
@@ -29,7 +31,11 @@ public sealed class RunFolder : IDisposable
     {
         Path = path;
         _lock = runLock;
+        TensorBoard = new TensorBoardLog(path);
     }
+
+    /// <summary>tensorboard/: every metrics line also goes there as TensorBoard scalars.</summary>
+    public TensorBoardLog TensorBoard { get; }
 
     public string Path { get; }
 
@@ -45,7 +51,7 @@ public sealed class RunFolder : IDisposable
     }
 
     /// <summary>metrics.jsonl, opened on first use and closed with the folder.</summary>
-    public MetricsWriter Metrics => _metrics ??= new MetricsWriter(System.IO.Path.Combine(Path, MetricsFileName));
+    public MetricsWriter Metrics => _metrics ??= new MetricsWriter(System.IO.Path.Combine(Path, MetricsFileName), TensorBoard);
 
     public static RunFolder Create(string outputRoot, string recipe, string label, string recipeSourceText, string settingsJson) =>
         Create(outputRoot, recipe, label, recipeSourceText, settingsJson, DateTime.Now);
@@ -69,6 +75,7 @@ public sealed class RunFolder : IDisposable
         var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
         File.WriteAllText(System.IO.Path.Combine(path, RecipeFileName), recipeSourceText, utf8);
         File.WriteAllText(System.IO.Path.Combine(path, SettingsFileName), settingsJson.EndsWith('\n') ? settingsJson : settingsJson + "\n", utf8);
+        File.WriteAllText(System.IO.Path.Combine(path, RunEnvironment.FileName), RunEnvironment.Current().ToJson(), utf8);
         return new RunFolder(System.IO.Path.GetFullPath(path), runLock);
     }
 
@@ -80,7 +87,11 @@ public sealed class RunFolder : IDisposable
         foreach (var required in new[] { RecipeFileName, SettingsFileName })
             if (!File.Exists(System.IO.Path.Combine(path, required)))
                 throw new FileNotFoundException($"{path}: not a MiDistill run folder ({required} is missing)", System.IO.Path.Combine(path, required));
-        return new RunFolder(System.IO.Path.GetFullPath(path), Lock(path));
+        var folder = new RunFolder(System.IO.Path.GetFullPath(path), Lock(path));
+        // The events of the process that ran before may hold epochs metrics.jsonl no longer does (or
+        // lack its last lines): start them again from the file.
+        folder.RebuildTensorBoard();
+        return folder;
     }
 
     /// <summary>
@@ -102,8 +113,19 @@ public sealed class RunFolder : IDisposable
         _metrics = null;
         var file = System.IO.Path.Combine(Path, MetricsFileName);
         if (!File.Exists(file)) return;
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Write);
-        if (stream.Length > length) stream.SetLength(length);
+        bool cut;
+        using (var stream = new FileStream(file, FileMode.Open, FileAccess.Write))
+        {
+            cut = stream.Length > length;
+            if (cut) stream.SetLength(length);
+        }
+        if (cut) RebuildTensorBoard();
+    }
+
+    private void RebuildTensorBoard()
+    {
+        var file = System.IO.Path.Combine(Path, MetricsFileName);
+        TensorBoard.Rebuild(File.Exists(file) ? File.ReadAllLines(file) : Array.Empty<string>());
     }
 
     /// <summary>

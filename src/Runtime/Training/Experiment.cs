@@ -82,7 +82,7 @@ public static class Experiment
         var folder = RunFolder.Create(first.Run.OutputDirectory, recipe.Name, label, recipe.SourceText, SettingsJson.Serialize(variants));
         try
         {
-            return Execute(recipe, variants, folder, request.Output, hooks, request.Seed);
+            return Execute(recipe, variants, folder, request.Output, hooks, request.Seed, request.Progress);
         }
         catch
         {
@@ -127,7 +127,7 @@ public static class Experiment
         }).ToList();
         request.Output.WriteLine($"resuming {folder.Path}");
         CheckSeed(variants, request.Seed);
-        return Execute(recipe, variants, folder, request.Output, hooks, request.Seed);
+        return Execute(recipe, variants, folder, request.Output, hooks, request.Seed, request.Progress);
     }
 
     /// <summary>What differs between the run's saved recipe and settings and this build's, or null.</summary>
@@ -161,7 +161,7 @@ public static class Experiment
             throw new ArgumentException($"--seed {s} is not a seed of variant `{lacking.Variant}`; its seeds (run.seed) are [{string.Join(", ", lacking.Run.Seeds)}]");
     }
 
-    private static ExperimentReport Execute(IRecipe recipe, IReadOnlyList<ExperimentOptions> variants, RunFolder folder, TextWriter output, ExperimentHooks hooks, int? onlySeed = null)
+    private static ExperimentReport Execute(IRecipe recipe, IReadOnlyList<ExperimentOptions> variants, RunFolder folder, TextWriter output, ExperimentHooks hooks, int? onlySeed = null, Reporting.Progress.IProgressDisplay? progress = null)
     {
         var first = variants[0];
         torch.set_num_threads(first.Run.Threads > 0 ? first.Run.Threads : Environment.ProcessorCount);
@@ -175,7 +175,7 @@ public static class Experiment
         // Lines after the last finished stage belong to a stage that did not finish: its checkpoint
         // holds them and writes them again when it resumes; without one (deleted) it starts afresh.
         folder.TruncateMetrics(state.MetricsBytes);
-        var context = new RunContext(device, output, folder, hooks, state) { Workers = workers };
+        var context = new RunContext(device, output, folder, hooks, state) { Progress = progress ?? new Reporting.Progress.PlainProgressDisplay(output), Workers = workers };
         var loaded = new Dictionary<DataOptions, LoadedData>();
         var results = new List<VariantResult>();
         bool withoutValidation = false;
@@ -270,7 +270,9 @@ public static class Experiment
         output.WriteLine();
         output.Write(summary);
         output.WriteLine($"Saved to {folder.Path}");
+        analysis.AddStudents(results);
         analysis.Finish();
+        Reporting.Report.RunReport.Write(folder.Path, output);
         return new ExperimentReport(folder.Path, results);
     }
 
@@ -335,12 +337,20 @@ public static class Experiment
             0);
     }
 
-    /// <summary>One options record per seed: replicate i uses run seed seeds[i] and data seed + i.</summary>
-    private static IEnumerable<(ExperimentOptions Options, int Replicate)> Replicates(ExperimentOptions options) =>
+    /// <summary>
+    /// One options record per seed. Replicate i is named by seeds[i]; by default it also initialises
+    /// and orders batches with seeds[i] and draws its images with data seed + i. `run.vary` holds
+    /// one of the two fixed: `training` keeps the data seed, `data` keeps the first seed for training.
+    /// </summary>
+    internal static IEnumerable<(ExperimentOptions Options, int Replicate)> Replicates(ExperimentOptions options) =>
         options.Run.Seeds.Select((seed, i) => (options with
         {
-            Run = options.Run with { Seeds = new[] { seed } },
-            Data = options.Data with { Seed = options.Data.Seed + i },
+            Run = options.Run with
+            {
+                Seeds = new[] { seed },
+                FixedTrainingSeed = options.Run.Vary == ReplicateVariation.Data ? options.Run.Seeds[0] : null,
+            },
+            Data = options.Data with { Seed = options.Data.Seed + (options.Run.Vary == ReplicateVariation.Training ? 0 : i) },
         }, i));
 
     private static IReadOnlyList<ExperimentOptions> SelectVariants(IRecipe recipe, RunRequest request)

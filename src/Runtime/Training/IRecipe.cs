@@ -39,13 +39,23 @@ public sealed record RunRequest
     /// <summary>Run (or resume) only the replicate of this seed, one of the recipe's <c>run.seed</c> values (null = every seed).</summary>
     public int? Seed { get; init; }
     public System.IO.TextWriter Output { get; init; } = System.Console.Out;
+    /// <summary>How training progress is shown (null = plain lines on <see cref="Output"/>); the command line's --quiet, --verbose and terminal choose it.</summary>
+    public Reporting.Progress.IProgressDisplay? Progress { get; init; }
 }
 
 /// <summary>Callbacks the generated class wires to its partial methods.</summary>
 public sealed record ExperimentHooks
 {
     public System.Action<EpochReport>? EpochCompleted { get; init; }
+    /// <summary>
+    /// A stage's model, initialised and about to train: the fine-tuning teacher (pretrained weights
+    /// and head in place) or the new student. For logging, or to check what variants share.
+    /// </summary>
+    public System.Action<ModelReadyReport>? ModelReady { get; init; }
 }
+
+/// <summary>What a hook sees when a stage's model is ready to train; <see cref="Model"/> is only valid during the call.</summary>
+public sealed record ModelReadyReport(string Stage, string Variant, int Seed, TorchSharp.torch.nn.Module Model);
 
 /// <summary>What a hook sees after each epoch of each stage.</summary>
 public sealed record EpochReport(string Stage, string Variant, int Epoch, int Epochs, IReadOnlyDictionary<string, double> Metrics);

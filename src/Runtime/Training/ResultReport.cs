@@ -73,6 +73,7 @@ internal static class ResultReport
         {
             text += "\n" + PairedDifference.ToMarkdown(reference.Key, paired);
             File.WriteAllText(Path.Combine(folder, PairedCsvFileName), PairedDifference.ToCsv(reference.Key, paired));
+            PairedPlot.Write(Path.Combine(folder, PairedPlot.FileName), reference.Key, paired);
         }
         File.WriteAllText(Path.Combine(folder, ResultsTable.MarkdownFileName), text);
         File.WriteAllText(Path.Combine(folder, ResultsTable.CsvFileName), table.ToCsv());

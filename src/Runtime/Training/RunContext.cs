@@ -21,7 +21,11 @@ public sealed class RunContext
         Folder = folder;
         _hooks = hooks;
         State = state ?? new RunState();
+        Progress = new Reporting.Progress.PlainProgressDisplay(output);
     }
+
+    /// <summary>Where stages show their progress; default: the plain console output on <see cref="Output"/>.</summary>
+    public Reporting.Progress.IProgressDisplay Progress { get; init; }
 
     public torch.Device Device { get; }
 
@@ -68,6 +72,10 @@ public sealed class RunContext
         State.MetricsBytes = MetricsLength();
         State.Save(Folder.CheckpointsPath);
     }
+
+    /// <summary>Tells the recipe's hook that a stage's model is initialised and about to train.</summary>
+    public void ModelReady(string stage, string variant, int seed, torch.nn.Module model) =>
+        _hooks.ModelReady?.Invoke(new ModelReadyReport(stage, variant, seed, model));
 
     /// <summary>Each finished epoch goes to metrics.jsonl and to the recipe's hook; returns the line written.</summary>
     public string EpochCompleted(EpochReport report, int seed)

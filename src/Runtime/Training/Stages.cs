@@ -145,7 +145,7 @@ public static class Stages
     {
         var settings = options.Finetune;
         bool fromCheckpoint = options.Teacher.Weights is CheckpointWeights;
-        if (fromCheckpoint) torch.manual_seed(options.Run.Seed + HeadSeedOffset);
+        if (fromCheckpoint) torch.manual_seed(options.Run.TrainingSeed + HeadSeedOffset);
         var teacher = options.Teacher.Model.Create(fromCheckpoint ? data.DownstreamClasses.Count : data.UpstreamClasses.Count);
         try
         {
@@ -161,13 +161,14 @@ public static class Stages
                 // Pretrained on exactly the downstream classes, in order: its head already knows them.
                 if (!data.UpstreamClasses.SequenceEqual(data.DownstreamClasses))
                 {
-                    torch.manual_seed(options.Run.Seed + HeadSeedOffset);
+                    torch.manual_seed(options.Run.TrainingSeed + HeadSeedOffset);
                     teacher.ResetHead(data.DownstreamClasses.Count);
                 }
                 else
                     context.Output.WriteLine($"[finetune/{options.Variant}] the teacher was pretrained on exactly these classes: its head is kept");
             }
             teacher.to(context.Device);
+            context.ModelReady("finetune", options.Variant, options.Run.Seed, teacher);
             var adapter = InputAdapter.ForTeacher(options.Teacher, data.Train.Statistics);
             using var optimizer = settings.Objective.Wrap(teacher, OptimizerFactory.Create(settings.Optimizer, teacher, settings.DecayExclusions));
             var result = new Trainer(context).Fit(new FitSpec
@@ -181,12 +182,17 @@ public static class Stages
                 Train = data.Train,
                 Epochs = settings.Epochs,
                 BatchSize = settings.BatchSize,
-                Seed = options.Run.Seed + FinetuneSeedOffset,
+                Seed = options.Run.TrainingSeed + FinetuneSeedOffset,
                 RunSeed = options.Run.Seed,
                 ClipGrad = settings.ClipGrad,
                 Augment = Augmenter(settings.Augment, data),
                 Loss = (x, y) => { var logits = teacher.forward(adapter.Apply(x)); return (nn.functional.cross_entropy(logits, y), logits); },
-                BeforeEpoch = epoch => teacher.SetMlpAlphas(ReweightSchedule.Alphas(settings.Reweight, teacher.Depth, epoch)),
+                BeforeEpoch = epoch =>
+                {
+                    teacher.SetMlpAlphas(ReweightSchedule.Alphas(settings.Reweight, teacher.Depth, epoch));
+                    teacher.SetResidualScales(ReweightSchedule.ResidualScales(settings.Reweight, teacher.Depth, epoch));
+                },
+                EpochMetrics = () => teacher.MlpAlphas.Select((alpha, block) => (alpha, block)).ToDictionary(a => $"mlp_alpha_{a.block}", a => a.alpha),
                 // Under the paper's protocol the kept epochs are fixed in advance; no validation choice.
                 Validate = data.Validation.Count == 0 || options.Evaluate.Protocol is PaperProtocol ? null : () => Evaluator.Score(teacher, data.Validation, context.Device, adapter, Evaluator.SelectionMetric(options.Evaluate)),
                 CheckpointPath = files.Checkpoint,
@@ -213,7 +219,7 @@ public static class Stages
     public static nn.Module<Tensor, Tensor> Distill(RunContext context, ExperimentOptions options, ExperimentData data, VisionTransformer? teacher, StageFiles files)
     {
         var settings = options.Distill;
-        torch.manual_seed(options.Run.Seed + DistillSeedOffset);
+        torch.manual_seed(options.Run.TrainingSeed + DistillSeedOffset);
         var student = CreateStudent(settings.Student, data);
         try
         {
@@ -223,6 +229,7 @@ public static class Stages
                 context.Output.WriteLine($"[distill/{options.Variant}] student: {report.Summary()}");
             }
             student.to(context.Device);
+            context.ModelReady("distill", options.Variant, options.Run.Seed, student);
             var teacherInput = InputAdapter.ForTeacher(options.Teacher, data.Train.Statistics);
             var studentInput = StudentInput(options, data);
             if (teacher is null && settings.Loss.UsesTeacher)
@@ -250,7 +257,7 @@ public static class Stages
                 Train = distillTrain,
                 Epochs = settings.Epochs,
                 BatchSize = settings.BatchSize,
-                Seed = options.Run.Seed + DistillSeedOffset,
+                Seed = options.Run.TrainingSeed + DistillSeedOffset,
                 RunSeed = options.Run.Seed,
                 ClipGrad = settings.ClipGrad,
                 Augment = Augmenter(settings.Augment, data),

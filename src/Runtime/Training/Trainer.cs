@@ -47,6 +47,8 @@ public sealed record FitSpec
     public global::MiDistill.Runtime.Augment.BatchAugmenter? Augment { get; init; }
     /// <summary>Clips the gradient's global norm to this value before every optimizer step; 0 = off.</summary>
     public double ClipGrad { get; init; }
+    /// <summary>More values for each epoch's metrics line (e.g. the MLP alphas), read after the epoch; null = none.</summary>
+    public Func<IReadOnlyDictionary<string, double>>? EpochMetrics { get; init; }
 }
 
 /// <summary>How a stage ended; <see cref="Lines"/> are its metrics lines, every epoch's, as written.</summary>
@@ -73,7 +75,7 @@ public sealed class Trainer
         var watch = Stopwatch.StartNew();
         int steps = (spec.Train.Count + spec.BatchSize - 1) / spec.BatchSize;
         long totalSteps = (long)steps * spec.Epochs;
-        var progress = new ConsoleProgress(spec.Stage, spec.Variant, spec.Epochs, steps, _context.Output);
+        using var progress = _context.Progress.Start(spec.Stage, spec.Variant, spec.Epochs, steps, spec.BatchSize);
         var state = new TrainerProgress
         {
             Stage = spec.Stage, Variant = spec.Variant, Epoch = 0, NextBatch = 0, GlobalStep = 0,
@@ -150,6 +152,9 @@ public sealed class Trainer
                 // turning it into (augmented) tensors: the time training waits for data.
                 values["data_frac"] = Stopwatch.GetElapsedTime(0, _dataTicks).TotalSeconds / Math.Max(1e-9, epochWatch.Elapsed.TotalSeconds);
                 progress.EpochEnd(epoch + 1, values);
+                // Recorded in metrics.jsonl and TensorBoard, not on the console line (its format stays as it is).
+                if (spec.Optimizer is Sam samOptimizer) values["sam_perturbation_norm"] = samOptimizer.LastPerturbationNorm();
+                foreach (var (key, value) in spec.EpochMetrics?.Invoke() ?? new Dictionary<string, double>()) values[key] = value;
                 var written = _context.EpochCompleted(new EpochReport(spec.Stage, spec.Variant, epoch + 1, spec.Epochs, values), spec.RunSeed);
 
                 state = state with { Epoch = epoch + 1, NextBatch = 0, LossSum = 0, Correct = 0, Seen = 0, Lines = [.. state.Lines, written] };

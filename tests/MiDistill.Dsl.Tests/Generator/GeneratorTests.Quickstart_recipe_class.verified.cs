@@ -69,6 +69,8 @@ namespace MiDistill.Recipes
                     Regime = new global::MiDistill.Runtime.Options.FewShotRegime(PerClass: 20),
                     // quickstart.distill line 12: data.validation
                     ValidationFraction = 0.2,
+                    // quickstart.distill default: data.validation_per_class
+                    ValidationPerClass = 0,
                     // quickstart.distill default: data.test_images
                     MaxTestImages = 0,
                     // quickstart.distill default: data.reserve
@@ -143,6 +145,8 @@ namespace MiDistill.Recipes
                     Workers = 0,
                     // quickstart.distill default: run.seed
                     Seeds = new int[] { 0 },
+                    // quickstart.distill default: run.vary
+                    Vary = global::MiDistill.Runtime.Options.ReplicateVariation.Both,
                     // quickstart.distill default: run.checkpoint_every
                     CheckpointEverySteps = 0,
                     // quickstart.distill default: run.output
@@ -199,6 +203,8 @@ namespace MiDistill.Recipes
                     Regime = new global::MiDistill.Runtime.Options.FewShotRegime(PerClass: 20),
                     // quickstart.distill line 12: data.validation
                     ValidationFraction = 0.2,
+                    // quickstart.distill default: data.validation_per_class
+                    ValidationPerClass = 0,
                     // quickstart.distill default: data.test_images
                     MaxTestImages = 0,
                     // quickstart.distill default: data.reserve
@@ -273,6 +279,8 @@ namespace MiDistill.Recipes
                     Workers = 0,
                     // quickstart.distill default: run.seed
                     Seeds = new int[] { 0 },
+                    // quickstart.distill default: run.vary
+                    Vary = global::MiDistill.Runtime.Options.ReplicateVariation.Both,
                     // quickstart.distill default: run.checkpoint_every
                     CheckpointEverySteps = 0,
                     // quickstart.distill default: run.output
@@ -329,6 +337,8 @@ namespace MiDistill.Recipes
                     Regime = new global::MiDistill.Runtime.Options.FewShotRegime(PerClass: 20),
                     // quickstart.distill line 12: data.validation
                     ValidationFraction = 0.2,
+                    // quickstart.distill default: data.validation_per_class
+                    ValidationPerClass = 0,
                     // quickstart.distill default: data.test_images
                     MaxTestImages = 0,
                     // quickstart.distill default: data.reserve
@@ -403,6 +413,8 @@ namespace MiDistill.Recipes
                     Workers = 0,
                     // quickstart.distill default: run.seed
                     Seeds = new int[] { 0 },
+                    // quickstart.distill default: run.vary
+                    Vary = global::MiDistill.Runtime.Options.ReplicateVariation.Both,
                     // quickstart.distill default: run.checkpoint_every
                     CheckpointEverySteps = 0,
                     // quickstart.distill default: run.output

@@ -39,7 +39,7 @@ public class DiagnosticTests
     [Fact]
     public void MD0102_setting_of_another_section_names_that_section() => AssertDiagnostics(
         Recipe(Teacher + "  data {\n    classes 5..9\n    batch_size 8\n  }\n"),
-        "r.distill(7,5): error MD0102: unknown setting `batch_size` in `data` (`batch_size` belongs in the `finetune` section); settings of `data` are `source`, `path`, `classes`, `regime`, `validation`, `test_images`, `reserve`, `seed`");
+        "r.distill(7,5): error MD0102: unknown setting `batch_size` in `data` (`batch_size` belongs in the `finetune` section); settings of `data` are `source`, `path`, `classes`, `regime`, `validation`, `validation_per_class`, `test_images`, `reserve`, `seed`");
 
     [Fact]
     public void MD0103_unknown_form_suggests_the_closest() => AssertDiagnostics(
@@ -109,7 +109,7 @@ public class DiagnosticTests
     [Fact]
     public void MD0110_section_alone_is_not_a_setting() => AssertDiagnostics(
         Recipe(Teacher + Data + "  variants {\n    a { run = 3 }\n  }\n"),
-        "r.distill(9,9): error MD0110: variant `a` overrides `run`, which does not exist as a setting (`run` is a section; its settings are `device`, `threads`, `workers`, `seed`, `checkpoint_every`, `output`, `cache`); write `section.setting = value` or `section.setting.argument = value`");
+        "r.distill(9,9): error MD0110: variant `a` overrides `run`, which does not exist as a setting (`run` is a section; its settings are `device`, `threads`, `workers`, `seed`, `vary`, `checkpoint_every`, `output`, `cache`); write `section.setting = value` or `section.setting.argument = value`");
 
     [Fact]
     public void MD0110_argument_of_a_setting_the_recipe_leaves_out() => Assert.Contains(
@@ -155,6 +155,20 @@ public class DiagnosticTests
     public void MD0114_shots_and_transfer_set_beyond_the_reserved_pool() => AssertDiagnostics(
         Recipe(Teacher + "  data {\n    classes 5..9\n    regime few_shot(per_class: 10)\n    reserve 20\n  }\n  distill {\n    transfer 15\n  }\n"),
         "r.distill(11,14): error MD0114: few_shot per_class + distill.transfer = 25 images per class exceeds the smallest selected class of the `data.reserve` pool (20 training images); use at most 20");
+
+    [Fact]
+    public void MD0114_shots_validation_and_transfer_set_beyond_the_reserved_pool() => AssertDiagnostics(
+        Recipe(Teacher + "  data {\n    classes 5..9\n    regime few_shot(per_class: 10)\n    validation 0%\n    validation_per_class 5\n    reserve 20\n  }\n  distill {\n    transfer 6\n  }\n"),
+        "r.distill(13,14): error MD0114: few_shot per_class + data.validation_per_class + distill.transfer = 21 images per class exceeds the smallest selected class of the `data.reserve` pool (20 training images); use at most 20");
+
+    [Fact]
+    public void MD0123_validation_beside_and_out_of_the_budget() => AssertDiagnostics(
+        Recipe(Teacher + "  data {\n    classes 5..9\n    regime few_shot(per_class: 10)\n    validation_per_class 5\n  }\n"),
+        "r.distill(8,26): error MD0123: `validation_per_class` takes validation images beside the labelled ones, but `validation` also holds 10% of them out; set `validation 0%` or drop `validation_per_class`");
+
+    [Fact]
+    public void Validation_beside_the_budget_with_validation_zero_is_fine() => AssertDiagnostics(
+        Recipe(Teacher + "  data {\n    classes 5..9\n    regime few_shot(per_class: 10)\n    validation 0%\n    validation_per_class 5\n  }\n  run {\n    seed [0, 1]\n    vary training\n  }\n"));
 
     [Fact]
     public void MD0115_upstream_class_that_does_not_exist() => AssertDiagnostics(

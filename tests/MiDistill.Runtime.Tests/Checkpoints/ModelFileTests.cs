@@ -105,6 +105,28 @@ public sealed class ModelFileTests : IDisposable
         ModelCheckpoints.Load(fresh, withoutChecksum); // a user's file without a checksum still loads as a checkpoint
     }
 
+    [Fact]
+    public void A_teacher_file_written_before_residual_scales_existed_still_loads()
+    {
+        // MiDistill 0.2.0 wrote ViT files without blocks.N.residual_scale (the all_blocks form came later).
+        var path = Path.Combine(_root, "older.safetensors");
+        using (var teacher = Teacher(5))
+            Safetensors.Write(path, teacher.state_dict().Where(kv => !kv.Key.EndsWith(".residual_scale")).Select(kv => (kv.Key, kv.Value)));
+        using var fresh = Teacher(5);
+        fresh.SetResidualScales(Enumerable.Repeat(1.5, fresh.Depth).ToArray());
+        ModelFile.Load(fresh, path, "start a new run");
+        // The buffer the file lacks keeps the model's value: files of that version are loaded as they were meant.
+        Assert.Equal(Enumerable.Repeat(1.5, fresh.Depth), fresh.ResidualScales);
+
+        // Anything else missing is still an error naming the file.
+        var lacking = Path.Combine(_root, "lacking.safetensors");
+        using (var teacher = Teacher(5))
+            Safetensors.Write(lacking, teacher.state_dict().Where(kv => !kv.Key.EndsWith(".mlp_alpha")).Select(kv => (kv.Key, kv.Value)));
+        var e = Assert.Throws<CheckpointException>(() => ModelFile.Load(fresh, lacking, "start a new run"));
+        Assert.Contains(lacking, e.Message);
+        Assert.Contains("blocks.0.mlp_alpha", e.Message);
+    }
+
     [Theory]
     [InlineData("truncated")]
     [InlineData("flipped")]

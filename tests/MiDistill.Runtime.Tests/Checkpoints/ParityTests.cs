@@ -67,7 +67,7 @@ public sealed class ParityTests
         using var vit = new VisionTransformer(Fixtures.VitMicro(), 10);
         vit.SetMlpAlphas(new[] { 0.3, 0.3, 0.3 });
         var report = ModelCheckpoints.Load(vit, Fixtures.PathOf("vit_micro.safetensors"));
-        Assert.Equal(new[] { "blocks.0.mlp_alpha", "blocks.1.mlp_alpha", "blocks.2.mlp_alpha" }, report.KeptMissing);
+        Assert.Equal(new[] { "blocks.0.mlp_alpha", "blocks.0.residual_scale", "blocks.1.mlp_alpha", "blocks.1.residual_scale", "blocks.2.mlp_alpha", "blocks.2.residual_scale" }, report.KeptMissing);
         Assert.Equal(new[] { 1.0, 1.0, 1.0 }, vit.MlpAlphas);
 
         var io = Fixtures.Io("vit_micro");

@@ -144,7 +144,37 @@ public sealed class DataSplitsTests
         Assert.Equal(new[] { 100, 100, 100, 70, 70, 70, 100, 100, 100, 100 }, split.Upstream.ClassCounts());
         var e = Assert.Throws<ArgumentException>(() => DataSplits.Build(Synthetic(100), Synthetic(20),
             Data(new FewShotRegime(5), new[] { 3 }) with { ReservedPerClass = 10 }, Pretrain(all), transferPerClass: 6));
-        Assert.Contains("a transfer set of 6 images per class needs 11 images of class 3 with the 5 labelled ones, but the reserved pool has only 10", e.Message);
+        Assert.Contains("5 labelled and 6 transfer images of class 3 make 11, but the reserved pool has only 10", e.Message);
+    }
+
+    [Fact]
+    public void Validation_beside_the_budget_leaves_the_labelled_images_whole()
+    {
+        var all = Enumerable.Range(0, 10).ToArray();
+        ExperimentData Build(int beside, int transfer) => DataSplits.Build(Synthetic(100), Synthetic(20),
+            Data(new FewShotRegime(5), new[] { 3, 4, 5 }, validation: 0) with { ReservedPerClass = 30, ValidationPerClass = beside }, Pretrain(all), transferPerClass: transfer);
+        var without = Build(0, 0);
+        var with = Build(4, 0);
+        // The same 5 labelled images per class as without validation: none is spent on validation.
+        Assert.Equal(without.Train.SourceIndices, with.Train.SourceIndices);
+        Assert.Equal(new[] { 5, 5, 5 }, with.Train.ClassCounts());
+        Assert.Equal(new[] { 4, 4, 4 }, with.Validation.ClassCounts());
+        Assert.Empty(with.Validation.SourceIndices.Intersect(with.Train.SourceIndices));
+        // Validation comes out of the reserved pool, so pretraining keeps its 70 images per downstream class.
+        Assert.Empty(with.Validation.SourceIndices.Intersect(with.Upstream.SourceIndices));
+        Assert.Equal(new[] { 100, 100, 100, 70, 70, 70, 100, 100, 100, 100 }, with.Upstream.ClassCounts());
+        // The transfer images follow the validation ones: all three sets disjoint.
+        var both = Build(4, 6);
+        Assert.Equal(with.Validation.SourceIndices, both.Validation.SourceIndices);
+        Assert.Empty(both.Transfer.SourceIndices.Intersect(both.Validation.SourceIndices.Concat(both.Train.SourceIndices)));
+        Assert.Equal(18, both.Transfer.Count);
+
+        var twice = Assert.Throws<ArgumentException>(() => DataSplits.Build(Synthetic(100), Synthetic(20),
+            Data(new FewShotRegime(5), new[] { 3 }, validation: 0.2) with { ValidationPerClass = 2 }, Pretrain(all)));
+        Assert.Contains("not both", twice.Message);
+        var tooMany = Assert.Throws<ArgumentException>(() => DataSplits.Build(Synthetic(100), Synthetic(20),
+            Data(new FewShotRegime(5), new[] { 3 }, validation: 0) with { ReservedPerClass = 10, ValidationPerClass = 4 }, Pretrain(all), transferPerClass: 2));
+        Assert.Contains("5 labelled, 4 validation and 2 transfer images of class 3 make 11, but the reserved pool has only 10", tooMany.Message);
     }
 
     private sealed record DataSplitsResult(ExperimentData Split)

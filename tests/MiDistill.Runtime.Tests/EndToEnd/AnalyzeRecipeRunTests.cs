@@ -50,7 +50,19 @@ public sealed class AnalyzeRecipeRunTests : IDisposable
         Assert.Equal(new[] { "vanilla", "sam" }, plane.Select(r => r[0]));
         // The plane's test error is the teacher's test error of the result table.
         foreach (var result in report.Results)
-            Assert.Equal(1 - result.Teacher["acc"], double.Parse(plane.Single(r => r[0] == result.Variant)[4], CultureInfo.InvariantCulture), 5);
+            Assert.Equal(1 - result.Teacher["acc"], double.Parse(plane.Single(r => r[0] == result.Variant && r[1] == result.Seed.ToString(CultureInfo.InvariantCulture))[5], CultureInfo.InvariantCulture), 5);
+
+        // Each teacher's MI beside the test accuracy of the student distilled from it, as the result table has it.
+        var students = Rows(folder, "mi_student.csv");
+        Assert.Equal(2, students.Length);
+        foreach (var result in report.Results)
+        {
+            var row = students.Single(r => r[0] == result.Variant);
+            Assert.Equal(plane.Single(p => p[0] == result.Variant)[3], row[2]);
+            Assert.Equal("acc", row[3]);
+            Assert.Equal(result.Student["acc"], double.Parse(row[4], CultureInfo.InvariantCulture), 5);
+        }
+        Assert.True(File.Exists(Path.Combine(folder, "mi_student.png")));
 
         var text = output.ToString();
         Assert.Contains("Analysis (estimator renyi(alpha: 1.01, kernel: median(scale: 1)), cross-check ksg(k: 5, dims: 4)", text);

@@ -176,6 +176,9 @@ public sealed class LabelsOnlyBaselineTests : IDisposable
         var paired = File.ReadAllLines(Path.Combine(report.RunFolder, "results-paired.csv")).Skip(1).Select(l => l.Split(',')).ToList();
         Assert.Equal(new[] { "student acc", "student bal acc" }, paired.Select(p => p[2]));
         Assert.All(paired, p => Assert.Equal(("labels", "kd", "2"), (p[0], p[1], p[3])));
+        // ... and draws them as a forest plot.
+        var png = File.ReadAllBytes(Path.Combine(report.RunFolder, "results-paired.png"));
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png.Take(4));
     }
 
     [Fact]

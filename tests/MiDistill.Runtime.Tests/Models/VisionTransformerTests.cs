@@ -53,7 +53,7 @@ public sealed class VisionTransformerTests
     {
         using var vit = new VisionTransformer(Tiny(depth: 2), numClasses: 5);
 
-        Assert.Equal(new[] { "blocks.0.mlp_alpha", "blocks.1.mlp_alpha" }, vit.named_buffers().Select(b => b.name).ToArray());
+        Assert.Equal(new[] { "blocks.0.mlp_alpha", "blocks.0.residual_scale", "blocks.1.mlp_alpha", "blocks.1.residual_scale" }, vit.named_buffers().Select(b => b.name).ToArray());
         Assert.Contains("blocks.1.mlp_alpha", vit.state_dict().Keys);
         Assert.DoesNotContain(vit.named_parameters(), p => p.name.Contains("alpha"));
     }
@@ -204,6 +204,58 @@ public sealed class VisionTransformerTests
         Assert.Contains("block 1", outOfRange.Message);
         Assert.Throws<ArgumentException>(() => vit.SetMlpAlphas(new[] { 1.0, double.NaN, 0.0 }));
         Assert.Equal(new[] { 1.0, 0.5, 0.25 }, vit.MlpAlphas);
+    }
+
+    [Fact]
+    public void ResidualScale_WeighsTheSkipPathOfTheMlpSubBlock()
+    {
+        torch.manual_seed(0);
+        using var vit = new VisionTransformer(Tiny(), numClasses: 5);
+        vit.SetMlpAlphas(new[] { 0.8, 1.0 });
+        vit.SetResidualScales(new[] { 1.2, 1.0 });
+        var block = vit.Blocks[0];
+        using var _ = no_grad();
+        using var h = randn(2, 17, 32);
+
+        using var afterAttn = h + block.Attn.forward(block.Norm1.forward(h));
+        using var expected = 1.2 * afterAttn + 0.8 * block.MlpBranch.forward(block.Norm2.forward(afterAttn));
+        using var actual = block.forward(h);
+
+        Assert.True(actual.allclose(expected, rtol: 0, atol: 1e-5));
+        Assert.Throws<ArgumentException>(() => vit.SetResidualScales(new[] { 0.5, 1.0 }));
+    }
+
+    [Fact]
+    public void AllBlocksForm_CompoundsToAlphaTimesTwoMinusAlphaToTheBlocksAbove()
+    {
+        // With attention and every MLP but block l's silenced, the output is (2-a)^(L-1-l) times the
+        // skip-free path plus a (2-a)^(L-1-l) MLP_l: the closed form alpha (2 - alpha)^(L - l) of the
+        // method, with 1-based l (0-based here, so L-1-l blocks lie above).
+        const double a = 0.6;
+        var form = new AllBlocksReweight(a, new ConstantReweightSchedule());
+        Assert.Equal(new[] { a, a, a }, form.BlockAlphas(3, 0));
+        Assert.Equal(new[] { 2 - a, 2 - a, 2 - a }, form.BlockResidualScales(3, 0));
+        Assert.Equal(new[] { 1.0, 1.0, 1.0 }, new MlpReweight(1, a, new ConstantReweightSchedule()).BlockResidualScales(3, 0));
+
+        torch.manual_seed(0);
+        using var vit = new VisionTransformer(Tiny(depth: 3), numClasses: 5);
+        using var _ = no_grad();
+        // No attention writes, and only block 0's MLP does.
+        foreach (var (name, parameter) in vit.named_parameters())
+            if (name.Contains(".attn.proj.") || (name.Contains(".mlp.fc2.") && !name.StartsWith("blocks.0.")))
+                parameter.zero_();
+        using var h = randn(2, 17, 32);
+        var first = vit.Blocks[0];
+        using var mlp0 = first.MlpBranch.forward(first.Norm2.forward(h));
+
+        vit.SetMlpAlphas(form.BlockAlphas(3, 0));
+        vit.SetResidualScales(form.BlockResidualScales(3, 0));
+        var x = h.alias();
+        foreach (var block in vit.Blocks) x = block.forward(x);
+
+        double skip = Math.Pow(2 - a, 3), branch = a * Math.Pow(2 - a, 2);
+        using var expected = skip * h + branch * mlp0;
+        Assert.True(x.allclose(expected, rtol: 1e-5, atol: 1e-5));
     }
 
     [Fact]

@@ -39,6 +39,7 @@ public sealed class SettingsJsonTests
                 "perClass": 5
               },
               "validationFraction": 0.2,
+              "validationPerClass": 0,
               "maxTestImages": 0,
               "seed": 7,
               "reservedPerClass": 0

@@ -5,14 +5,14 @@ using System.Globalization;
 using System.IO;
 using System.Text;
 
-namespace MiDistill.Runtime.Reporting;
+namespace MiDistill.Runtime.Reporting.Progress;
 
 /// <summary>
 /// Training progress on the console. On an interactive terminal one line is redrawn in place with
 /// <c>\r</c>; when the output is redirected (CI logs, pipes, tests) only one line per finished epoch
 /// is written, because carriage-return redraws turn a log file into noise. Epochs and steps are 1-based.
 /// </summary>
-public sealed class ConsoleProgress
+public sealed class ConsoleProgress : IStageProgress
 {
     // Redrawing on every step would cost more than a small model's step.
     private const double RedrawInterval = 0.1;
@@ -118,6 +118,9 @@ public sealed class ConsoleProgress
         _lastWidth = line.Length;
         _output.Flush();
     }
+
+    /// <summary>Nothing to release: every line is flushed as it is written.</summary>
+    public void Dispose() { }
 
     private static Func<double> StopwatchSeconds()
     {
