@@ -7,6 +7,8 @@ using MiDistill.Benchmarks;
 //   midistill-bench throughput [...]   forward+backward images/s, TorchSharp vs PyTorch (issue 3)
 //   midistill-bench training [...]     SAM step cost, data wait, memory over a long run (issue 4)
 //   midistill-bench information [...]  Renyi estimator and MI per block timings (issue 5)
+//   midistill-bench loader [...]       streaming input pipeline: decode throughput vs PyTorch, data wait, memory (issue 12)
+//   midistill-bench threads [...]      step time of the default thread count with a core kept busy (issue 12)
 var mode = args.FirstOrDefault();
 var rest = args.Skip(1).ToArray();
 return mode switch
@@ -14,11 +16,13 @@ return mode switch
     "throughput" => Throughput.Run(rest),
     "training" => Training.Run(rest),
     "information" => Information.Run(rest),
+    "loader" => Loader.Run(rest),
+    "threads" => Threads.Run(rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: midistill-bench throughput|training|information [options]  (see bench/README.md)");
+    Console.Error.WriteLine("usage: midistill-bench throughput|training|information|loader|threads [options]  (see bench/README.md)");
     return 2;
 }

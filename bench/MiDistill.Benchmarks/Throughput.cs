@@ -20,9 +20,10 @@ internal static class Throughput
         // python3-torch, /usr/bin/python3) on the same machine, same model, same batch. Rounds alternate
         // between the two so that load from other processes hits both alike; the ratio per round is the
         // figure to trust on a shared machine. FLOPs: 2 x multiply-adds of the forward pass, x3 for
-        // forward+backward; peak = cores x clock x FLOPs/cycle (AVX-512: two FMA units x 16 lanes x 2).
+        // forward+backward; peak = cores x clock x FLOPs/cycle, the vector width read from the CPU's
+        // flags (CpuPeak: AVX-512 64, AVX2 + FMA 32) unless --flops-per-cycle says otherwise.
         //
-        // usage: midistill-bench throughput [--models a,b] [--batch 64] [--steps 3] [--rounds 3] [--threads 2] [--ghz 2.1] [--flops-per-cycle 64]
+        // usage: midistill-bench throughput [--models a,b] [--batch 64] [--steps 3] [--rounds 3] [--threads 2] [--ghz 2.1] [--flops-per-cycle N]
         var opts = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--")).ToDictionary(p => p.a[2..], p => args[p.i + 1]);
         string Opt(string k, string d) => opts.TryGetValue(k, out var v) ? v : d;
         var models = Opt("models", "vit_tiny_patch16_224,vit_small_patch16_224,tiny_28,resnet18,mobilenet_v2,efficientnetv2_b0,cnn_small").Split(',');
@@ -31,7 +32,9 @@ internal static class Throughput
         int rounds = int.Parse(Opt("rounds", "3"), CultureInfo.InvariantCulture);
         int threads = int.Parse(Opt("threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         double ghz = double.Parse(Opt("ghz", "2.1"), CultureInfo.InvariantCulture);
-        double flopsPerCycle = double.Parse(Opt("flops-per-cycle", "64"), CultureInfo.InvariantCulture);
+        var (flopsPerCycle, assumed) = CpuPeak.FromFlags(CpuPeak.Flags());
+        if (opts.TryGetValue("flops-per-cycle", out var given))
+            (flopsPerCycle, assumed) = (double.Parse(given, CultureInfo.InvariantCulture), "--flops-per-cycle " + given);
         double peak = threads * ghz * 1e9 * flopsPerCycle;
         // The script imports tools/reference/make_fixtures.py, so it runs from the source tree.
         var root = new DirectoryInfo(AppContext.BaseDirectory);
@@ -40,6 +43,7 @@ internal static class Throughput
 
         torch.set_num_threads(threads);
         Console.WriteLine($"threads {threads}, batch {batch}, {steps} steps x {rounds} interleaved rounds; peak {peak / 1e9:0} GFLOP/s ({threads} cores x {ghz} GHz x {flopsPerCycle} FLOPs/cycle)");
+        Console.WriteLine($"vector width assumed: {assumed}");
         Console.WriteLine("| model | GFLOPs/img (fwd) | TorchSharp img/s | PyTorch img/s | time ratio TorchSharp/PyTorch | TorchSharp % of peak |");
         Console.WriteLine("|---|---|---|---|---|---|");
         foreach (var name in models)

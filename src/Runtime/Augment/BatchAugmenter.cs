@@ -103,6 +103,81 @@ public sealed class BatchAugmenter
         }
     }
 
+    /// <summary>
+    /// torchvision's <c>RandomResizedCrop.get_params</c>: up to 10 draws of an area share in
+    /// [scaleMin, scaleMax] and a log-uniform aspect ratio in [ratioMin, ratioMax], the first window
+    /// that fits at a uniform position; else the centre crop with the ratio clamped into the range.
+    /// </summary>
+    internal static (int Top, int Left, int Height, int Width) ResizedCropBox(Random random, int height, int width,
+        double scaleMin, double scaleMax, double ratioMin, double ratioMax)
+    {
+        double area = (double)height * width, logMin = Math.Log(ratioMin), logMax = Math.Log(ratioMax);
+        for (int attempt = 0; attempt < 10; attempt++)
+        {
+            double target = area * (scaleMin + (scaleMax - scaleMin) * random.NextDouble());
+            double ratio = Math.Exp(logMin + (logMax - logMin) * random.NextDouble());
+            int w = (int)Math.Round(Math.Sqrt(target * ratio)), h = (int)Math.Round(Math.Sqrt(target / ratio));
+            if (w > 0 && h > 0 && w <= width && h <= height)
+                return (random.Next(height - h + 1), random.Next(width - w + 1), h, w);
+        }
+        double aspect = (double)width / height;
+        int cw = width, ch = height;
+        if (aspect < ratioMin) ch = (int)Math.Round(width / ratioMin);
+        else if (aspect > ratioMax) cw = (int)Math.Round(height * ratioMax);
+        return ((height - ch) / 2, (width - cw) / 2, ch, cw);
+    }
+
+    /// <summary>
+    /// Each image's window (top, left, height, width in pixels) resized to outHeight x outWidth:
+    /// output pixel u samples the window at (u + 0.5) width / outWidth - 0.5 (align_corners false),
+    /// with an antialiasing filter where the window shrinks, as PIL and torchvision resize.
+    /// </summary>
+    internal static Tensor CropAndResize(Tensor x, (int Top, int Left, int Height, int Width)[] boxes, int outHeight, int outWidth, Interpolation interpolation)
+    {
+        if (interpolation == Interpolation.Bilinear && boxes.All(b => b.Height <= outHeight && b.Width <= outWidth))
+            return BilinearWindows(x, boxes, outHeight, outWidth);
+        // One interpolate per image: TorchSharp's grid_sample has no bicubic mode, and a window that
+        // shrinks needs interpolate's antialiasing filter.
+        var mode = interpolation == Interpolation.Bicubic ? InterpolationMode.Bicubic : InterpolationMode.Bilinear;
+        var resized = new Tensor[boxes.Length];
+        try {
+            for (int i = 0; i < boxes.Length; i++) {
+                var (top, left, h, w) = boxes[i];
+                using var window = x.narrow(0, i, 1).narrow(2, top, h).narrow(3, left, w);
+                resized[i] = nn.functional.interpolate(window, new long[] { outHeight, outWidth }, mode: mode, align_corners: false,
+                    antialias: h > outHeight || w > outWidth);
+            }
+            return cat(resized, 0);
+        } finally {
+            foreach (var r in resized) r?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Bilinear enlargement of every window in one <c>grid_sample</c> over the batch (one call the
+    /// intra-op threads share, instead of one per image): each output pixel's source position is the
+    /// one <c>interpolate</c> uses on the cropped window, clamped to the window's own edge pixels.
+    /// </summary>
+    private static Tensor BilinearWindows(Tensor x, (int Top, int Left, int Height, int Width)[] boxes, int outHeight, int outWidth)
+    {
+        long height = x.shape[2], width = x.shape[3];
+        var gx = new float[boxes.Length * outWidth];
+        var gy = new float[boxes.Length * outHeight];
+        for (int i = 0; i < boxes.Length; i++)
+        {
+            var (top, left, h, w) = boxes[i];
+            // Pixel p of the image sits at grid coordinate (2p + 1) / size - 1 (align_corners false).
+            for (int u = 0; u < outWidth; u++)
+                gx[i * outWidth + u] = (float)((2 * (left + Math.Clamp((u + 0.5) * w / outWidth - 0.5, 0, w - 1)) + 1) / width - 1);
+            for (int v = 0; v < outHeight; v++)
+                gy[i * outHeight + v] = (float)((2 * (top + Math.Clamp((v + 0.5) * h / outHeight - 0.5, 0, h - 1)) + 1) / height - 1);
+        }
+        using var xs = tensor(gx, new long[] { boxes.Length, 1, outWidth, 1 }, dtype: x.dtype, device: x.device).expand(-1, outHeight, -1, -1);
+        using var ys = tensor(gy, new long[] { boxes.Length, outHeight, 1, 1 }, dtype: x.dtype, device: x.device).expand(-1, -1, outWidth, -1);
+        using var grid = cat(new[] { xs, ys }, 3);
+        return nn.functional.grid_sample(x, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Border, align_corners: false);
+    }
+
     /// <summary>Mirrors each image left-right when its coin (one draw per image) comes up.</summary>
     internal static Tensor Flip(Tensor x, Random random)
     {

@@ -34,4 +34,5 @@ internal static class SeedStreams
     public const int Test = 4;
     public const int Batches = 5;
     public const int Reserve = 6;
+    public const int Statistics = 7;
 }

@@ -35,24 +35,72 @@ public sealed class ChannelStatistics : IEquatable<ChannelStatistics>
     public static ChannelStatistics Compute(ReadOnlySpan<byte> pixels, int count, int channels, int height, int width)
     {
         long plane = (long)height * width;
+        // Integer counts are exact; a histogram keeps this one pass over the bytes.
+        var histograms = new long[channels * 256];
+        for (long i = 0; i < count; i++)
+            for (int c = 0; c < channels; c++)
+                foreach (var v in pixels.Slice((int)((i * channels + c) * plane), (int)plane)) histograms[c * 256 + v]++;
+        return FromHistograms(histograms, channels, (double)count * plane);
+    }
+
+    /// <summary>
+    /// The statistics of the images <paramref name="indices"/> of <paramref name="store"/>, read (and
+    /// for files decoded) in parallel; integer histograms make the result exact in any order.
+    /// </summary>
+    public static ChannelStatistics Compute(IImageStore store, IReadOnlyList<int> indices)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(indices);
+        int channels = store.Channels, size = store.Channels * store.Height * store.Width;
+        long plane = (long)store.Height * store.Width;
+        var total = new long[channels * 256];
+        try
+        {
+            System.Threading.Tasks.Parallel.For(0, indices.Count,
+                () => (Histogram: new long[channels * 256], Image: new byte[size]),
+                (i, _, local) =>
+                {
+                    store.Read(indices[i], local.Image);
+                    for (int c = 0; c < channels; c++)
+                        foreach (var v in local.Image.AsSpan((int)(c * plane), (int)plane)) local.Histogram[c * 256 + v]++;
+                    return local;
+                },
+                local => { lock (total) for (int k = 0; k < total.Length; k++) total[k] += local.Histogram[k]; });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // The reader's own error (a corrupt file, named), not the parallel loop's wrapper.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
+        return FromHistograms(total, channels, (double)indices.Count * plane);
+    }
+
+    /// <summary>
+    /// The statistics of at most <paramref name="maxImages"/> images of <paramref name="store"/>, drawn
+    /// with a fixed seed (all of them when the store is no larger): start-up time stays the same
+    /// whatever the size of a folder whose every image would otherwise be decoded first.
+    /// </summary>
+    public static ChannelStatistics Sample(IImageStore store, int maxImages)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var all = Enumerable.Range(0, store.Count).ToArray();
+        if (store.Count <= maxImages) return Compute(store, all);
+        var drawn = Seeds.Shuffled(all, new Random(Seeds.Derive(0, SeedStreams.Statistics))).Take(maxImages).Order().ToArray();
+        return Compute(store, drawn);
+    }
+
+    private static ChannelStatistics FromHistograms(long[] histograms, int channels, double n)
+    {
         var mean = new float[channels];
         var std = new float[channels];
-        // Integer counts are exact; a histogram keeps this one pass over the bytes.
-        Span<long> histogram = stackalloc long[256];
         for (int c = 0; c < channels; c++)
         {
-            histogram.Clear();
-            for (int i = 0; i < count; i++)
-            {
-                var channel = pixels.Slice((int)((i * channels + c) * plane), (int)plane);
-                foreach (var v in channel) histogram[v]++;
-            }
-            double n = (double)count * plane, sum = 0, squares = 0;
+            double sum = 0, squares = 0;
             for (int v = 0; v < 256; v++)
             {
                 double x = v / 255.0;
-                sum += histogram[v] * x;
-                squares += histogram[v] * x * x;
+                sum += histograms[c * 256 + v] * x;
+                squares += histograms[c * 256 + v] * x * x;
             }
             double m = n > 0 ? sum / n : 0;
             double variance = n > 0 ? Math.Max(0, squares / n - m * m) : 0;

@@ -1,47 +1,70 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Security.Cryptography;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MiDistill.Runtime.Data;
 
 /// <summary>
-/// Labelled images held as bytes, [Count, Channels, Height, Width] row-major. Byte storage keeps
-/// the whole of Fashion-MNIST at 47 MB; tensors are made per batch by <see cref="ToTensors"/>.
+/// Labelled images: labels, and for each image its index in an <see cref="IImageStore"/> that holds
+/// (or decodes) its pixels as bytes [C, H, W]. Subsets, relabellings and splits share the store and
+/// copy only indices, so a split of a 100,000-file folder holds no pixels at all. Tensors are made
+/// per batch, by <see cref="ToTensors"/> or, with background decoding, by a <see cref="BatchStream"/>.
 /// </summary>
-/// <remarks>
-/// <see cref="Pixels"/> and <see cref="Labels"/> are the set's own arrays, handed out without copying
-/// so that batching stays cheap; treat them as read-only.
-/// </remarks>
+/// <remarks><see cref="Labels"/> is the set's own array, handed out without copying; treat it as read-only.</remarks>
 public sealed class ImageSet
 {
+    private readonly IImageStore _store;
+    private readonly int[] _storeIndices;
+    private readonly int[] _sourceIndices;
+
+    /// <summary>Images held in <paramref name="pixels"/>, [labels.Length, C, H, W] row-major, not copied.</summary>
     /// <param name="statistics">What batches are normalised with; null = computed from these pixels.</param>
     public ImageSet(byte[] pixels, int[] labels, int numClasses, int channels, int height, int width, int[]? sourceIndices = null, ChannelStatistics? statistics = null)
+        : this(new InMemoryImages(pixels ?? throw new ArgumentNullException(nameof(pixels)), (labels ?? throw new ArgumentNullException(nameof(labels))).Length, channels, height, width),
+               labels, numClasses, storeIndices: null, sourceIndices, statistics) { }
+
+    /// <summary>
+    /// Images of <paramref name="store"/>: image i is the store's <c>storeIndices[i]</c> (null = the
+    /// store's images in order, one label each).
+    /// </summary>
+    /// <param name="statistics">What batches are normalised with; null = computed from every image of the set.</param>
+    public ImageSet(IImageStore store, int[] labels, int numClasses, int[]? storeIndices = null, int[]? sourceIndices = null, ChannelStatistics? statistics = null)
     {
-        ArgumentNullException.ThrowIfNull(pixels);
+        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(labels);
-        if (channels < 1 || height < 1 || width < 1)
-            throw new ArgumentException($"image shape {channels}x{height}x{width} must be positive in every dimension");
-        long expected = (long)labels.Length * channels * height * width;
-        if (pixels.LongLength != expected)
-            throw new ArgumentException($"{labels.Length} labels of {channels}x{height}x{width} images need {expected} pixel bytes, got {pixels.LongLength}");
+        if (storeIndices is null && labels.Length != store.Count)
+            throw new ArgumentException($"{labels.Length} labels for a store of {store.Count} images");
+        if (storeIndices is not null && storeIndices.Length != labels.Length)
+            throw new ArgumentException($"{storeIndices.Length} store indices for {labels.Length} images");
         for (int i = 0; i < labels.Length; i++)
             if ((uint)labels[i] >= (uint)numClasses)
                 throw new ArgumentException($"label {labels[i]} of image {i} is outside 0..{numClasses - 1}");
         if (sourceIndices is not null && sourceIndices.Length != labels.Length)
             throw new ArgumentException($"{sourceIndices.Length} source indices for {labels.Length} images");
-
-        Pixels = pixels;
+        _store = store;
+        _storeIndices = storeIndices ?? Identity(labels.Length);
+        foreach (int j in _storeIndices)
+            if ((uint)j >= (uint)store.Count)
+                throw new ArgumentOutOfRangeException(nameof(storeIndices), $"store index {j} is outside 0..{store.Count - 1}");
         Labels = labels;
         NumClasses = numClasses;
-        Channels = channels;
-        Height = height;
-        Width = width;
         _sourceIndices = sourceIndices ?? Identity(labels.Length);
-        if (statistics is not null && statistics.Channels != channels)
-            throw new ArgumentException($"statistics of {statistics.Channels} channels for {channels}-channel images");
-        Statistics = statistics ?? ChannelStatistics.Compute(pixels, labels.Length, channels, height, width);
+        if (statistics is not null && statistics.Channels != Channels)
+            throw new ArgumentException($"statistics of {statistics.Channels} channels for {Channels}-channel images");
+        Statistics = statistics ?? ChannelStatistics.Compute(store, _storeIndices);
+    }
+
+    private ImageSet(ImageSet like, int[] labels, int numClasses, int[] storeIndices, int[] sourceIndices, ChannelStatistics statistics)
+    {
+        _store = like._store;
+        Labels = labels;
+        NumClasses = numClasses;
+        _storeIndices = storeIndices;
+        _sourceIndices = sourceIndices;
+        Statistics = statistics;
     }
 
     /// <summary>
@@ -50,12 +73,16 @@ public sealed class ImageSet
     /// </summary>
     public ChannelStatistics Statistics { get; }
 
+    /// <summary>Where the pixels come from (shared by every subset of the set).</summary>
+    public IImageStore Store => _store;
+
     /// <summary>The same images with other labels (e.g. a teacher's predictions for unlabeled images).</summary>
     public ImageSet WithLabels(int[] labels)
     {
         ArgumentNullException.ThrowIfNull(labels);
         if (labels.Length != Count) throw new ArgumentException($"{labels.Length} labels for {Count} images");
-        return new ImageSet(Pixels, labels, NumClasses, Channels, Height, Width, _sourceIndices, Statistics);
+        CheckLabels(labels, NumClasses);
+        return new ImageSet(this, labels, NumClasses, _storeIndices, _sourceIndices, Statistics);
     }
 
     /// <summary>The images of this set followed by those of <paramref name="other"/> (same shape and classes; this set's statistics).</summary>
@@ -64,21 +91,30 @@ public sealed class ImageSet
         ArgumentNullException.ThrowIfNull(other);
         if (other.Channels != Channels || other.Height != Height || other.Width != Width || other.NumClasses != NumClasses)
             throw new ArgumentException($"cannot concatenate a {other.NumClasses}-class {other.Channels}x{other.Height}x{other.Width} set to a {NumClasses}-class {Channels}x{Height}x{Width} one");
-        return new ImageSet(Pixels.Concat(other.Pixels).ToArray(), Labels.Concat(other.Labels).ToArray(), NumClasses, Channels, Height, Width,
-            _sourceIndices.Concat(other._sourceIndices).ToArray(), Statistics);
+        var labels = Labels.Concat(other.Labels).ToArray();
+        var sources = _sourceIndices.Concat(other._sourceIndices).ToArray();
+        if (ReferenceEquals(_store, other._store))
+            return new ImageSet(this, labels, NumClasses, _storeIndices.Concat(other._storeIndices).ToArray(), sources, Statistics);
+        var joined = new ConcatenatedImages(_store, other._store);
+        var indices = _storeIndices.Concat(other._storeIndices.Select(j => j + _store.Count)).ToArray();
+        return new ImageSet(joined, labels, NumClasses, indices, sources, Statistics);
     }
 
     /// <summary>The same images, normalised with <paramref name="statistics"/> (the training split's, for a test split).</summary>
-    public ImageSet WithStatistics(ChannelStatistics statistics) =>
-        new(Pixels, Labels, NumClasses, Channels, Height, Width, _sourceIndices, statistics);
+    public ImageSet WithStatistics(ChannelStatistics statistics)
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
+        if (statistics.Channels != Channels)
+            throw new ArgumentException($"statistics of {statistics.Channels} channels for {Channels}-channel images");
+        return new ImageSet(this, Labels, NumClasses, _storeIndices, _sourceIndices, statistics);
+    }
 
     public int Count => Labels.Length;
-    public int Channels { get; }
-    public int Height { get; }
-    public int Width { get; }
+    public int Channels => _store.Channels;
+    public int Height => _store.Height;
+    public int Width => _store.Width;
     public int ImageSize => Channels * Height * Width;
     public int NumClasses { get; }
-    public byte[] Pixels { get; }
     public int[] Labels { get; }
 
     /// <summary>
@@ -87,15 +123,45 @@ public sealed class ImageSet
     /// </summary>
     public IReadOnlyList<int> SourceIndices => _sourceIndices;
 
-    private readonly int[] _sourceIndices;
+    /// <summary>Image <paramref name="index"/> as bytes [C, H, W] (decoded now if the store holds files).</summary>
+    public byte[] Image(int index)
+    {
+        var result = new byte[ImageSize];
+        ReadImage(index, result);
+        return result;
+    }
 
-    public ReadOnlySpan<byte> Image(int index) => Pixels.AsSpan(index * ImageSize, ImageSize);
+    /// <summary>Writes image <paramref name="index"/> as bytes [C, H, W] into <paramref name="destination"/>; safe from several threads.</summary>
+    public void ReadImage(int index, Span<byte> destination)
+    {
+        if ((uint)index >= (uint)Count)
+            throw new ArgumentOutOfRangeException(nameof(index), $"index {index} is outside 0..{Count - 1}");
+        _store.Read(_storeIndices[index], destination);
+    }
+
+    /// <summary>Every pixel of the set in one new array, [Count, C, H, W]: for small sets and tests (an array holds at most 2 GiB).</summary>
+    public byte[] ReadPixels()
+    {
+        long total = (long)Count * ImageSize;
+        if (total > Array.MaxLength)
+            throw new InvalidOperationException($"{Count} images of {Channels}x{Height}x{Width} are {total} bytes, more than one array holds; read them by image or batch");
+        var pixels = new byte[total];
+        for (int i = 0; i < Count; i++)
+            ReadImage(i, pixels.AsSpan(i * ImageSize, ImageSize));
+        return pixels;
+    }
+
+    /// <summary>Adds the images' content, in order, to <paramref name="hash"/> (see <see cref="IImageStore.AppendContent"/>).</summary>
+    public void AppendContent(IncrementalHash hash)
+    {
+        ArgumentNullException.ThrowIfNull(hash);
+        foreach (int j in _storeIndices) _store.AppendContent(j, hash);
+    }
 
     public ImageSet Subset(IReadOnlyList<int> indices)
     {
         ArgumentNullException.ThrowIfNull(indices);
-        int size = ImageSize;
-        var pixels = new byte[(long)indices.Count * size];
+        var store = new int[indices.Count];
         var labels = new int[indices.Count];
         var sources = new int[indices.Count];
         for (int i = 0; i < indices.Count; i++)
@@ -103,11 +169,11 @@ public sealed class ImageSet
             int j = indices[i];
             if ((uint)j >= (uint)Count)
                 throw new ArgumentOutOfRangeException(nameof(indices), $"index {j} is outside 0..{Count - 1}");
-            Image(j).CopyTo(pixels.AsSpan(i * size, size));
+            store[i] = _storeIndices[j];
             labels[i] = Labels[j];
             sources[i] = _sourceIndices[j];
         }
-        return new ImageSet(pixels, labels, NumClasses, Channels, Height, Width, sources, Statistics);
+        return new ImageSet(this, labels, NumClasses, store, sources, Statistics);
     }
 
     /// <summary>
@@ -135,7 +201,7 @@ public sealed class ImageSet
             if (labels[i] < 0)
                 throw new ArgumentException($"image {i} has class {Labels[i]}, which is not among the classes [{string.Join(", ", classes)}]");
         }
-        return new ImageSet(Pixels, labels, classes.Count, Channels, Height, Width, _sourceIndices, Statistics);
+        return new ImageSet(this, labels, classes.Count, _storeIndices, _sourceIndices, Statistics);
     }
 
     public int[] ClassCounts()
@@ -158,39 +224,31 @@ public sealed class ImageSet
 
     /// <summary>
     /// One batch as float32 [B, C, H, W] normalised with the set's <see cref="Statistics"/>,
-    /// (x/255 - mean[c])/std[c], and int64 labels [B].
+    /// (x/255 - mean[c])/std[c], and int64 labels [B], decoded on the calling thread.
     /// Call inside the caller's <c>torch.NewDisposeScope()</c>: the tensors belong to that scope.
     /// </summary>
     public (Tensor Images, Tensor Labels) ToTensors(IReadOnlyList<int> indices, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(indices);
-        // A 256-entry table per channel turns normalisation into one lookup per pixel.
-        int plane = Height * Width;
+        var batch = HostBatch.Build(this, indices.ToArray(), NormalisationTable());
+        return batch.ToTensors(device);
+    }
+
+    /// <summary>A 256-entry table per channel: normalisation becomes one lookup per pixel.</summary>
+    internal float[] NormalisationTable()
+    {
         var tables = new float[Channels * 256];
         for (int c = 0; c < Channels; c++)
             for (int v = 0; v < 256; v++)
                 tables[c * 256 + v] = (v / 255f - Statistics.Mean[c]) / Statistics.Std[c];
+        return tables;
+    }
 
-        int size = ImageSize;
-        var values = new float[(long)indices.Count * size];
-        var labels = new long[indices.Count];
-        for (int i = 0; i < indices.Count; i++)
-        {
-            int j = indices[i];
-            if ((uint)j >= (uint)Count)
-                throw new ArgumentOutOfRangeException(nameof(indices), $"index {j} is outside 0..{Count - 1}");
-            var source = Image(j);
-            var target = values.AsSpan(i * size, size);
-            for (int p = 0; p < size; p++)
-                target[p] = tables[(p / plane) * 256 + source[p]];
-            labels[i] = Labels[j];
-        }
-
-        var images = torch.tensor(values, new long[] { indices.Count, Channels, Height, Width });
-        var labelTensor = torch.tensor(labels, new long[] { indices.Count });
-        if (device is not null && device.type != DeviceType.CPU)
-            return (images.to(device), labelTensor.to(device));
-        return (images, labelTensor);
+    private static void CheckLabels(int[] labels, int numClasses)
+    {
+        for (int i = 0; i < labels.Length; i++)
+            if ((uint)labels[i] >= (uint)numClasses)
+                throw new ArgumentException($"label {labels[i]} of image {i} is outside 0..{numClasses - 1}");
     }
 
     private static int[] Identity(int count)

@@ -83,3 +83,37 @@ public sealed record MixupAugment(
         return BatchAugmenter.Mixup(images, targets, context.NumClasses, BatchAugmenter.SampleBeta(random, Alpha), BatchAugmenter.Permutation(random, (int)images.shape[0]));
     }
 }
+
+/// <summary>
+/// torchvision's RandomResizedCrop on the batch: per image a window of a random share of the area
+/// (<see cref="ScaleMin"/>..<see cref="ScaleMax"/>) and aspect ratio (log-uniform in
+/// <see cref="RatioMin"/>..<see cref="RatioMax"/>) is cut out and resized to <see cref="Size"/>
+/// (the teacher's resolution, say) with <see cref="Interpolation"/>.
+/// </summary>
+[RecipeForm("random_resized_crop", "Cut a window of random area share and aspect ratio out of each image and resize it to `size` (torchvision's RandomResizedCrop; 10 tries, then the centre crop).")]
+public sealed record RandomResizedCropAugment(
+    [RecipeArg(Doc = "side of the output images (0 = the batch's own size)", Min = 0, Max = 1024)] int Size = 0,
+    [RecipeArg(Doc = "smallest share of the image's area the window covers", Min = 0, MinExclusive = true, Max = 1)] double ScaleMin = 0.08,
+    [RecipeArg(Doc = "largest share of the image's area the window covers", Min = 0, MinExclusive = true, Max = 1)] double ScaleMax = 1,
+    [RecipeArg(Doc = "smallest aspect ratio (width / height) of the window", Min = 0, MinExclusive = true, Max = 100)] double RatioMin = 0.75,
+    [RecipeArg(Doc = "largest aspect ratio (width / height) of the window", Min = 0, MinExclusive = true, Max = 100)] double RatioMax = 4.0 / 3,
+    [RecipeArg(Doc = "interpolation of the resize")] Interpolation Interpolation = Interpolation.Bilinear) : AugmentOptions
+{
+    public override void Validate()
+    {
+        if (Size < 0) throw new ArgumentOutOfRangeException(nameof(Size), Size, "random_resized_crop size must be 0 (the batch's size) or positive.");
+        if (!(ScaleMin > 0 && ScaleMin <= ScaleMax && ScaleMax <= 1))
+            throw new ArgumentOutOfRangeException(nameof(ScaleMin), $"random_resized_crop needs 0 < scale_min <= scale_max <= 1, got {ScaleMin} and {ScaleMax}.");
+        if (!(RatioMin > 0 && RatioMin <= RatioMax && double.IsFinite(RatioMax)))
+            throw new ArgumentOutOfRangeException(nameof(RatioMin), $"random_resized_crop needs 0 < ratio_min <= ratio_max, got {RatioMin} and {RatioMax}.");
+    }
+
+    public override (Tensor Images, Tensor Targets) Apply(Tensor images, Tensor targets, AugmentContext context)
+    {
+        int height = (int)images.shape[2], width = (int)images.shape[3];
+        var boxes = new (int Top, int Left, int Height, int Width)[images.shape[0]];
+        for (int i = 0; i < boxes.Length; i++)
+            boxes[i] = BatchAugmenter.ResizedCropBox(context.Random, height, width, ScaleMin, ScaleMax, RatioMin, RatioMax);
+        return (BatchAugmenter.CropAndResize(images, boxes, Size > 0 ? Size : height, Size > 0 ? Size : width, Interpolation), targets);
+    }
+}

@@ -45,17 +45,28 @@ public enum ColorMode
     Rgb,
 }
 
+/// <summary>How an image is resized: to the size a data source stores (timm's transforms use bicubic), or a crop window to its output size.</summary>
+public enum Interpolation
+{
+    [RecipeName("bilinear", "Linear in each direction (2x2 neighbours).")]
+    Bilinear,
+    [RecipeName("bicubic", "Cubic convolution (4x4 neighbours): Catmull-Rom (Keys a = -0.5, PIL's and timm's) when an image is decoded, PyTorch's a = -0.75 on batch tensors.")]
+    Bicubic,
+}
+
 /// <summary>PNG or JPEG files in one folder per class under <c>path/train/</c> and <c>path/test/</c>.</summary>
-[RecipeForm("image_folder", "PNG or JPEG images in `path/train/<class>/` and `path/test/<class>/`; classes are the folder names in ordinal order (class 0 first); normalised with the training split's per-channel statistics.")]
+[RecipeForm("image_folder", "PNG or JPEG images in `path/train/<class>/` and `path/test/<class>/`; classes are the folder names in ordinal order (class 0 first); images are decoded when a batch reads them, by `run.workers` background threads; normalised with the per-channel statistics of (at most 1,000 of) the training images.")]
 public sealed record ImageFolderSource(
-    [RecipeArg(Doc = "side the images are resized to when loaded (the teacher resizes again to its own size)", Min = 4, Max = 1024)] int ImageSize = 28,
-    [RecipeArg(Doc = "channels the images are decoded to")] ColorMode Color = ColorMode.Grayscale) : DataSourceOptions
+    [RecipeArg(Doc = "side the images are resized to when decoded (the teacher resizes again to its own size)", Min = 4, Max = 1024)] int ImageSize = 28,
+    [RecipeArg(Doc = "channels the images are decoded to")] ColorMode Color = ColorMode.Grayscale,
+    [RecipeArg(Doc = "interpolation of that resize")] Interpolation Resize = Interpolation.Bilinear,
+    [RecipeArg(Doc = "keep decoded images in memory when a split fits in this many MiB (0 = decode every time a batch reads them)", Min = 0, Max = 1048576)] int CacheMb = 1024) : DataSourceOptions
 {
     public override LoadedData Load(string path)
     {
         if (string.IsNullOrEmpty(path))
             throw new System.ArgumentException("an `image_folder` data source needs `data { path \"...\" }`: the folder holding train/ and test/");
-        var (train, test, names) = ImageFolder.Load(path, ImageSize, Color);
+        var (train, test, names) = ImageFolder.Load(path, ImageSize, Color, Resize, (long)CacheMb << 20);
         return new LoadedData(train, test, names);
     }
 }

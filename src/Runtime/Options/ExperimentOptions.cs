@@ -145,6 +145,8 @@ public sealed record DistillOptions
     public StudentOptions Student { get; init; } = new SmallCnnOptions(Width: 16);
     /// <summary>Where the student's starting weights come from (see ModelOptions.cs).</summary>
     public WeightsOptions StudentWeights { get; init; } = new RandomWeights();
+    /// <summary>The image side the student sees (0 = the data's image size); teacher and student are resized from the same batch.</summary>
+    public int StudentInputSize { get; init; }
     public DistillLossOptions Loss { get; init; } = new KdLossOptions(Temperature: 4, Weight: 1);
     public OptimizerOptions Optimizer { get; init; } = new AdamWOptions(LearningRate: 0.002, WeightDecay: 0.0005);
     public LrScheduleOptions Schedule { get; init; } = new CosineLr(WarmupEpochs: 1);
@@ -199,8 +201,10 @@ public enum ReplicateVariation
 public sealed record RunOptions
 {
     public DeviceKind Device { get; init; } = DeviceKind.Auto;
-    /// <summary>Intra-op threads; 0 = all cores.</summary>
+    /// <summary>Intra-op threads; 0 = all cores (waiting passively, see <see cref="Training.ThreadDefaults"/>).</summary>
     public int Threads { get; init; }
+    /// <summary>Background threads reading and decoding batches ahead of training; 0 = the cores the training threads leave (at least 1).</summary>
+    public int Workers { get; init; }
     /// <summary>One replicate per seed: the table reports mean and standard deviation over them.</summary>
     public IReadOnlyList<int> Seeds { get; init; } = [0];
     /// <summary>The seed of this replicate (the first when several are listed); it names the replicate.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using MiDistill.Runtime.Data;
 using MiDistill.Runtime.Options;
 using MiDistill.Runtime.Reporting;
@@ -12,23 +13,27 @@ public static class Evaluator
 {
     private const int BatchSize = 256;
 
-    public static int[] Predict(nn.Module<Tensor, Tensor> model, ImageSet set, Device device, InputAdapter adapter)
+    /// <param name="workers">Background threads decoding the batches ahead; null = the cores the training threads leave.</param>
+    public static int[] Predict(nn.Module<Tensor, Tensor> model, ImageSet set, Device device, InputAdapter adapter, int? workers = null)
     {
         var predictions = new int[set.Count];
+        var plan = new int[(set.Count + BatchSize - 1) / BatchSize][];
+        for (int b = 0; b < plan.Length; b++)
+            plan[b] = Enumerable.Range(b * BatchSize, Math.Min(BatchSize, set.Count - b * BatchSize)).ToArray();
         bool wasTraining = model.training;
         model.eval();
         try
         {
             using var _ = no_grad();
-            for (int start = 0; start < set.Count; start += BatchSize)
+            using var stream = new BatchStream(set, plan, workers ?? BatchStream.AutoWorkers(get_num_threads()));
+            int start = 0;
+            while (stream.Next() is { } batch)
             {
                 using var scope = NewDisposeScope();
-                int n = Math.Min(BatchSize, set.Count - start);
-                var indices = new int[n];
-                for (int i = 0; i < n; i++) indices[i] = start + i;
-                var (images, _) = set.ToTensors(indices, device);
+                var (images, _) = batch.ToTensors(device);
                 var predicted = model.forward(adapter.Apply(images)).argmax(1).to(CPU).data<long>().ToArray();
-                for (int i = 0; i < n; i++) predictions[start + i] = (int)predicted[i];
+                for (int i = 0; i < batch.Count; i++) predictions[start + i] = (int)predicted[i];
+                start += batch.Count;
             }
         }
         finally

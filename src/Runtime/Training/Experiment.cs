@@ -124,7 +124,7 @@ public static class Experiment
         // Only how the run executes may change on resume; what it computes stays as recorded.
         var variants = saved.Select(v => v with
         {
-            Run = v.Run with { Threads = request.Threads ?? v.Run.Threads, Device = request.Device ?? v.Run.Device },
+            Run = v.Run with { Threads = request.Threads ?? v.Run.Threads, Workers = request.Workers ?? v.Run.Workers, Device = request.Device ?? v.Run.Device },
             Data = request.DataPath is null ? v.Data : v.Data with { Path = request.DataPath },
         }).ToList();
         request.Output.WriteLine($"resuming {folder.Path}");
@@ -145,7 +145,7 @@ public static class Experiment
             // What a run request may set is not a change of the recipe.
             now = now with
             {
-                Run = now.Run with { Threads = v.Run.Threads, Device = v.Run.Device, OutputDirectory = v.Run.OutputDirectory, CacheDirectory = v.Run.CacheDirectory },
+                Run = now.Run with { Threads = v.Run.Threads, Workers = v.Run.Workers, Device = v.Run.Device, OutputDirectory = v.Run.OutputDirectory, CacheDirectory = v.Run.CacheDirectory },
                 Data = now.Data with { Path = v.Data.Path },
             };
             if (SettingsJson.Serialize(now) != SettingsJson.Serialize(v))
@@ -168,7 +168,8 @@ public static class Experiment
         var first = variants[0];
         torch.set_num_threads(first.Run.Threads > 0 ? first.Run.Threads : Environment.ProcessorCount);
         var device = DeviceSelector.Resolve(first.Run.Device);
-        output.WriteLine($"MiDistill: recipe `{recipe.Name}` ({recipe.SourceFileName}), {variants.Count} variant(s), device {device.type.ToString().ToLowerInvariant()}, {torch.get_num_threads()} thread(s)");
+        int workers = first.Run.Workers > 0 ? first.Run.Workers : Data.BatchStream.AutoWorkers(torch.get_num_threads());
+        output.WriteLine($"MiDistill: recipe `{recipe.Name}` ({recipe.SourceFileName}), {variants.Count} variant(s), device {device.type.ToString().ToLowerInvariant()}, {torch.get_num_threads()} thread(s) (OpenMP wait policy {ThreadDefaults.NativeWaitPolicy() ?? "default"}), {workers} data worker(s)");
         output.WriteLine($"run folder: {folder.Path}");
 
         var checkpoints = folder.CheckpointsPath;
@@ -176,7 +177,7 @@ public static class Experiment
         // Lines after the last finished stage belong to a stage that did not finish: its checkpoint
         // holds them and writes them again when it resumes; without one (deleted) it starts afresh.
         folder.TruncateMetrics(state.MetricsBytes);
-        var context = new RunContext(device, output, folder, hooks, state) { Progress = progress ?? new Reporting.Progress.PlainProgressDisplay(output) };
+        var context = new RunContext(device, output, folder, hooks, state) { Progress = progress ?? new Reporting.Progress.PlainProgressDisplay(output), Workers = workers };
         var loaded = new Dictionary<DataOptions, LoadedData>();
         var results = new List<VariantResult>();
         bool withoutValidation = false;
@@ -372,6 +373,7 @@ public static class Experiment
         Run = options.Run with
         {
             Threads = request.Threads ?? options.Run.Threads,
+            Workers = request.Workers ?? options.Run.Workers,
             Device = request.Device ?? options.Run.Device,
             OutputDirectory = request.OutputDirectory ?? options.Run.OutputDirectory,
             CacheDirectory = request.CacheDirectory ?? options.Run.CacheDirectory,

@@ -32,6 +32,8 @@ public sealed record RunRequest
     public string? OutputDirectory { get; init; }
     public string? CacheDirectory { get; init; }
     public int? Threads { get; init; }
+    /// <summary>Background batch-decoding threads (overrides <c>run.workers</c>; batches are the same whatever the count).</summary>
+    public int? Workers { get; init; }
     public DeviceKind? Device { get; init; }
     public string? DataPath { get; init; }
     /// <summary>Run (or resume) only the replicate of this seed, one of the recipe's <c>run.seed</c> values (null = every seed).</summary>

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace MiDistill.Runtime.Training;
 
 /// <summary>
-/// Fits a batch of dataset images to a model's input: resizes (bilinear) when the model expects
+/// Fits a batch of dataset images to a model's input: resizes (bilinear, antialiased when shrinking) when the model expects
 /// another image size, repeats a grayscale channel for a 3-channel input, and re-normalises
 /// (the data's own statistics -> <see cref="Normalize"/>) for a checkpoint trained elsewhere.
 /// </summary>
@@ -29,8 +29,11 @@ public sealed record InputAdapter(int ImageSize, int Channels)
     public Tensor Apply(Tensor images)
     {
         var x = images;
+        // Shrinking (a 224 teacher batch to a 32 student) filters first, as PIL and torchvision's
+        // antialiased resize do; without it the student would see aliased pixels.
         if (x.shape[2] != ImageSize || x.shape[3] != ImageSize)
-            x = nn.functional.interpolate(x, new long[] { ImageSize, ImageSize }, mode: InterpolationMode.Bilinear, align_corners: false);
+            x = nn.functional.interpolate(x, new long[] { ImageSize, ImageSize }, mode: InterpolationMode.Bilinear, align_corners: false,
+                antialias: x.shape[2] > ImageSize || x.shape[3] > ImageSize);
         if (Normalize != Normalization.Dataset)
         {
             var data = DataStatistics ?? throw new System.InvalidOperationException("re-normalising a batch needs the statistics it was normalised with");

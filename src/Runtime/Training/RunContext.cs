@@ -28,6 +28,18 @@ public sealed class RunContext
     public Reporting.Progress.IProgressDisplay Progress { get; init; }
 
     public torch.Device Device { get; }
+
+    /// <summary>
+    /// Background threads decoding batches (<c>run { workers N }</c>); 0 = the cores the training
+    /// threads leave, at least one.
+    /// </summary>
+    public int Workers
+    {
+        get => _workers > 0 ? _workers : Data.BatchStream.AutoWorkers(torch.get_num_threads());
+        set => _workers = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "workers must be 0 (automatic) or more");
+    }
+
+    private int _workers;
     public TextWriter Output { get; }
     public RunFolder Folder { get; }
 

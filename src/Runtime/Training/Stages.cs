@@ -292,9 +292,9 @@ public static class Stages
         Seed = 0,
     };
 
-    /// <summary>The student's input: the data's size, the channels its stem takes, its checkpoint's normalisation.</summary>
+    /// <summary>The student's input: its declared size (else the data's), the channels its stem takes, its checkpoint's normalisation.</summary>
     public static InputAdapter StudentInput(ExperimentOptions options, ExperimentData data) =>
-        new(data.Train.Height, options.Distill.Student.InputChannels(data.Train.Channels))
+        new(options.Distill.StudentInputSize > 0 ? options.Distill.StudentInputSize : data.Train.Height, options.Distill.Student.InputChannels(data.Train.Channels))
         {
             Normalize = (options.Distill.StudentWeights as CheckpointWeights)?.Normalize ?? Normalization.Dataset,
             DataStatistics = data.Train.Statistics,
@@ -389,13 +389,13 @@ public static class Stages
         upstream = Fingerprint(data.Upstream),
     });
 
-    /// <summary>SHA-256 of a set's shape, statistics, labels and pixels, in order.</summary>
+    /// <summary>SHA-256 of a set's shape, statistics, labels and image content (pixels, or a file's bytes), in order.</summary>
     internal static string Fingerprint(ImageSet set)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes($"{set.Count}x{set.Channels}x{set.Height}x{set.Width};{set.NumClasses};{set.Statistics}"));
         hash.AppendData(set.Labels.SelectMany(BitConverter.GetBytes).ToArray());
-        hash.AppendData(set.Pixels);
+        set.AppendContent(hash);
         return Convert.ToHexString(hash.GetHashAndReset());
     }
 

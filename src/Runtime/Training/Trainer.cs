@@ -104,11 +104,13 @@ public sealed class Trainer
                 spec.Model.train();
                 double lr = spec.BaseLearningRate;
                 var batches = BatchPlan.Epoch(spec.Train.Count, spec.BatchSize, shuffle: true, spec.Seed, epoch);
+                // Background workers decode the epoch's batches ahead of the steps, in plan order.
+                using var stream = new BatchStream(spec.Train, batches[state.NextBatch..], _context.Workers);
                 for (int b = state.NextBatch; b < batches.Length; b++)
                 {
                     lr = spec.BaseLearningRate * LrSchedule.Factor(spec.Schedule, state.GlobalStep, totalSteps, steps);
                     OptimizerFactory.SetLearningRate(spec.Optimizer, lr);
-                    var (loss, hits) = Step(spec, batches[b], epoch, b);
+                    var (loss, hits) = Step(spec, stream, epoch, b);
                     if (double.IsNaN(loss) || double.IsInfinity(loss))
                         throw new TrainingDivergedException(
                             $"the {spec.Stage} loss of variant `{spec.Variant}` became {loss.ToString(CultureInfo.InvariantCulture)} at epoch {epoch + 1}, step {b + 1}; " +
@@ -146,8 +148,8 @@ public sealed class Trainer
                 if (spec.SnapshotEpochs.Contains(epoch + 1) && spec.SnapshotPath is not null)
                     Checkpoints.ModelFile.Save(spec.Model, spec.SnapshotPath(epoch + 1));
                 values["epoch_s"] = epochWatch.Elapsed.TotalSeconds;
-                // Share of the epoch spent turning indices into (augmented) batch tensors: the time
-                // training waits for data, since batches are built on the training thread.
+                // Share of the epoch the training thread spent waiting for a decoded batch and
+                // turning it into (augmented) tensors: the time training waits for data.
                 values["data_frac"] = Stopwatch.GetElapsedTime(0, _dataTicks).TotalSeconds / Math.Max(1e-9, epochWatch.Elapsed.TotalSeconds);
                 progress.EpochEnd(epoch + 1, values);
                 // Recorded in metrics.jsonl and TensorBoard, not on the console line (its format stays as it is).
@@ -175,11 +177,12 @@ public sealed class Trainer
     }
 
     /// <summary>One optimisation step inside its own dispose scope; returns the batch loss and correct count.</summary>
-    private (double Loss, long Correct) Step(FitSpec spec, int[] batch, int epoch, int step)
+    private (double Loss, long Correct) Step(FitSpec spec, BatchStream stream, int epoch, int step)
     {
         using var scope = NewDisposeScope();
         long dataStart = Stopwatch.GetTimestamp();
-        var (images, labels) = spec.Train.ToTensors(batch, _context.Device);
+        var batch = stream.Next() ?? throw new InvalidOperationException($"the batch stream of {spec.Stage} ended before step {step + 1}");
+        var (images, labels) = batch.ToTensors(_context.Device);
         // Targets are class indices, or class probabilities after mixup; train accuracy counts the original labels.
         var targets = labels;
         if (spec.Augment is { IsEmpty: false } augment)

@@ -105,6 +105,8 @@ namespace MiDistill.Recipes
                     Student = new global::MiDistill.Runtime.Options.SmallCnnOptions(Width: 16),
                     // quickstart.distill default: distill.student_weights
                     StudentWeights = new global::MiDistill.Runtime.Options.RandomWeights(),
+                    // quickstart.distill default: distill.student_size
+                    StudentInputSize = 0,
                     // quickstart.distill line 24: distill.loss
                     Loss = new global::MiDistill.Runtime.Options.KdLossOptions(Temperature: 4d, Weight: 0.5),
                     // quickstart.distill default: distill.optimizer
@@ -139,6 +141,8 @@ namespace MiDistill.Recipes
                     Device = global::MiDistill.Runtime.Options.DeviceKind.Auto,
                     // quickstart.distill default: run.threads
                     Threads = 0,
+                    // quickstart.distill default: run.workers
+                    Workers = 0,
                     // quickstart.distill default: run.seed
                     Seeds = new int[] { 0 },
                     // quickstart.distill default: run.vary
@@ -235,6 +239,8 @@ namespace MiDistill.Recipes
                     Student = new global::MiDistill.Runtime.Options.SmallCnnOptions(Width: 16),
                     // quickstart.distill default: distill.student_weights
                     StudentWeights = new global::MiDistill.Runtime.Options.RandomWeights(),
+                    // quickstart.distill default: distill.student_size
+                    StudentInputSize = 0,
                     // quickstart.distill line 24: distill.loss
                     Loss = new global::MiDistill.Runtime.Options.KdLossOptions(Temperature: 4d, Weight: 0.5),
                     // quickstart.distill default: distill.optimizer
@@ -269,6 +275,8 @@ namespace MiDistill.Recipes
                     Device = global::MiDistill.Runtime.Options.DeviceKind.Auto,
                     // quickstart.distill default: run.threads
                     Threads = 0,
+                    // quickstart.distill default: run.workers
+                    Workers = 0,
                     // quickstart.distill default: run.seed
                     Seeds = new int[] { 0 },
                     // quickstart.distill default: run.vary
@@ -365,6 +373,8 @@ namespace MiDistill.Recipes
                     Student = new global::MiDistill.Runtime.Options.SmallCnnOptions(Width: 16),
                     // quickstart.distill default: distill.student_weights
                     StudentWeights = new global::MiDistill.Runtime.Options.RandomWeights(),
+                    // quickstart.distill default: distill.student_size
+                    StudentInputSize = 0,
                     // quickstart.distill line 24: distill.loss
                     Loss = new global::MiDistill.Runtime.Options.KdLossOptions(Temperature: 4d, Weight: 0.5),
                     // quickstart.distill default: distill.optimizer
@@ -399,6 +409,8 @@ namespace MiDistill.Recipes
                     Device = global::MiDistill.Runtime.Options.DeviceKind.Auto,
                     // quickstart.distill default: run.threads
                     Threads = 0,
+                    // quickstart.distill default: run.workers
+                    Workers = 0,
                     // quickstart.distill default: run.seed
                     Seeds = new int[] { 0 },
                     // quickstart.distill default: run.vary

@@ -109,7 +109,7 @@ public class DiagnosticTests
     [Fact]
     public void MD0110_section_alone_is_not_a_setting() => AssertDiagnostics(
         Recipe(Teacher + Data + "  variants {\n    a { run = 3 }\n  }\n"),
-        "r.distill(9,9): error MD0110: variant `a` overrides `run`, which does not exist as a setting (`run` is a section; its settings are `device`, `threads`, `seed`, `vary`, `checkpoint_every`, `output`, `cache`); write `section.setting = value` or `section.setting.argument = value`");
+        "r.distill(9,9): error MD0110: variant `a` overrides `run`, which does not exist as a setting (`run` is a section; its settings are `device`, `threads`, `workers`, `seed`, `vary`, `checkpoint_every`, `output`, `cache`); write `section.setting = value` or `section.setting.argument = value`");
 
     [Fact]
     public void MD0110_argument_of_a_setting_the_recipe_leaves_out() => Assert.Contains(

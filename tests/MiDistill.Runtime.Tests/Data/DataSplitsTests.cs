@@ -210,7 +210,7 @@ public sealed class DataSplitsTests
         foreach (var select in new Func<ExperimentData, ImageSet>[] { d => d.Train, d => d.Validation, d => d.Upstream, d => d.Test })
         {
             Assert.Equal(select(a).SourceIndices, select(b).SourceIndices);
-            Assert.Equal(select(a).Pixels, select(b).Pixels);
+            Assert.Equal(select(a).ReadPixels(), select(b).ReadPixels());
         }
         Assert.NotEqual(a.Train.SourceIndices, c.Train.SourceIndices);
         // The upstream cap is drawn with the pretraining seed: replicates (other data seeds) share one teacher.
@@ -230,7 +230,7 @@ public sealed class DataSplitsTests
     {
         var set = Synthetic(10);
         var sub = set.Subset(new[] { 42, 7 }).Subset(new[] { 1 });
-        Assert.Equal(new byte[] { 7 }, sub.Pixels);
+        Assert.Equal(new byte[] { 7 }, sub.ReadPixels());
         Assert.Equal(new[] { 7 }, sub.SourceIndices);
         Assert.Equal(new[] { 7 }, sub.Labels);
     }

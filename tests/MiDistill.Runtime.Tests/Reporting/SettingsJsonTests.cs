@@ -25,7 +25,9 @@ public sealed class SettingsJsonTests
               "source": {
                 "kind": "ImageFolderSource",
                 "imageSize": 32,
-                "color": "Rgb"
+                "color": "Rgb",
+                "resize": "Bilinear",
+                "cacheMb": 1024
               },
               "path": "/data",
               "classes": [

@@ -261,6 +261,7 @@ public sealed class RecipeSchema
         {
             new Argument("student", Choice("student"), "cnn_small", "Student", "student architecture"),
             new Argument("student_weights", StudentWeights, "random", "StudentWeights", "where the student's starting weights come from"),
+            Int("student_size", "0", 0, 1024, "StudentInputSize", "image side the student sees, each batch resized to it from the same (augmented) images the teacher sees at its own size (0 = the data's image size)"),
             new Argument("loss", Choice("distill_loss"), "kd(temperature: 4, weight: 1)", "Loss", "distillation loss"),
             new Argument("optimizer", Choice("optimizer"), "adamw(lr: 0.002, weight_decay: 0.0005)", "Optimizer", "student optimizer"),
             new Argument("schedule", Choice("lr_schedule"), "cosine(warmup: 1)", "Schedule", "learning-rate schedule"),
@@ -287,7 +288,8 @@ public sealed class RecipeSchema
                 ("cpu", "Cpu", "The CPU."),
                 ("cuda", "Cuda", "An NVIDIA GPU; needs the CUDA LibTorch backend (build with -p:MiDistillTorchBackend=cuda)."),
                 ("auto", "Auto", "CUDA when the backend has it, else the CPU.")), "auto", "Device", "where tensors live"),
-            Int("threads", "0", 0, 1024, "Threads", "CPU threads (0 = all cores)"),
+            Int("threads", "0", 0, 1024, "Threads", "CPU threads (0 = all cores; waiting threads sleep rather than spin, so a core another process holds does not stall the others)"),
+            Int("workers", "0", 0, 256, "Workers", "background threads reading and decoding batches ahead of training, at most twice as many batches in flight (0 = the cores the training threads leave, at least 1); the batches are the same whatever the count"),
             new Argument("seed", new IntListType(0, int.MaxValue), "0", "Seeds", "seed of initialisation and batch order; a list runs one replicate per seed (the i-th also uses data seed + i, see `vary`) and reports mean and standard deviation"),
             new Argument("vary", Enumeration("vary", "ReplicateVariation",
                 ("both", "Both", "Replicate i initialises and orders batches with seeds[i] and draws its images with data seed + i."),
