@@ -120,6 +120,7 @@ internal static class Loader
         {
             using var scope = NewDisposeScope();
             var (x, y) = batch.ToTensors();
+            batch.Dispose();
             var (augmented, _) = augmenter.Apply(x, y, BatchAugmenter.StepSeed(0, 0, step++));
             augmented.sum().item<float>();
         }
@@ -253,6 +254,7 @@ internal static class Loader
             using (var scope = NewDisposeScope())
             {
                 var (x, y) = batch.ToTensors();
+                batch.Dispose();
                 augmenter.Apply(x, y, BatchAugmenter.StepSeed(0, 0, b)).Images.sum().item<float>();
             }
             if (b == 0) firstBatch = start.Elapsed.TotalSeconds;
@@ -267,7 +269,8 @@ internal static class Loader
         var afterWarmup = samples.Where(s => s.Batch > plan.Length / 10).ToList();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"\nmemory: {count}-image folder, {plan.Length} batches ({plan.Sum(b => b.Length)} images), {workers} worker(s): first batch after {firstBatch:0.00} s (load + statistics of {Math.Min(count, ImageFolder.StatisticsImages)} images + first decode); " +
-            $"resident {samples[0].Mb:0} MB after batch 1, {afterWarmup.Min(s => s.Mb):0}-{afterWarmup.Max(s => s.Mb):0} MB from 10% of the epoch on, {samples[^1].Mb:0} MB at the end; {seconds:0} s ({plan.Sum(b => b.Length) / seconds:0} images/s)"));
+            $"resident {samples[0].Mb:0} MB after batch 1, {afterWarmup.Min(s => s.Mb):0}-{afterWarmup.Max(s => s.Mb):0} MB from 10% of the epoch on (max/min {afterWarmup.Max(s => s.Mb) / afterWarmup.Min(s => s.Mb):0.00}), {samples[^1].Mb:0} MB at the end; " +
+            $"{stream.BuffersAllocated} batch buffers allocated for {plan.Length} batches; {seconds:0} s ({plan.Sum(b => b.Length) / seconds:0} images/s)"));
     }
 
     private static double Median(IReadOnlyList<double> values)

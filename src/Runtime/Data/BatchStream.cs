@@ -12,7 +12,10 @@ namespace MiDistill.Runtime.Data;
 /// batches for a plan are the same whatever the worker count. At most <see cref="Window"/> batches
 /// are being built or waiting at any time (plus the one the consumer holds), so memory is bounded
 /// by the batch size, not the set size. A read that fails (a corrupt file) is rethrown to the
-/// consumer when it reaches that batch, with the store's message naming the file.
+/// consumer when it reaches that batch, with the store's message naming the file. Pixel buffers
+/// come from a pool of <see cref="Window"/> + 1 (the batches in flight and the one the consumer
+/// holds): a consumer that disposes each <see cref="HostBatch"/> once its tensors are made keeps
+/// the stream's managed memory at that many buffers for the whole epoch.
 /// </summary>
 public sealed class BatchStream : IDisposable
 {
@@ -20,11 +23,14 @@ public sealed class BatchStream : IDisposable
     private readonly IReadOnlyList<int[]> _plan;
     private readonly float[] _tables;
     private readonly Thread[] _workers;
+    private readonly BufferPool _buffers;
     private readonly object _gate = new();
     // Finished batches (or their failures) by plan position, until the consumer takes them.
     private readonly Dictionary<int, (HostBatch? Batch, ExceptionDispatchInfo? Error)> _ready = new();
     private int _nextToStart, _nextToHand, _inFlight;
     private bool _stopped;
+    // One image's bytes, for decoding on the consumer's thread (workers: 0).
+    private byte[]? _scratch;
 
     /// <param name="workers">Background decoding threads; 0 = decode on the consumer's thread when it asks (no prefetch).</param>
     /// <param name="window">Batches built ahead at most; 0 = twice the workers.</param>
@@ -38,6 +44,7 @@ public sealed class BatchStream : IDisposable
         _plan = plan;
         _tables = set.NormalisationTable();
         Window = workers == 0 ? 0 : window > 0 ? window : 2 * workers;
+        _buffers = new BufferPool(Window + 1);
         // More workers than batches would only wait.
         _workers = new Thread[Math.Min(workers, plan.Count)];
         for (int w = 0; w < _workers.Length; w++)
@@ -58,12 +65,15 @@ public sealed class BatchStream : IDisposable
 
     public int Count => _plan.Count;
 
+    /// <summary>Pixel buffers allocated so far: at most <see cref="Window"/> + 1 (and one for a shorter last batch) when every batch is disposed.</summary>
+    public int BuffersAllocated => _buffers.Allocated;
+
     /// <summary>The next batch of the plan, waiting for a worker if it is not ready; null after the last.</summary>
     public HostBatch? Next()
     {
         if (_nextToHand >= _plan.Count) return null;
         if (_workers.Length == 0)
-            return HostBatch.Build(_set, _plan[_nextToHand++], _tables);
+            return HostBatch.Build(_set, _plan[_nextToHand++], _tables, _buffers, _scratch ??= new byte[_set.ImageSize]);
         (HostBatch? Batch, ExceptionDispatchInfo? Error) entry;
         lock (_gate)
         {
@@ -89,6 +99,7 @@ public sealed class BatchStream : IDisposable
 
     private void Work()
     {
+        var image = new byte[_set.ImageSize];
         while (true)
         {
             int b;
@@ -103,7 +114,7 @@ public sealed class BatchStream : IDisposable
             (HostBatch?, ExceptionDispatchInfo?) result;
             try
             {
-                result = (HostBatch.Build(_set, _plan[b], _tables), null);
+                result = (HostBatch.Build(_set, _plan[b], _tables, _buffers, image), null);
             }
             catch (Exception e)
             {
@@ -126,6 +137,10 @@ public sealed class BatchStream : IDisposable
             Monitor.PulseAll(_gate);
         }
         foreach (var worker in _workers.Where(w => w != Thread.CurrentThread)) worker.Join();
-        lock (_gate) _ready.Clear();
+        lock (_gate)
+        {
+            foreach (var (batch, _) in _ready.Values) batch?.Dispose();
+            _ready.Clear();
+        }
     }
 }

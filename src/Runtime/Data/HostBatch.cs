@@ -10,19 +10,30 @@ namespace MiDistill.Runtime.Data;
 /// of a <see cref="BatchStream"/> can make without touching TorchSharp, whose tensors belong to the
 /// training thread's dispose scope.
 /// </summary>
-public sealed class HostBatch
+/// <remarks>
+/// A batch from a stream holds one of the stream's pixel buffers (a 224x224 RGB batch of 64 is a
+/// 38 MB array). <see cref="Dispose"/> hands it back for a later batch, so an epoch reuses a few
+/// buffers instead of leaving one on the large-object heap per batch for the collector to find;
+/// call it once the tensors are made (they are copies) and <see cref="Values"/> is no longer read.
+/// A batch never disposed simply keeps its array, as any other.
+/// </remarks>
+public sealed class HostBatch : IDisposable
 {
-    private HostBatch(int[] indices, float[] values, long[] labels, int channels, int height, int width)
+    private readonly BufferPool? _pool;
+    private bool _released;
+
+    private HostBatch(int[] indices, float[] values, long[] labels, int channels, int height, int width, BufferPool? pool)
     {
         Indices = indices;
         Values = values;
         Labels = labels;
         (Channels, Height, Width) = (channels, height, width);
+        _pool = pool;
     }
 
     /// <summary>The set's image indices, in batch order.</summary>
     public IReadOnlyList<int> Indices { get; }
-    /// <summary>Normalised pixels [B, C, H, W].</summary>
+    /// <summary>Normalised pixels [B, C, H, W]; after <see cref="Dispose"/> the array may hold a later batch.</summary>
     public float[] Values { get; }
     public long[] Labels { get; }
     public int Count => Labels.Length;
@@ -31,37 +42,95 @@ public sealed class HostBatch
     public int Width { get; }
 
     /// <summary>Decodes and normalises the images <paramref name="indices"/> of <paramref name="set"/> on the calling thread.</summary>
-    internal static HostBatch Build(ImageSet set, int[] indices, float[] tables)
+    internal static HostBatch Build(ImageSet set, int[] indices, float[] tables) =>
+        Build(set, indices, tables, pool: null, image: new byte[set.ImageSize]);
+
+    /// <summary>
+    /// As <see cref="Build(ImageSet, int[], float[])"/>, into a buffer from <paramref name="pool"/>
+    /// (returned there on <see cref="Dispose"/>), decoding through <paramref name="image"/> (one image's bytes, the caller's scratch).
+    /// </summary>
+    internal static HostBatch Build(ImageSet set, int[] indices, float[] tables, BufferPool? pool, byte[] image)
     {
         int size = set.ImageSize, plane = set.Height * set.Width;
-        var values = new float[(long)indices.Length * size];
+        long length = (long)indices.Length * size;
+        var values = pool?.Rent(length) ?? new float[length];
         var labels = new long[indices.Length];
-        var image = new byte[size];
-        for (int i = 0; i < indices.Length; i++)
+        try
         {
-            set.ReadImage(indices[i], image);
-            var target = values.AsSpan(i * size, size);
-            for (int c = 0, p = 0; c < set.Channels; c++)
+            for (int i = 0; i < indices.Length; i++)
             {
-                var table = tables.AsSpan(c * 256, 256);
-                for (int end = p + plane; p < end; p++)
-                    target[p] = table[image[p]];
+                set.ReadImage(indices[i], image.AsSpan(0, size));
+                var target = values.AsSpan(i * size, size);
+                for (int c = 0, p = 0; c < set.Channels; c++)
+                {
+                    var table = tables.AsSpan(c * 256, 256);
+                    for (int end = p + plane; p < end; p++)
+                        target[p] = table[image[p]];
+                }
+                labels[i] = set.Labels[indices[i]];
             }
-            labels[i] = set.Labels[indices[i]];
         }
-        return new HostBatch(indices, values, labels, set.Channels, set.Height, set.Width);
+        catch
+        {
+            pool?.Return(values);
+            throw;
+        }
+        return new HostBatch(indices, values, labels, set.Channels, set.Height, set.Width, pool);
     }
 
     /// <summary>
-    /// Images float32 [B, C, H, W] and labels int64 [B] on <paramref name="device"/>. Call inside the
-    /// caller's <c>torch.NewDisposeScope()</c>: the tensors belong to that scope.
+    /// Images float32 [B, C, H, W] and labels int64 [B] on <paramref name="device"/>, copied out of
+    /// this batch's arrays. Call inside the caller's <c>torch.NewDisposeScope()</c>: the tensors belong to that scope.
     /// </summary>
     public (Tensor Images, Tensor Labels) ToTensors(Device? device = null)
     {
+        ObjectDisposedException.ThrowIf(_released, this);
         var images = tensor(Values, new long[] { Count, Channels, Height, Width });
         var labels = tensor(Labels, new long[] { Count });
         if (device is not null && device.type != DeviceType.CPU)
             return (images.to(device), labels.to(device));
         return (images, labels);
+    }
+
+    /// <summary>Hands the pixel buffer back to the stream that built this batch; a second call does nothing.</summary>
+    public void Dispose()
+    {
+        if (_released) return;
+        _released = true;
+        _pool?.Return(Values);
+    }
+}
+
+/// <summary>
+/// Float buffers of one length kept for reuse, at most <see cref="Capacity"/> of them: a buffer
+/// returned when the pool is full, or of another length (an epoch's shorter last batch), is left
+/// to the collector. Safe to use from several threads.
+/// </summary>
+internal sealed class BufferPool(int capacity)
+{
+    private readonly Stack<float[]> _free = new();
+    private long _length = -1;
+
+    public int Capacity { get; } = capacity;
+
+    /// <summary>Buffers allocated by <see cref="Rent"/> because none was free (a measure of reuse).</summary>
+    public int Allocated { get; private set; }
+
+    public float[] Rent(long length)
+    {
+        lock (_free)
+        {
+            if (length == _length && _free.TryPop(out var buffer)) return buffer;
+            // The first length asked for is the one kept: every batch but an epoch's last has it.
+            if (_length < 0) _length = length;
+            Allocated++;
+        }
+        return new float[length];
+    }
+
+    public void Return(float[] buffer)
+    {
+        lock (_free)
+            if (buffer.LongLength == _length && _free.Count < Capacity) _free.Push(buffer);
     }
 }

@@ -181,8 +181,10 @@ public sealed class Trainer
     {
         using var scope = NewDisposeScope();
         long dataStart = Stopwatch.GetTimestamp();
-        var batch = stream.Next() ?? throw new InvalidOperationException($"the batch stream of {spec.Stage} ended before step {step + 1}");
-        var (images, labels) = batch.ToTensors(_context.Device);
+        Tensor images, labels;
+        // The tensors are copies: the batch's buffer goes back to the stream for a later batch at once.
+        using (var batch = stream.Next() ?? throw new InvalidOperationException($"the batch stream of {spec.Stage} ended before step {step + 1}"))
+            (images, labels) = batch.ToTensors(_context.Device);
         // Targets are class indices, or class probabilities after mixup; train accuracy counts the original labels.
         var targets = labels;
         if (spec.Augment is { IsEmpty: false } augment)
