@@ -114,14 +114,15 @@ internal static class Loader
         var plan = BatchPlan.Epoch(set.Count, Batch, shuffle: true, seed: workers, epoch: 0).Take(images / Batch).ToArray();
         var augmenter = Augmenter(set);
         var watch = Stopwatch.StartNew();
-        using var stream = new BatchStream(set, plan, workers);
+        // As the trainer streams: the workers crop and flip each image, from each step's seed.
+        using var stream = new BatchStream(set, plan, workers, augment: augmenter, augmentSeed: p => BatchAugmenter.StepSeed(0, 0, p));
         int step = 0;
         while (stream.Next() is { } batch)
         {
             using var scope = NewDisposeScope();
             var (x, y) = batch.ToTensors();
             batch.Dispose();
-            var (augmented, _) = augmenter.Apply(x, y, BatchAugmenter.StepSeed(0, 0, step++));
+            var (augmented, _) = augmenter.Apply(batch, x, y, BatchAugmenter.StepSeed(0, 0, step++));
             augmented.sum().item<float>();
         }
         return plan.Sum(b => b.Length) / watch.Elapsed.TotalSeconds;
@@ -246,7 +247,7 @@ internal static class Loader
         var plan = BatchPlan.Epoch(set.Count, Batch, shuffle: true, seed: 0, epoch: 0);
         if (batches > 0) plan = plan.Take(batches).ToArray();
         var augmenter = Augmenter(set);
-        using var stream = new BatchStream(set, plan, workers);
+        using var stream = new BatchStream(set, plan, workers, augment: augmenter, augmentSeed: p => BatchAugmenter.StepSeed(0, 0, p));
         double firstBatch = 0;
         var samples = new List<(int Batch, double Mb)>();
         for (int b = 0; stream.Next() is { } batch; b++)
@@ -255,7 +256,7 @@ internal static class Loader
             {
                 var (x, y) = batch.ToTensors();
                 batch.Dispose();
-                augmenter.Apply(x, y, BatchAugmenter.StepSeed(0, 0, b)).Images.sum().item<float>();
+                augmenter.Apply(batch, x, y, BatchAugmenter.StepSeed(0, 0, b)).Images.sum().item<float>();
             }
             if (b == 0) firstBatch = start.Elapsed.TotalSeconds;
             if ((b + 1) % 50 == 0) GC.Collect();

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.ExceptionServices;
 using System.Threading;
+using MiDistill.Runtime.Augment;
 
 namespace MiDistill.Runtime.Data;
 
@@ -24,17 +25,24 @@ public sealed class BatchStream : IDisposable
     private readonly float[] _tables;
     private readonly Thread[] _workers;
     private readonly BufferPool _buffers;
+    private readonly HostCrop? _crop;
+    private readonly Func<int, int>? _augmentSeed;
     private readonly object _gate = new();
     // Finished batches (or their failures) by plan position, until the consumer takes them.
     private readonly Dictionary<int, (HostBatch? Batch, ExceptionDispatchInfo? Error)> _ready = new();
     private int _nextToStart, _nextToHand, _inFlight;
     private bool _stopped;
-    // One image's bytes, for decoding on the consumer's thread (workers: 0).
-    private byte[]? _scratch;
+    // One image's buffers, for decoding on the consumer's thread (workers: 0).
+    private HostBatch.Scratch? _scratch;
 
     /// <param name="workers">Background decoding threads; 0 = decode on the consumer's thread when it asks (no prefetch).</param>
     /// <param name="window">Batches built ahead at most; 0 = twice the workers.</param>
-    public BatchStream(ImageSet set, IReadOnlyList<int[]> plan, int workers, int window = 0)
+    /// <param name="augment">
+    /// The step's augmentations: their leading random-resized-crop and flip, if any, are done per
+    /// image here as each batch is built (see <see cref="HostBatch.Augmented"/>); the rest stay with the caller.
+    /// </param>
+    /// <param name="augmentSeed">The augmentation seed of the batch at each plan position (<see cref="BatchAugmenter.StepSeed"/>); needed with <paramref name="augment"/>.</param>
+    public BatchStream(ImageSet set, IReadOnlyList<int[]> plan, int workers, int window = 0, BatchAugmenter? augment = null, Func<int, int>? augmentSeed = null)
     {
         ArgumentNullException.ThrowIfNull(set);
         ArgumentNullException.ThrowIfNull(plan);
@@ -43,6 +51,10 @@ public sealed class BatchStream : IDisposable
         _set = set;
         _plan = plan;
         _tables = set.NormalisationTable();
+        _crop = augment?.Host;
+        if (_crop is not null && augmentSeed is null)
+            throw new ArgumentException("augmenting in the workers needs each batch's augmentation seed", nameof(augmentSeed));
+        _augmentSeed = augmentSeed;
         Window = workers == 0 ? 0 : window > 0 ? window : 2 * workers;
         _buffers = new BufferPool(Window + 1);
         // More workers than batches would only wait.
@@ -73,7 +85,7 @@ public sealed class BatchStream : IDisposable
     {
         if (_nextToHand >= _plan.Count) return null;
         if (_workers.Length == 0)
-            return HostBatch.Build(_set, _plan[_nextToHand++], _tables, _buffers, _scratch ??= new byte[_set.ImageSize]);
+            return Build(_nextToHand++, _scratch ??= new HostBatch.Scratch(_set.ImageSize));
         (HostBatch? Batch, ExceptionDispatchInfo? Error) entry;
         lock (_gate)
         {
@@ -99,7 +111,7 @@ public sealed class BatchStream : IDisposable
 
     private void Work()
     {
-        var image = new byte[_set.ImageSize];
+        var scratch = new HostBatch.Scratch(_set.ImageSize);
         while (true)
         {
             int b;
@@ -114,7 +126,7 @@ public sealed class BatchStream : IDisposable
             (HostBatch?, ExceptionDispatchInfo?) result;
             try
             {
-                result = (HostBatch.Build(_set, _plan[b], _tables, _buffers, image), null);
+                result = (Build(b, scratch), null);
             }
             catch (Exception e)
             {
@@ -127,6 +139,9 @@ public sealed class BatchStream : IDisposable
             }
         }
     }
+
+    private HostBatch Build(int position, HostBatch.Scratch scratch) =>
+        HostBatch.Build(_set, _plan[position], _tables, _buffers, scratch, _crop, _crop is null ? 0 : _augmentSeed!(position));
 
     /// <summary>Stops the workers once their current batch is built; batches not yet taken are dropped.</summary>
     public void Dispose()

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using MiDistill.Runtime.Augment;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -22,14 +23,22 @@ public sealed class HostBatch : IDisposable
     private readonly BufferPool? _pool;
     private bool _released;
 
-    private HostBatch(int[] indices, float[] values, long[] labels, int channels, int height, int width, BufferPool? pool)
+    private HostBatch(int[] indices, float[] values, long[] labels, int channels, int height, int width, BufferPool? pool,
+        (int Steps, Random? Random) augmented = default)
     {
         Indices = indices;
         Values = values;
         Labels = labels;
         (Channels, Height, Width) = (channels, height, width);
         _pool = pool;
+        Augmented = augmented;
     }
+
+    /// <summary>
+    /// How many of the recipe's leading augmentations the worker did (0 = none) and the step's random
+    /// stream as they left it, for <see cref="BatchAugmenter"/> to continue from on the training thread.
+    /// </summary>
+    internal (int Steps, Random? Random) Augmented { get; }
 
     /// <summary>The set's image indices, in batch order.</summary>
     public IReadOnlyList<int> Indices { get; }
@@ -43,14 +52,31 @@ public sealed class HostBatch : IDisposable
 
     /// <summary>Decodes and normalises the images <paramref name="indices"/> of <paramref name="set"/> on the calling thread.</summary>
     internal static HostBatch Build(ImageSet set, int[] indices, float[] tables) =>
-        Build(set, indices, tables, pool: null, image: new byte[set.ImageSize]);
+        Build(set, indices, tables, pool: null, new Scratch(set.ImageSize), crop: null, seed: 0);
+
+    /// <summary>One worker's buffers for one image: its bytes, and its normalised pixels when it is cropped.</summary>
+    internal sealed class Scratch(int imageSize)
+    {
+        public byte[] Bytes { get; } = new byte[imageSize];
+        public float[] Pixels => _pixels ??= new float[Bytes.Length];
+        private float[]? _pixels;
+    }
 
     /// <summary>
     /// As <see cref="Build(ImageSet, int[], float[])"/>, into a buffer from <paramref name="pool"/>
-    /// (returned there on <see cref="Dispose"/>), decoding through <paramref name="image"/> (one image's bytes, the caller's scratch).
+    /// (returned there on <see cref="Dispose"/>), decoding through <paramref name="scratch"/> (the caller's).
+    /// With <paramref name="crop"/>, each image is also cropped, resized and flipped as the step
+    /// seeded <paramref name="seed"/> draws, unless a window of the batch shrinks (see <see cref="HostCrop.Draw"/>).
     /// </summary>
-    internal static HostBatch Build(ImageSet set, int[] indices, float[] tables, BufferPool? pool, byte[] image)
+    internal static HostBatch Build(ImageSet set, int[] indices, float[] tables, BufferPool? pool, Scratch scratch, HostCrop? crop, int seed)
     {
+        if (crop is not null)
+        {
+            var random = new Random(seed);
+            if (crop.Draw(random, indices.Length, set.Height, set.Width) is { } drawn)
+                return BuildCropped(set, indices, tables, pool, scratch, crop, drawn, random);
+        }
+        var image = scratch.Bytes;
         int size = set.ImageSize, plane = set.Height * set.Width;
         long length = (long)indices.Length * size;
         var values = pool?.Rent(length) ?? new float[length];
@@ -59,7 +85,7 @@ public sealed class HostBatch : IDisposable
         {
             for (int i = 0; i < indices.Length; i++)
             {
-                set.ReadImage(indices[i], image.AsSpan(0, size));
+                set.ReadImage(indices[i], image);
                 var target = values.AsSpan(i * size, size);
                 for (int c = 0, p = 0; c < set.Channels; c++)
                 {
@@ -76,6 +102,38 @@ public sealed class HostBatch : IDisposable
             throw;
         }
         return new HostBatch(indices, values, labels, set.Channels, set.Height, set.Width, pool);
+    }
+
+    private static HostBatch BuildCropped(ImageSet set, int[] indices, float[] tables, BufferPool? pool, Scratch scratch, HostCrop crop,
+        (HostCrop.Box[] Boxes, bool[] Flipped) drawn, Random random)
+    {
+        int plane = set.Height * set.Width, outHeight = crop.OutHeight(set.Height), outWidth = crop.OutWidth(set.Width);
+        int outSize = set.Channels * outHeight * outWidth;
+        var values = pool?.Rent((long)indices.Length * outSize) ?? new float[(long)indices.Length * outSize];
+        var labels = new long[indices.Length];
+        var (image, pixels) = (scratch.Bytes, scratch.Pixels);
+        try
+        {
+            for (int i = 0; i < indices.Length; i++)
+            {
+                set.ReadImage(indices[i], image);
+                for (int c = 0, p = 0; c < set.Channels; c++)
+                {
+                    var table = tables.AsSpan(c * 256, 256);
+                    for (int end = p + plane; p < end; p++)
+                        pixels[p] = table[image[p]];
+                }
+                HostCrop.Sample(pixels, set.Channels, set.Height, set.Width, drawn.Boxes[i], drawn.Flipped[i], outHeight, outWidth,
+                    values.AsSpan(i * outSize, outSize));
+                labels[i] = set.Labels[indices[i]];
+            }
+        }
+        catch
+        {
+            pool?.Return(values);
+            throw;
+        }
+        return new HostBatch(indices, values, labels, set.Channels, outHeight, outWidth, pool, (crop.Steps, random));
     }
 
     /// <summary>
