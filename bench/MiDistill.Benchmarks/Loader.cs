@@ -114,13 +114,15 @@ internal static class Loader
         var plan = BatchPlan.Epoch(set.Count, Batch, shuffle: true, seed: workers, epoch: 0).Take(images / Batch).ToArray();
         var augmenter = Augmenter(set);
         var watch = Stopwatch.StartNew();
-        using var stream = new BatchStream(set, plan, workers);
+        // As the trainer streams: the workers crop and flip each image, from each step's seed.
+        using var stream = new BatchStream(set, plan, workers, augment: augmenter, augmentSeed: p => BatchAugmenter.StepSeed(0, 0, p));
         int step = 0;
         while (stream.Next() is { } batch)
         {
             using var scope = NewDisposeScope();
             var (x, y) = batch.ToTensors();
-            var (augmented, _) = augmenter.Apply(x, y, BatchAugmenter.StepSeed(0, 0, step++));
+            batch.Dispose();
+            var (augmented, _) = augmenter.Apply(batch, x, y, BatchAugmenter.StepSeed(0, 0, step++));
             augmented.sum().item<float>();
         }
         return plan.Sum(b => b.Length) / watch.Elapsed.TotalSeconds;
@@ -245,7 +247,7 @@ internal static class Loader
         var plan = BatchPlan.Epoch(set.Count, Batch, shuffle: true, seed: 0, epoch: 0);
         if (batches > 0) plan = plan.Take(batches).ToArray();
         var augmenter = Augmenter(set);
-        using var stream = new BatchStream(set, plan, workers);
+        using var stream = new BatchStream(set, plan, workers, augment: augmenter, augmentSeed: p => BatchAugmenter.StepSeed(0, 0, p));
         double firstBatch = 0;
         var samples = new List<(int Batch, double Mb)>();
         for (int b = 0; stream.Next() is { } batch; b++)
@@ -253,7 +255,8 @@ internal static class Loader
             using (var scope = NewDisposeScope())
             {
                 var (x, y) = batch.ToTensors();
-                augmenter.Apply(x, y, BatchAugmenter.StepSeed(0, 0, b)).Images.sum().item<float>();
+                batch.Dispose();
+                augmenter.Apply(batch, x, y, BatchAugmenter.StepSeed(0, 0, b)).Images.sum().item<float>();
             }
             if (b == 0) firstBatch = start.Elapsed.TotalSeconds;
             if ((b + 1) % 50 == 0) GC.Collect();
@@ -267,7 +270,8 @@ internal static class Loader
         var afterWarmup = samples.Where(s => s.Batch > plan.Length / 10).ToList();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"\nmemory: {count}-image folder, {plan.Length} batches ({plan.Sum(b => b.Length)} images), {workers} worker(s): first batch after {firstBatch:0.00} s (load + statistics of {Math.Min(count, ImageFolder.StatisticsImages)} images + first decode); " +
-            $"resident {samples[0].Mb:0} MB after batch 1, {afterWarmup.Min(s => s.Mb):0}-{afterWarmup.Max(s => s.Mb):0} MB from 10% of the epoch on, {samples[^1].Mb:0} MB at the end; {seconds:0} s ({plan.Sum(b => b.Length) / seconds:0} images/s)"));
+            $"resident {samples[0].Mb:0} MB after batch 1, {afterWarmup.Min(s => s.Mb):0}-{afterWarmup.Max(s => s.Mb):0} MB from 10% of the epoch on (max/min {afterWarmup.Max(s => s.Mb) / afterWarmup.Min(s => s.Mb):0.00}), {samples[^1].Mb:0} MB at the end; " +
+            $"{stream.BuffersAllocated} batch buffers allocated for {plan.Length} batches; {seconds:0} s ({plan.Sum(b => b.Length) / seconds:0} images/s)"));
     }
 
     private static double Median(IReadOnlyList<double> values)

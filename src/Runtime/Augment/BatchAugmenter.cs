@@ -38,7 +38,11 @@ public sealed class BatchAugmenter
         _steps = steps.ToArray();
         _numClasses = numClasses;
         _blackPixel = blackPixel.ToArray();
+        Host = HostCrop.For(_steps);
     }
+
+    /// <summary>The leading steps a <see cref="BatchStream"/>'s workers can do per image (null: none).</summary>
+    internal HostCrop? Host { get; }
 
     /// <summary>One black value for every channel (single-channel data).</summary>
     public BatchAugmenter(IReadOnlyList<AugmentOptions> steps, int numClasses, double padValue)
@@ -55,14 +59,33 @@ public sealed class BatchAugmenter
     /// mixup mixed the batch; then they are class probabilities [B, numClasses] (float32).
     /// Tensors belong to the caller's dispose scope.
     /// </summary>
-    public (Tensor Images, Tensor Targets) Apply(Tensor images, Tensor labels, int seed)
+    public (Tensor Images, Tensor Targets) Apply(Tensor images, Tensor labels, int seed) => Apply(images, labels, seed, done: 0, random: null);
+
+    /// <summary>
+    /// Augments the tensors made from <paramref name="batch"/> of a <see cref="BatchStream"/> given
+    /// this augmenter: the steps its worker already did are not done again, and the others continue
+    /// the step's random stream where the worker left it. The batch may be disposed already.
+    /// </summary>
+    public (Tensor Images, Tensor Targets) Apply(HostBatch batch, Tensor images, Tensor labels, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return Apply(images, labels, seed, batch.Augmented.Steps, batch.Augmented.Random);
+    }
+
+    /// <summary>
+    /// Augments a batch whose first <paramref name="done"/> steps the stream's workers did
+    /// (<see cref="HostBatch.Augmented"/>), continuing with the random stream they left.
+    /// </summary>
+    internal (Tensor Images, Tensor Targets) Apply(Tensor images, Tensor labels, int seed, int done, Random? random)
     {
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(labels);
         if (images.dim() != 4) throw new ArgumentException($"images must be [B, C, H, W], got [{string.Join(", ", images.shape)}]", nameof(images));
-        var context = new AugmentContext(new Random(seed), _numClasses, _blackPixel);
+        if (done > 0 && (random is null || Host is null || done != Host.Steps))
+            throw new ArgumentException($"a batch with {done} steps augmented by the workers needs their random stream and this augmenter's host part", nameof(done));
+        var context = new AugmentContext(done > 0 ? random! : new Random(seed), _numClasses, _blackPixel);
         Tensor x = images, targets = labels;
-        foreach (var step in _steps)
+        foreach (var step in _steps.Skip(done))
             (x, targets) = step.Apply(x, targets, context);
         return (x, targets);
     }

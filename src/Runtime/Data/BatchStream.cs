@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.ExceptionServices;
 using System.Threading;
+using MiDistill.Runtime.Augment;
 
 namespace MiDistill.Runtime.Data;
 
@@ -12,7 +13,10 @@ namespace MiDistill.Runtime.Data;
 /// batches for a plan are the same whatever the worker count. At most <see cref="Window"/> batches
 /// are being built or waiting at any time (plus the one the consumer holds), so memory is bounded
 /// by the batch size, not the set size. A read that fails (a corrupt file) is rethrown to the
-/// consumer when it reaches that batch, with the store's message naming the file.
+/// consumer when it reaches that batch, with the store's message naming the file. Pixel buffers
+/// come from a pool of <see cref="Window"/> + 1 (the batches in flight and the one the consumer
+/// holds): a consumer that disposes each <see cref="HostBatch"/> once its tensors are made keeps
+/// the stream's managed memory at that many buffers for the whole epoch.
 /// </summary>
 public sealed class BatchStream : IDisposable
 {
@@ -20,15 +24,25 @@ public sealed class BatchStream : IDisposable
     private readonly IReadOnlyList<int[]> _plan;
     private readonly float[] _tables;
     private readonly Thread[] _workers;
+    private readonly BufferPool _buffers;
+    private readonly HostCrop? _crop;
+    private readonly Func<int, int>? _augmentSeed;
     private readonly object _gate = new();
     // Finished batches (or their failures) by plan position, until the consumer takes them.
     private readonly Dictionary<int, (HostBatch? Batch, ExceptionDispatchInfo? Error)> _ready = new();
     private int _nextToStart, _nextToHand, _inFlight;
     private bool _stopped;
+    // One image's buffers, for decoding on the consumer's thread (workers: 0).
+    private HostBatch.Scratch? _scratch;
 
     /// <param name="workers">Background decoding threads; 0 = decode on the consumer's thread when it asks (no prefetch).</param>
     /// <param name="window">Batches built ahead at most; 0 = twice the workers.</param>
-    public BatchStream(ImageSet set, IReadOnlyList<int[]> plan, int workers, int window = 0)
+    /// <param name="augment">
+    /// The step's augmentations: their leading random-resized-crop and flip, if any, are done per
+    /// image here as each batch is built (see <see cref="HostBatch.Augmented"/>); the rest stay with the caller.
+    /// </param>
+    /// <param name="augmentSeed">The augmentation seed of the batch at each plan position (<see cref="BatchAugmenter.StepSeed"/>); needed with <paramref name="augment"/>.</param>
+    public BatchStream(ImageSet set, IReadOnlyList<int[]> plan, int workers, int window = 0, BatchAugmenter? augment = null, Func<int, int>? augmentSeed = null)
     {
         ArgumentNullException.ThrowIfNull(set);
         ArgumentNullException.ThrowIfNull(plan);
@@ -37,7 +51,12 @@ public sealed class BatchStream : IDisposable
         _set = set;
         _plan = plan;
         _tables = set.NormalisationTable();
+        _crop = augment?.Host;
+        if (_crop is not null && augmentSeed is null)
+            throw new ArgumentException("augmenting in the workers needs each batch's augmentation seed", nameof(augmentSeed));
+        _augmentSeed = augmentSeed;
         Window = workers == 0 ? 0 : window > 0 ? window : 2 * workers;
+        _buffers = new BufferPool(Window + 1);
         // More workers than batches would only wait.
         _workers = new Thread[Math.Min(workers, plan.Count)];
         for (int w = 0; w < _workers.Length; w++)
@@ -58,12 +77,15 @@ public sealed class BatchStream : IDisposable
 
     public int Count => _plan.Count;
 
+    /// <summary>Pixel buffers allocated so far: at most <see cref="Window"/> + 1 (and one for a shorter last batch) when every batch is disposed.</summary>
+    public int BuffersAllocated => _buffers.Allocated;
+
     /// <summary>The next batch of the plan, waiting for a worker if it is not ready; null after the last.</summary>
     public HostBatch? Next()
     {
         if (_nextToHand >= _plan.Count) return null;
         if (_workers.Length == 0)
-            return HostBatch.Build(_set, _plan[_nextToHand++], _tables);
+            return Build(_nextToHand++, _scratch ??= new HostBatch.Scratch(_set.ImageSize));
         (HostBatch? Batch, ExceptionDispatchInfo? Error) entry;
         lock (_gate)
         {
@@ -89,6 +111,7 @@ public sealed class BatchStream : IDisposable
 
     private void Work()
     {
+        var scratch = new HostBatch.Scratch(_set.ImageSize);
         while (true)
         {
             int b;
@@ -103,7 +126,7 @@ public sealed class BatchStream : IDisposable
             (HostBatch?, ExceptionDispatchInfo?) result;
             try
             {
-                result = (HostBatch.Build(_set, _plan[b], _tables), null);
+                result = (Build(b, scratch), null);
             }
             catch (Exception e)
             {
@@ -117,6 +140,9 @@ public sealed class BatchStream : IDisposable
         }
     }
 
+    private HostBatch Build(int position, HostBatch.Scratch scratch) =>
+        HostBatch.Build(_set, _plan[position], _tables, _buffers, scratch, _crop, _crop is null ? 0 : _augmentSeed!(position));
+
     /// <summary>Stops the workers once their current batch is built; batches not yet taken are dropped.</summary>
     public void Dispose()
     {
@@ -126,6 +152,10 @@ public sealed class BatchStream : IDisposable
             Monitor.PulseAll(_gate);
         }
         foreach (var worker in _workers.Where(w => w != Thread.CurrentThread)) worker.Join();
-        lock (_gate) _ready.Clear();
+        lock (_gate)
+        {
+            foreach (var (batch, _) in _ready.Values) batch?.Dispose();
+            _ready.Clear();
+        }
     }
 }

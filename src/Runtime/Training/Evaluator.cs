@@ -30,7 +30,8 @@ public static class Evaluator
             while (stream.Next() is { } batch)
             {
                 using var scope = NewDisposeScope();
-                var (images, _) = batch.ToTensors(device);
+                Tensor images;
+                using (batch) images = batch.ToTensors(device).Images;
                 var predicted = model.forward(adapter.Apply(images)).argmax(1).to(CPU).data<long>().ToArray();
                 for (int i = 0; i < batch.Count; i++) predictions[start + i] = (int)predicted[i];
                 start += batch.Count;

@@ -105,7 +105,10 @@ public sealed class Trainer
                 double lr = spec.BaseLearningRate;
                 var batches = BatchPlan.Epoch(spec.Train.Count, spec.BatchSize, shuffle: true, spec.Seed, epoch);
                 // Background workers decode the epoch's batches ahead of the steps, in plan order.
-                using var stream = new BatchStream(spec.Train, batches[state.NextBatch..], _context.Workers);
+                // Their leading random-resized-crop and flip are done per image there too, from each step's seed.
+                int first = state.NextBatch, seedEpoch = epoch;
+                using var stream = new BatchStream(spec.Train, batches[first..], _context.Workers, augment: spec.Augment,
+                    augmentSeed: p => global::MiDistill.Runtime.Augment.BatchAugmenter.StepSeed(spec.Seed, seedEpoch, first + p));
                 for (int b = state.NextBatch; b < batches.Length; b++)
                 {
                     lr = spec.BaseLearningRate * LrSchedule.Factor(spec.Schedule, state.GlobalStep, totalSteps, steps);
@@ -182,11 +185,13 @@ public sealed class Trainer
         using var scope = NewDisposeScope();
         long dataStart = Stopwatch.GetTimestamp();
         var batch = stream.Next() ?? throw new InvalidOperationException($"the batch stream of {spec.Stage} ended before step {step + 1}");
-        var (images, labels) = batch.ToTensors(_context.Device);
+        Tensor images, labels;
+        // The tensors are copies: the batch's buffer goes back to the stream for a later batch at once.
+        using (batch) (images, labels) = batch.ToTensors(_context.Device);
         // Targets are class indices, or class probabilities after mixup; train accuracy counts the original labels.
         var targets = labels;
         if (spec.Augment is { IsEmpty: false } augment)
-            (images, targets) = augment.Apply(images, labels, global::MiDistill.Runtime.Augment.BatchAugmenter.StepSeed(spec.Seed, epoch, step));
+            (images, targets) = augment.Apply(batch, images, labels, global::MiDistill.Runtime.Augment.BatchAugmenter.StepSeed(spec.Seed, epoch, step));
         _dataTicks += Stopwatch.GetTimestamp() - dataStart;
         Tensor? firstLogits = null;
         Tensor Closure()

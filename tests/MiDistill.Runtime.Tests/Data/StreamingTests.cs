@@ -129,6 +129,39 @@ public sealed class StreamingTests : IDisposable
         Assert.Equal(0, store.CachedImages);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public void Disposed_batches_reuse_window_plus_one_buffers_and_a_reused_buffer_never_changes_a_tensor(int workers)
+    {
+        Folder();
+        var (train, _, _) = ImageFolder.Load(_root, Size, ColorMode.Rgb);
+        var plan = BatchPlan.Epoch(train.Count, 4, shuffle: true, seed: 5, epoch: 0);   // 75 full batches
+        var expected = Stream(train, plan, 1);
+        var tensors = new List<TorchSharp.torch.Tensor>();
+        var buffers = new HashSet<float[]>(ReferenceEqualityComparer.Instance);
+        try
+        {
+            using var stream = new BatchStream(train, plan, workers);
+            while (stream.Next() is { } batch)
+                using (batch)
+                {
+                    buffers.Add(batch.Values);
+                    tensors.Add(batch.ToTensors().Images);
+                }
+            // Window + 1 when the workers got that far ahead (1 without workers); never one per batch.
+            Assert.InRange(buffers.Count, 1, stream.Window + 1);
+            Assert.Equal(buffers.Count, stream.BuffersAllocated);
+            // Each tensor still holds its own batch after its buffer was refilled by later ones.
+            Assert.Equal(expected.Length, tensors.Count);
+            for (int b = 0; b < expected.Length; b++) Assert.Equal(expected[b], tensors[b].data<float>().ToArray());
+        }
+        finally
+        {
+            foreach (var t in tensors) t.Dispose();
+        }
+    }
+
     [Fact]
     public void A_small_folder_is_decoded_once_into_its_cache()
     {
