@@ -17,7 +17,7 @@ public static class RecipeHost
         "  midistill-recipes list                      recipes this build contains, with their variants\n" +
         "  midistill-recipes show <recipe>             every resolved setting of every variant (JSON)\n" +
         "  midistill-recipes run <recipe> [options]    run a recipe end to end\n" +
-        "  midistill-recipes resume <run-folder> [--threads n] [--device d] [--data dir] [--seed s]\n" +
+        "  midistill-recipes resume <run-folder> [--threads n] [--workers n] [--device d] [--data dir] [--seed s]\n" +
         "                                              continue an interrupted run where it stopped\n" +
         ReportCommands.Usage +
         Sweeps.SweepCommands.Usage +
@@ -26,6 +26,7 @@ public static class RecipeHost
         "  --variant <name>[,<name>...]   run only these variants\n" +
         "  --seed <s>                     run only the replicate of seed s (one of run.seed)\n" +
         "  --threads <n>                  CPU threads (overrides run.threads; 0 = all cores)\n" +
+        "  --workers <n>                  data workers decoding batches ahead (overrides run.workers; 0 = the cores the threads leave)\n" +
         "  --device cpu|cuda|auto         overrides run.device\n" +
         "  --output <dir>                 root of run folders (overrides run.output)\n" +
         "  --cache <dir>                  pretrained-teacher cache (overrides run.cache)\n" +
@@ -126,6 +127,12 @@ public static class RecipeHost
                     if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var threads))
                         throw new UsageException($"--threads expects a non-negative integer, got `{text}`");
                     request = request with { Threads = threads };
+                    break;
+                case "--workers":
+                    var workersText = Value();
+                    if (!int.TryParse(workersText, NumberStyles.None, CultureInfo.InvariantCulture, out var workers))
+                        throw new UsageException($"--workers expects a non-negative integer, got `{workersText}`");
+                    request = request with { Workers = workers };
                     break;
                 case "--device":
                     var device = Value();

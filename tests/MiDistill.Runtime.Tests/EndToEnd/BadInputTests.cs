@@ -54,6 +54,17 @@ public sealed class BadInputTests : IDisposable
         Assert.False(Directory.Exists(Runs));
     }
 
+    [Theory]
+    [InlineData("--threads", "two", "--threads expects a non-negative integer, got `two`")]
+    [InlineData("--workers", "-1", "--workers expects a non-negative integer, got `-1`")]
+    public void A_count_option_that_is_not_a_count_is_a_usage_error(string option, string value, string message)
+    {
+        var (code, _, error) = Host("run", "tiny", option, value);
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: " + message, error);
+        Assert.False(Directory.Exists(Runs));
+    }
+
     [Fact]
     public void Resume_of_a_folder_that_does_not_exist_says_no_such_folder()
     {
