@@ -27,11 +27,7 @@ internal static class Information
         if (mode is "blocks" or "all") Blocks(n);
         return 0;
 
-        int Option(string name, int fallback)
-        {
-            int i = Array.IndexOf(args, name);
-            return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
-        }
+        int Option(string name, int fallback) => BenchArgs.Int(args, name, fallback);
 
         static void Renyi(int n)
         {

@@ -35,11 +35,7 @@ internal static class Loader
     public static int Run(string[] args)
     {
         string part = args.FirstOrDefault(a => !a.StartsWith("--")) ?? "all";
-        int Option(string name, int fallback)
-        {
-            int i = Array.IndexOf(args, name);
-            return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-        }
+        int Option(string name, int fallback) => BenchArgs.Int(args, name, fallback);
         int threads = Option("--threads", Environment.ProcessorCount);
         var root = Path.Combine(Path.GetTempPath(), "midistill-loader-bench");
         Console.WriteLine($"loader bench: {Environment.ProcessorCount} cores, folder {root}, 400x300 JPEGs stored at {Stored}x{Stored} RGB (bilinear), batch {Batch}");

@@ -23,11 +23,7 @@ internal static class Threads
 {
     public static int Run(string[] args)
     {
-        int Option(string name, int fallback)
-        {
-            int i = Array.IndexOf(args, name);
-            return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-        }
+        int Option(string name, int fallback) => BenchArgs.Int(args, name, fallback);
         int steps = Option("--steps", 30);
         if (args.Contains("--child")) return Child(Option("--threads", 0), steps);
 

@@ -26,11 +26,7 @@ internal static class Training
 {
     public static int Run(string[] args)
     {
-        int Option(string name, int fallback)
-        {
-            int i = Array.IndexOf(args, name);
-            return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-        }
+        int Option(string name, int fallback) => BenchArgs.Int(args, name, fallback);
         int threads = Option("--threads", Environment.ProcessorCount);
         int batch = Option("--batch", 32);
         int steps = Option("--steps", 2000);
