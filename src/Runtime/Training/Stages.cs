@@ -346,20 +346,25 @@ public static class Stages
     internal const string DamagedCacheEntry = "delete it and run again to pretrain the teacher again";
 
     /// <summary>The pretrained teacher as it left pretraining (head for the upstream classes), from its cache entry.</summary>
-    public static VisionTransformer LoadPretrained(ExperimentOptions options, ExperimentData data, string weights, Device device)
-    {
-        var teacher = options.Teacher.Model.Create(data.UpstreamClasses.Count);
-        ModelFile.Load(teacher, weights, DamagedCacheEntry);
-        teacher.to(device);
-        teacher.eval();
-        return teacher;
-    }
+    public static VisionTransformer LoadPretrained(ExperimentOptions options, ExperimentData data, string weights, Device device) =>
+        LoadTeacherFile(options, data.UpstreamClasses.Count, weights, DamagedCacheEntry, device);
 
     /// <summary>The fine-tuned teacher of a finished stage, from its weights file.</summary>
-    public static VisionTransformer LoadTeacher(ExperimentOptions options, ExperimentData data, string weights, Device device)
+    public static VisionTransformer LoadTeacher(ExperimentOptions options, ExperimentData data, string weights, Device device) =>
+        LoadTeacherFile(options, data.DownstreamClasses.Count, weights, DamagedRunFile, device);
+
+    private static VisionTransformer LoadTeacherFile(ExperimentOptions options, int classes, string weights, string whatToDo, Device device)
     {
-        var teacher = options.Teacher.Model.Create(data.DownstreamClasses.Count);
-        ModelFile.Load(teacher, weights, DamagedRunFile);
+        var teacher = options.Teacher.Model.Create(classes);
+        try
+        {
+            ModelFile.Load(teacher, weights, whatToDo);
+        }
+        catch
+        {
+            teacher.Dispose();
+            throw;
+        }
         teacher.to(device);
         teacher.eval();
         return teacher;
