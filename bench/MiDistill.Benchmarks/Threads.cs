@@ -13,44 +13,63 @@ using static TorchSharp.torch;
 namespace MiDistill.Benchmarks;
 
 /// <summary>
-/// `threads`: what the default thread count costs when another process holds a core (issue 12).
-/// Each configuration runs in a child process of its own (the OpenMP wait policy is read when
-/// LibTorch loads), idle and with a busy-looping process started here and stopped by its id; the
-/// figure is the median step time of the quickstart's teacher (tiny_28 ViT, batch 128, fwd+bwd).
-/// usage: midistill-bench threads [--steps 30] [--rounds 2]
+/// `threads`: what the thread count and OpenMP's wait policy cost when another process holds a
+/// core (issue 12). Each configuration runs in a child process of its own (the wait policy is read
+/// when LibTorch loads) on an idle machine, with a busy-looping process started before it, and with
+/// one the child starts a third of the way through (the load arriving mid-run, which only
+/// MiDistill's default can react to). The figure is the step time of the quickstart's teacher
+/// (tiny_28 ViT, batch 128, forward + backward): the median, and for the late load the mean of the
+/// steps after it arrived, the time to react included.
+/// usage: midistill-bench threads [--steps 60] [--rounds 2] [--spins 3000,30000]
 /// </summary>
 internal static class Threads
 {
+    // OpenMP's own wait when neither variable is set: spin this many times, then sleep (libgomp's env.c).
+    private const string LibgompDefaultSpins = "300000";
+
     public static int Run(string[] args)
     {
         int Option(string name, int fallback) => BenchArgs.Int(args, name, fallback);
-        int steps = Option("--steps", 30);
-        if (args.Contains("--child")) return Child(Option("--threads", 0), steps);
+        int steps = Option("--steps", 60);
+        if (args.Contains("--child")) return Child(Option("--threads", 0), steps, Option("--hog-at", -1));
 
         int cores = Environment.ProcessorCount;
-        // "inherit" runs the child with the variable removed, so MiDistill's own default applies.
-        var configurations = new (string Name, string Threads, string? WaitPolicy)[]
+        string all = cores.ToString(CultureInfo.InvariantCulture);
+        // A null policy and spin count leave the child's environment without either, so
+        // MiDistill's own default applies; "0" threads is MiDistill's choice (ThreadGovernor).
+        var configurations = new List<(string Name, string Threads, string? WaitPolicy, string? SpinCount)>
         {
-            ($"{cores} threads, OpenMP's default (active) wait policy", cores.ToString(CultureInfo.InvariantCulture), "ACTIVE"),
-            ("1 thread, active wait policy", "1", "ACTIVE"),
-            ($"{cores} threads, MiDistill's default now (OMP_WAIT_POLICY unset: PASSIVE)", cores.ToString(CultureInfo.InvariantCulture), null),
+            ($"MiDistill's default: threads from the free cores, {ThreadDefaults.Describe()}", "0", null, null),
+            ("threads from the free cores, passive wait", "0", "PASSIVE", null),
+            ($"{cores} threads, OpenMP's default wait (spin {LibgompDefaultSpins}, then sleep): before issue 12", all, "", LibgompDefaultSpins),
+            ($"{cores} threads, active wait (spin forever)", all, "ACTIVE", null),
+            ($"{cores} threads, passive wait (sleep at once): the default between the two changes of issue 12", all, "PASSIVE", null),
+            ("1 thread", "1", "", LibgompDefaultSpins),
         };
+        if (args.Contains("--spins"))
+            foreach (var spins in args[Array.IndexOf(args, "--spins") + 1].Split(','))
+                configurations.Add(($"{cores} threads, GOMP_SPINCOUNT={spins}", all, "", spins));
         int rounds = Option("--rounds", 2);
         Console.WriteLine($"threads bench: {cores} cores, tiny_28 ViT, batch 128, {steps} steps per measurement, median of {rounds} interleaved rounds");
-        Console.WriteLine("| configuration | idle: ms/step | one core busy: ms/step | busy / idle |");
-        Console.WriteLine("|---|---|---|---|");
-        var idle = configurations.ToDictionary(c => c.Name, _ => new List<double>());
-        var busy = configurations.ToDictionary(c => c.Name, _ => new List<double>());
+        Console.WriteLine("| configuration | idle: ms/step (threads per round) | one core busy from the start | busy / idle | one core busy from step " + steps / 3 + " on: mean ms/step after |");
+        Console.WriteLine("|---|---|---|---|---|");
+        var idle = configurations.ToDictionary(c => c.Name, _ => new List<(double Ms, string Threads)>());
+        var busy = configurations.ToDictionary(c => c.Name, _ => new List<(double Ms, string Threads)>());
+        var late = configurations.ToDictionary(c => c.Name, _ => new List<(double Ms, string Threads)>());
         for (int r = 0; r < rounds; r++)
         {
-            foreach (var c in configurations) idle[c.Name].Add(Measure(c.Threads, c.WaitPolicy, steps));
+            foreach (var c in configurations) idle[c.Name].Add(Measure(c.Threads, c.WaitPolicy, c.SpinCount, steps, hogAt: -1));
+            foreach (var c in configurations) late[c.Name].Add(Measure(c.Threads, c.WaitPolicy, c.SpinCount, steps, hogAt: steps / 3));
             using (Hog())
-                foreach (var c in configurations) busy[c.Name].Add(Measure(c.Threads, c.WaitPolicy, steps));
+                foreach (var c in configurations) busy[c.Name].Add(Measure(c.Threads, c.WaitPolicy, c.SpinCount, steps, hogAt: -1));
         }
+        // Each cell: the median over rounds, and the thread counts each round ran with (start->end where it changed).
+        string Cell(List<(double Ms, string Threads)> runs) =>
+            string.Create(CultureInfo.InvariantCulture, $"{Median(runs.Select(x => x.Ms).ToList()):0} ({string.Join(", ", runs.Select(x => x.Threads))})");
         foreach (var c in configurations)
         {
-            double i = Median(idle[c.Name]), b = Median(busy[c.Name]);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {c.Name} | {i:0} | {b:0} | {b / i:0.00} |"));
+            double i = Median(idle[c.Name].Select(x => x.Ms).ToList()), b = Median(busy[c.Name].Select(x => x.Ms).ToList());
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {c.Name} | {Cell(idle[c.Name])} | {Cell(busy[c.Name])} | {b / i:0.00} | {Cell(late[c.Name])} |"));
         }
         return 0;
     }
@@ -73,40 +92,55 @@ internal static class Threads
         }
     }
 
-    private static double Measure(string threads, string? waitPolicy, int steps)
+    private static (double Ms, string Threads) Measure(string threads, string? waitPolicy, string? spinCount, int steps, int hogAt)
     {
-        var psi = new ProcessStartInfo("dotnet", $"{typeof(Threads).Assembly.Location} threads --child --threads {threads} --steps {steps}")
+        var psi = new ProcessStartInfo("dotnet", $"{typeof(Threads).Assembly.Location} threads --child --threads {threads} --steps {steps} --hog-at {hogAt}")
         { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (waitPolicy is not null) psi.Environment[ThreadDefaults.WaitPolicyVariable] = waitPolicy;
-        else psi.Environment.Remove(ThreadDefaults.WaitPolicyVariable);
+        // An empty policy sets none (MiDistill keeps what the environment says, and sets its own only when there is nothing).
+        psi.Environment.Remove(ThreadDefaults.WaitPolicyVariable);
+        psi.Environment.Remove(ThreadDefaults.SpinCountVariable);
+        if (waitPolicy is { Length: > 0 }) psi.Environment[ThreadDefaults.WaitPolicyVariable] = waitPolicy;
+        if (spinCount is not null) psi.Environment[ThreadDefaults.SpinCountVariable] = spinCount;
         using var child = Process.Start(psi)!;
         string output = child.StandardOutput.ReadToEnd(), error = child.StandardError.ReadToEnd();
         child.WaitForExit();
         if (child.ExitCode != 0) throw new InvalidOperationException($"threads child failed: {error}");
-        return double.Parse(output.Trim().Split('\n')[^1], CultureInfo.InvariantCulture);
+        var last = output.Trim().Split('\n')[^1].Split(' ');
+        return (double.Parse(last[0], CultureInfo.InvariantCulture), last[1] == last[2] ? last[1] : $"{last[1]}->{last[2]}");
     }
 
-    private static int Child(int threads, int steps)
+    private static int Child(int threads, int steps, int hogAt)
     {
-        // Touching the runtime first runs its module initializer, as a recipe run does before LibTorch loads.
-        Console.Error.WriteLine($"wait policy {ThreadDefaults.NativeWaitPolicy()}");
-        torch.set_num_threads(threads > 0 ? threads : Environment.ProcessorCount);
+        Console.Error.WriteLine(ThreadDefaults.Describe());
+        var governor = ThreadGovernor.Start(threads, Console.Error);
+        int startThreads = torch.get_num_threads();
         torch.manual_seed(0);
         using var model = new VisionTransformer(new VitOptions(), 10);
         using var x = randn(128, 1, 28, 28);
         using var y = randint(0, 10, new long[] { 128 });
         var times = new List<double>();
-        for (int s = 0; s < steps + 3; s++)
+        IDisposable? hog = null;
+        try
         {
-            var watch = Stopwatch.StartNew();
-            using (var scope = NewDisposeScope())
+            for (int s = 0; s < steps + 3; s++)
             {
-                model.zero_grad();
-                nn.functional.cross_entropy(model.forward(x), y).backward();
+                if (hogAt >= 0 && s == hogAt + 3) hog = Hog();
+                var watch = Stopwatch.StartNew();
+                using (var scope = NewDisposeScope())
+                {
+                    model.zero_grad();
+                    nn.functional.cross_entropy(model.forward(x), y).backward();
+                }
+                governor?.AfterStep();
+                if (s >= 3) times.Add(watch.Elapsed.TotalMilliseconds);
             }
-            if (s >= 3) times.Add(watch.Elapsed.TotalMilliseconds);
         }
-        Console.WriteLine(Median(times).ToString(CultureInfo.InvariantCulture));
+        finally
+        {
+            hog?.Dispose();
+        }
+        double figure = hogAt >= 0 ? times.Skip(hogAt).Average() : Median(times);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{figure} {startThreads} {torch.get_num_threads()}"));
         return 0;
     }
 

@@ -201,7 +201,7 @@ public enum ReplicateVariation
 public sealed record RunOptions
 {
     public DeviceKind Device { get; init; } = DeviceKind.Auto;
-    /// <summary>Intra-op threads; 0 = all cores (waiting passively, see <see cref="Training.ThreadDefaults"/>).</summary>
+    /// <summary>Intra-op threads; 0 = the cores other processes leave free, kept matched to the load (<see cref="Training.ThreadGovernor"/>).</summary>
     public int Threads { get; init; }
     /// <summary>Background threads reading and decoding batches ahead of training; 0 = the cores the training threads leave (at least 1).</summary>
     public int Workers { get; init; }

@@ -166,10 +166,12 @@ public static class Experiment
     private static ExperimentReport Execute(IRecipe recipe, IReadOnlyList<ExperimentOptions> variants, RunFolder folder, TextWriter output, ExperimentHooks hooks, int? onlySeed = null, Reporting.Progress.IProgressDisplay? progress = null)
     {
         var first = variants[0];
-        torch.set_num_threads(first.Run.Threads > 0 ? first.Run.Threads : Environment.ProcessorCount);
+        var governor = ThreadGovernor.Start(first.Run.Threads, output);
         var device = DeviceSelector.Resolve(first.Run.Device);
+        // Workers are sized once, from the cores the first choice of threads leaves.
         int workers = first.Run.Workers > 0 ? first.Run.Workers : Data.BatchStream.AutoWorkers(torch.get_num_threads());
-        output.WriteLine($"MiDistill: recipe `{recipe.Name}` ({recipe.SourceFileName}), {variants.Count} variant(s), device {device.type.ToString().ToLowerInvariant()}, {torch.get_num_threads()} thread(s) (OpenMP wait policy {ThreadDefaults.NativeWaitPolicy() ?? "default"}), {workers} data worker(s)");
+        var threads = governor is null ? "" : governor.Describe() + "; ";
+        output.WriteLine($"MiDistill: recipe `{recipe.Name}` ({recipe.SourceFileName}), {variants.Count} variant(s), device {device.type.ToString().ToLowerInvariant()}, {torch.get_num_threads()} thread(s) ({threads}{ThreadDefaults.Describe()}), {workers} data worker(s)");
         output.WriteLine($"run folder: {folder.Path}");
 
         var checkpoints = folder.CheckpointsPath;
@@ -177,7 +179,7 @@ public static class Experiment
         // Lines after the last finished stage belong to a stage that did not finish: its checkpoint
         // holds them and writes them again when it resumes; without one (deleted) it starts afresh.
         folder.TruncateMetrics(state.MetricsBytes);
-        var context = new RunContext(device, output, folder, hooks, state) { Progress = progress ?? new Reporting.Progress.PlainProgressDisplay(output), Workers = workers };
+        var context = new RunContext(device, output, folder, hooks, state) { Progress = progress ?? new Reporting.Progress.PlainProgressDisplay(output), Workers = workers, Threads = governor };
         var loaded = new Dictionary<DataOptions, LoadedData>();
         var results = new List<VariantResult>();
         bool withoutValidation = false;

@@ -40,6 +40,13 @@ public sealed class RunContext
     }
 
     private int _workers;
+
+    /// <summary>
+    /// Keeps the intra-op thread count matched to the cores other processes leave free, checked
+    /// between training steps; null when the count is fixed (<c>run { threads N }</c>, <c>--threads</c>).
+    /// </summary>
+    public ThreadGovernor? Threads { get; init; }
+
     public TextWriter Output { get; }
     public RunFolder Folder { get; }
 

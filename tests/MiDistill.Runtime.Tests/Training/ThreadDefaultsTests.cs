@@ -1,16 +1,14 @@
-using System;
 using MiDistill.Runtime.Training;
 
 namespace MiDistill.Runtime.Tests.Training;
 
 public sealed class ThreadDefaultsTests
 {
-    [Fact]
-    public void LibTorchs_threads_are_asked_to_wait_passively_unless_the_user_chose()
-    {
-        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())) return;
-        // The value this process started with, if any, is the user's and must be kept.
-        var user = Environment.GetEnvironmentVariable(ThreadDefaults.WaitPolicyVariable);
-        Assert.Equal(user ?? ThreadDefaults.WaitPolicy, ThreadDefaults.NativeWaitPolicy());
-    }
+    [Theory]
+    [InlineData(null, null, "OpenMP's default wait")]
+    [InlineData("PASSIVE", null, "OpenMP wait policy PASSIVE")]
+    [InlineData(null, "10000", "OpenMP spin count 10000")]
+    [InlineData("ACTIVE", "0", "OpenMP wait policy ACTIVE, spin count 0 (the spin count wins)")]
+    public void The_header_names_the_wait_the_environment_asks_for(string? policy, string? spins, string expected) =>
+        Assert.Equal(expected, ThreadDefaults.Describe(policy, spins));
 }

@@ -288,7 +288,7 @@ public sealed class RecipeSchema
                 ("cpu", "Cpu", "The CPU."),
                 ("cuda", "Cuda", "An NVIDIA GPU; needs the CUDA LibTorch backend (build with -p:MiDistillTorchBackend=cuda)."),
                 ("auto", "Auto", "CUDA when the backend has it, else the CPU.")), "auto", "Device", "where tensors live"),
-            Int("threads", "0", 0, 1024, "Threads", "CPU threads (0 = all cores; waiting threads sleep rather than spin, so a core another process holds does not stall the others)"),
+            Int("threads", "0", 0, 1024, "Threads", "CPU threads (0 = the cores other processes leave free, checked again every few seconds while training; a fixed count keeps every run on the same threads)"),
             Int("workers", "0", 0, 256, "Workers", "background threads reading and decoding batches ahead of training, at most twice as many batches in flight (0 = the cores the training threads leave, at least 1); the batches are the same whatever the count"),
             new Argument("seed", new IntListType(0, int.MaxValue), "0", "Seeds", "seed of initialisation and batch order; a list runs one replicate per seed (the i-th also uses data seed + i, see `vary`) and reports mean and standard deviation"),
             new Argument("vary", Enumeration("vary", "ReplicateVariation",
