@@ -96,7 +96,12 @@ public sealed class ThreadGovernor
 
     private void Check(bool initial)
     {
-        if (_read() is not { } now) return;
+        if (_read() is not { } now)
+        {
+            // Unreadable now (it was readable a moment ago): the first check still sets a count.
+            if (initial) Apply(Threads, initial);
+            return;
+        }
         OtherCores = CpuLoad.OtherCores(_last, now);
         _last = now;
         _lastCheck = _elapsed();
@@ -115,7 +120,7 @@ public sealed class ThreadGovernor
         _setThreads(threads);
     }
 
-    /// <summary>The header's account of the choice, e.g. "1 of 2 cores free: others use 1.0".</summary>
+    /// <summary>The header's account of the choice, e.g. "chosen from the free cores: other processes used 1.0 of 2".</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"chosen from the free cores: other processes used {OtherCores:0.0} of {_allowedCores}");
 }
