@@ -5,7 +5,7 @@ namespace MiDistill.Runtime.Training;
 /// <summary>
 /// How LibTorch's OpenMP threads wait for each other, as a run's header reports it. MiDistill sets
 /// neither variable: GNU OpenMP's own default (a waiting thread spins 300,000 times, about 3 ms,
-/// then sleeps) is as fast as spinning forever on an idle machine, and sleeping at once cost 20-30%
+/// then sleeps) is as fast as spinning forever on an idle machine, and sleeping at once cost 20-50%
 /// per step there. What made spinning slow on a shared machine was a thread on a core another
 /// process holds; <see cref="ThreadGovernor"/> runs no such thread (docs/performance.md, "Threads
 /// on a shared machine"). A policy the user sets in the environment applies as it is.
