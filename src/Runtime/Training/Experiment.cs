@@ -191,6 +191,8 @@ public static class Experiment
         foreach (var (options, replicate) in variants.SelectMany(Replicates).Where(r => onlySeed is null || r.Options.Run.Seed == onlySeed))
         {
             context.Replicate = replicate;
+            // Evaluation and analysis run no training steps: the thread count is checked here too.
+            context.Threads?.AfterStep();
             var unit = $"{options.Variant}/seed{options.Run.Seed}";
             bool finished = state.Results.TryGetValue(unit, out var done);
             if (finished && !Information.AnalysisStage.Enabled(options.Analyze))

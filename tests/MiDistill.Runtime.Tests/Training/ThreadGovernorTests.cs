@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using MiDistill.Runtime.Options;
 using MiDistill.Runtime.Training;
 
 namespace MiDistill.Runtime.Tests.Training;
@@ -119,6 +120,40 @@ public sealed class ThreadGovernorTests
         {
             hog.Kill();
             hog.WaitForExit();
+        }
+    }
+
+    [Fact]
+    public void A_run_that_leaves_the_threads_to_MiDistill_says_what_it_chose()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var root = Path.Combine(Path.GetTempPath(), "midistill-governor-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var options = new ExperimentOptions
+            {
+                Recipe = "governed",
+                Teacher = new TeacherOptions
+                {
+                    Model = new VitOptions { Name = "micro", PatchSize = 7, EmbedDim = 16, Depth = 1, Heads = 2 },
+                    Pretrain = new PretrainOptions { Classes = [0, 1], Epochs = 1, MaxImages = 64 },
+                },
+                Data = new DataOptions { Classes = [2, 3], Regime = new FewShotRegime(PerClass: 8), ValidationFraction = 0, MaxTestImages = 32 },
+                Finetune = new FinetuneOptions { Epochs = 1, BatchSize = 8 },
+                Distill = new DistillOptions { Epochs = 1, BatchSize = 8 },
+                Run = new RunOptions { Threads = 0, OutputDirectory = Path.Combine(root, "runs"), CacheDirectory = Path.Combine(root, "cache") },
+            };
+            var output = new StringWriter();
+            Experiment.Run([options], new RunRequest { Output = output });
+            // The header's count is one per core the others left free: at least one, at most every core.
+            var header = output.ToString().Split('\n')[0];
+            var match = System.Text.RegularExpressions.Regex.Match(header, @", (\d+) thread\(s\) \(chosen from the free cores: other processes used \d+\.\d of (\d+); OpenMP");
+            Assert.True(match.Success, header);
+            Assert.InRange(int.Parse(match.Groups[1].Value), 1, Environment.ProcessorCount);
+        }
+        finally
+        {
+            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
         }
     }
 }
