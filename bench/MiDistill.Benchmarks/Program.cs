@@ -8,7 +8,7 @@ using MiDistill.Benchmarks;
 //   midistill-bench training [...]     SAM step cost, data wait, memory over a long run (issue 4)
 //   midistill-bench information [...]  Renyi estimator and MI per block timings (issue 5)
 //   midistill-bench loader [...]       streaming input pipeline: decode throughput vs PyTorch, data wait, memory (issue 12)
-//   midistill-bench threads [...]      step time of the default thread count with a core kept busy (issue 12)
+//   midistill-bench threads [...]      step time of the thread defaults idle, with a core busy, and with load arriving mid-run (issue 12)
 var mode = args.FirstOrDefault();
 var rest = args.Skip(1).ToArray();
 return mode switch
@@ -23,6 +23,6 @@ return mode switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: midistill-bench throughput|training|information|loader|threads [options]  (see bench/README.md)");
+    Console.Error.WriteLine("usage: midistill-bench throughput|training|information|loader|threads [options]  (see docs/performance.md)");
     return 2;
 }
