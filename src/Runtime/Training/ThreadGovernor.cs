@@ -98,8 +98,10 @@ public sealed class ThreadGovernor
     {
         if (_read() is not { } now)
         {
-            // Unreadable now (it was readable a moment ago): the first check still sets a count.
+            // Unreadable now (it was readable a moment ago): the first check still sets a count,
+            // and the next try waits a window like any check.
             if (initial) Apply(Threads, initial);
+            _lastCheck = _elapsed();
             return;
         }
         OtherCores = CpuLoad.OtherCores(_last, now);
