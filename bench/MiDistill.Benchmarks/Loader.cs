@@ -211,7 +211,7 @@ internal static class Loader
             }
             var ratios = ours.Zip(theirs, (a, b) => a / b).Order().ToArray();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {workers} | {Median(ours):0} | {Median(theirs):0} | {Median(ratios):0.00} (range {ratios[0]:0.00}-{ratios[^1]:0.00}) |"));
+                $"| {workers} | {BenchStats.Median(ours):0} | {BenchStats.Median(theirs):0} | {BenchStats.Median(ratios):0.00} (range {ratios[0]:0.00}-{ratios[^1]:0.00}) |"));
         }
     }
 
@@ -288,12 +288,6 @@ internal static class Loader
             $"\nmemory: {count}-image folder, {plan.Length} batches ({plan.Sum(b => b.Length)} images), {workers} worker(s): first batch after {firstBatch:0.00} s (load + statistics of {Math.Min(count, ImageFolder.StatisticsImages)} images + first decode); " +
             $"resident {samples[0].Mb:0} MB after batch 1, {afterWarmup.Min(s => s.Mb):0}-{afterWarmup.Max(s => s.Mb):0} MB from 10% of the epoch on (max/min {afterWarmup.Max(s => s.Mb) / afterWarmup.Min(s => s.Mb):0.00}), {samples[^1].Mb:0} MB at the end; " +
             $"{stream.BuffersAllocated} batch buffers allocated for {plan.Length} batches; {seconds:0} s ({plan.Sum(b => b.Length) / seconds:0} images/s)"));
-    }
-
-    private static double Median(IReadOnlyList<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static string RepositoryRoot()

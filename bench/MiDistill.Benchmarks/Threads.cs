@@ -64,11 +64,12 @@ internal static class Threads
                 foreach (var c in configurations) busy[c.Name].Add(Measure(c.Threads, c.WaitPolicy, c.SpinCount, steps, hogAt: -1));
         }
         // Each cell: the median over rounds, and the thread counts each round ran with (start->end where it changed).
-        string Cell(List<(double Ms, string Threads)> runs) =>
-            string.Create(CultureInfo.InvariantCulture, $"{Median(runs.Select(x => x.Ms).ToList()):0} ({string.Join(", ", runs.Select(x => x.Threads))})");
+        static double Ms(List<(double Ms, string Threads)> runs) => BenchStats.Median(runs.Select(x => x.Ms));
+        static string Cell(List<(double Ms, string Threads)> runs) =>
+            string.Create(CultureInfo.InvariantCulture, $"{Ms(runs):0} ({string.Join(", ", runs.Select(x => x.Threads))})");
         foreach (var c in configurations)
         {
-            double i = Median(idle[c.Name].Select(x => x.Ms).ToList()), b = Median(busy[c.Name].Select(x => x.Ms).ToList());
+            double i = Ms(idle[c.Name]), b = Ms(busy[c.Name]);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {c.Name} | {Cell(idle[c.Name])} | {Cell(busy[c.Name])} | {b / i:0.00} | {Cell(late[c.Name])} |"));
         }
         return 0;
@@ -139,14 +140,8 @@ internal static class Threads
         {
             hog?.Dispose();
         }
-        double figure = hogAt >= 0 ? times.Skip(hogAt).Average() : Median(times);
+        double figure = hogAt >= 0 ? times.Skip(hogAt).Average() : BenchStats.Median(times);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{figure} {startThreads} {torch.get_num_threads()}"));
         return 0;
-    }
-
-    private static double Median(IReadOnlyList<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[sorted.Length / 2];
     }
 }

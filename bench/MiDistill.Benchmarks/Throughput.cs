@@ -61,10 +61,10 @@ internal static class Throughput
                     // TorchSharp's hooks fire only through call(), which the models skip; count on the PyTorch side.
                     if (model is not VisionTransformer) flops = pyFlops;
                 }
-                var ratios = ts.Zip(py, (t, p) => p / t).OrderBy(v => v).ToArray();
-                double tsMedian = ts.OrderBy(v => v).ElementAt(rounds / 2), pyMedian = py.OrderBy(v => v).ElementAt(rounds / 2);
+                var ratios = ts.Zip(py, (t, p) => p / t).Order().ToArray();
+                double tsMedian = BenchStats.Median(ts), pyMedian = BenchStats.Median(py);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {name} | {flops / 1e9:0.000} | {tsMedian:0.0} | {pyMedian:0.0} | {ratios[rounds / 2]:0.00} (range {ratios[0]:0.00}-{ratios[^1]:0.00}) | {100 * 3 * flops * tsMedian / peak:0.0}% |"));
+                    $"| {name} | {flops / 1e9:0.000} | {tsMedian:0.0} | {pyMedian:0.0} | {BenchStats.Median(ratios):0.00} (range {ratios[0]:0.00}-{ratios[^1]:0.00}) | {100 * 3 * flops * tsMedian / peak:0.0}% |"));
             }
         }
 
