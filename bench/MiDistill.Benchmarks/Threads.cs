@@ -132,7 +132,7 @@ internal static class Threads
                     model.zero_grad();
                     nn.functional.cross_entropy(model.forward(x), y).backward();
                 }
-                governor?.AfterStep();
+                governor?.CheckIfDue();
                 if (s >= 3) times.Add(watch.Elapsed.TotalMilliseconds);
             }
         }

@@ -14,14 +14,14 @@ namespace MiDistill.Runtime.Training;
 /// <param name="Busy">Their time running anything: user, nice, system, interrupts, and steal (a hypervisor's other guests).</param>
 /// <param name="Own">This process's user and system time, all its threads.</param>
 /// <param name="Cores">How many cores were counted.</param>
-public readonly record struct CpuTimes(long Total, long Busy, long Own, int Cores);
+internal readonly record struct CpuTimes(long Total, long Busy, long Own, int Cores);
 
 /// <summary>
 /// How much of the machine other processes use, from Linux's /proc: the busy time of the cores this
 /// process may run on, less this process's own time. Read twice, it says how many cores were taken
 /// by others in between, whatever this process itself did (spinning OpenMP threads included).
 /// </summary>
-public static class CpuLoad
+internal static class CpuLoad
 {
     /// <summary>A reading now, or null where /proc is not there or not readable (another OS, a sandbox).</summary>
     public static CpuTimes? Read()

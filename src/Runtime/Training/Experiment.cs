@@ -192,7 +192,7 @@ public static class Experiment
         {
             context.Replicate = replicate;
             // Evaluation and analysis run no training steps: the thread count is checked here too.
-            context.Threads?.AfterStep();
+            context.Threads?.CheckIfDue();
             var unit = $"{options.Variant}/seed{options.Run.Seed}";
             bool finished = state.Results.TryGetValue(unit, out var done);
             if (finished && !Information.AnalysisStage.Enabled(options.Analyze))

@@ -88,8 +88,8 @@ public sealed class ThreadGovernor
         return Math.Clamp(allowedCores - taken, 1, Math.Max(1, limit));
     }
 
-    /// <summary>Called between training steps; measures and adjusts once per <see cref="Window"/>.</summary>
-    public void AfterStep()
+    /// <summary>Measures and adjusts when a <see cref="Window"/> has passed since the last check; called between training steps and units.</summary>
+    public void CheckIfDue()
     {
         if (_elapsed() - _lastCheck >= Window) Check(initial: false);
     }

@@ -126,7 +126,7 @@ public sealed class Trainer
                         LossSum = state.LossSum + loss * batches[b].Length, Correct = state.Correct + hits, Seen = state.Seen + batches[b].Length,
                     };
                     progress.Step(epoch + 1, b + 1, state.LossSum / state.Seen, (double)state.Correct / state.Seen);
-                    _context.Threads?.AfterStep();
+                    _context.Threads?.CheckIfDue();
                     if (state.GlobalStep % CollectEverySteps == 0) GC.Collect();
                     if (spec.CheckpointEverySteps > 0 && state.GlobalStep % spec.CheckpointEverySteps == 0 && b + 1 < batches.Length)
                         Checkpoint(spec, state, best);

@@ -83,9 +83,9 @@ public sealed class ThreadGovernorTests
         var counts = new List<int>();
         for (int check = 0; check < 8; check++)
         {
-            governor.AfterStep(); // within the window: nothing is read
+            governor.CheckIfDue(); // within the window: nothing is read
             now += ThreadGovernor.Window;
-            governor.AfterStep();
+            governor.CheckIfDue();
             counts.Add(governor.Threads);
         }
         // 0 others -> 2; 1 -> 1 at once; stays; 0 once -> still 1; 1 cancels the raise; 0, 0 -> 2.
