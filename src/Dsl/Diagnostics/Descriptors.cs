@@ -88,6 +88,10 @@ public static class Descriptors
     public static readonly DiagnosticDescriptor SweepTooLarge = new("MD0163", "Sweep too large to expand",
         "the sweep expands to more than {0} variants ({1}); the compiler expands at most {0}: shrink the grids or split the study into several recipes", Error, "sweeps");
 
+    // Process resources (issue #19): MD0170-MD0179.
+    public static readonly DiagnosticDescriptor ProcessSettingInVariant = new("MD0170", "Process setting in a variant",
+        "`{0}` belongs to the process, not to {1}: every variant of a run shares one device, thread count, data workers, output folder and cache; set it in the recipe's `run` section or on the command line (`--{2}`)", Error, "variants");
+
     // Warnings: legal but suspicious.
     public static readonly DiagnosticDescriptor SmallRho = new("MD0201", "SAM radius very small",
         "SAM rho = {0} is below 0.01: the perturbation is too small to change the optimum, and SAM then costs twice the compute of cross-entropy for nothing; the method uses rho >= 0.05", Warning, "finetune");
@@ -130,6 +134,7 @@ public static class Descriptors
         RepeatedListForm, ReweightAlphasDepth, MixupAlone, PretrainWithCheckpoint,
         RecipeClassClash, VariantPropertyClash, ReservedName,
         SweepUnknownPath, SweepNotAList, UnknownSweepOption, SweepTooLarge,
+        ProcessSettingInVariant,
         SmallRho, ReweightNoEffect, OverlappingClasses, LargeTeacherOnCpu, MissingCheckpoint,
         AnalyzeNothingOn, SmallProbe, SmallAsamRho, StepNeverDecays, AlphasAllOne, SweepPointDuplicate, SweepOverLimit, GeneratorFailure, BadFormDeclaration,
     };

@@ -60,6 +60,11 @@ internal sealed partial class RecipeBinder
                 continue;
             }
             seen[entry.PathText] = entry.Path[0].Span;
+            if (entry.Path.Count >= 2 && _schema.FindSection(entry.Path[0].Text)?.Find(entry.Path[1].Text) is { PerProcess: true } resource)
+            {
+                Report(Descriptors.ProcessSettingInVariant, entry.Path[0].Span.To(entry.Path[1].Span), entry.Path[0].Text + "." + resource.Name, "a sweep", resource.Name);
+                continue;
+            }
             if (entry.Value is not ListNode { Items.Count: > 0 } list)
             {
                 Report(Descriptors.SweepNotAList, entry.Value.Span, entry.PathText, entry.Value is ListNode ? "an empty list" : Describe(entry.Value));

@@ -214,6 +214,13 @@ internal sealed partial class RecipeBinder
         }
 
         string label = sectionSchema.Name + "." + setting.Name;
+        if (setting.PerProcess)
+        {
+            // A sweep reports its grid once, where the grid is declared (RecipeBinder.Sweep.cs).
+            if (unknown != Descriptors.SweepUnknownPath)
+                Report(Descriptors.ProcessSettingInVariant, path[0].Span.To(path[1].Span), label, $"variant `{variant}`", setting.Name);
+            return;
+        }
         if (path.Count == 2)
         {
             var value = _values.Bind(assignment.Value, setting.Type, label);

@@ -26,6 +26,26 @@ public class DiagnosticTests
     [Fact]
     public void Minimal_recipe_has_no_diagnostics() => AssertDiagnostics(Recipe(Teacher + Data));
 
+    // Lines 8-10: the variants block; the override starts at column 9.
+    [Theory]
+    [InlineData("threads", "4")]
+    [InlineData("workers", "2")]
+    [InlineData("device", "cpu")]
+    [InlineData("output", "\"elsewhere\"")]
+    [InlineData("cache", "\"/tmp/c\"")]
+    public void MD0170_a_variant_may_not_set_a_process_resource(string setting, string value) => AssertDiagnostics(
+        Recipe(Teacher + Data + "  variants {\n    a { }\n    b { run." + setting + " = " + value + " }\n  }\n"),
+        $"r.distill(10,9): error MD0170: `run.{setting}` belongs to the process, not to variant `b`: every variant of a run shares one device, thread count, data workers, output folder and cache; set it in the recipe's `run` section or on the command line (`--{setting}`)");
+
+    [Fact]
+    public void MD0170_a_sweep_may_not_grid_a_process_resource() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  sweep {\n    run.threads [1, 2]\n  }\n"),
+        "r.distill(9,5): error MD0170: `run.threads` belongs to the process, not to a sweep: every variant of a run shares one device, thread count, data workers, output folder and cache; set it in the recipe's `run` section or on the command line (`--threads`)");
+
+    [Fact]
+    public void MD0170_the_recipe_itself_and_a_variant_seed_may_set_run_settings() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  run {\n    threads 2\n    workers 1\n  }\n  variants {\n    a { run.seed = [1, 2] }\n  }\n"));
+
     [Fact]
     public void MD0101_unknown_section_suggests_the_closest() => AssertDiagnostics(
         Recipe(Teacher + Data + "  finetun {\n    epochs 3\n  }\n"),

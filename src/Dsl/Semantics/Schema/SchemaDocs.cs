@@ -72,7 +72,7 @@ public static class SchemaDocs
         {
             var @default = a.Default is not null ? "`" + a.Default + "`" : a.DefaultDoc is not null ? (a.DefaultDoc.StartsWith("required", System.StringComparison.Ordinal) ? a.DefaultDoc : "from `" + a.DefaultDoc + "`") : "required";
             md.Append("| `").Append(a.Name).Append("` | ").Append(Cell(a.Type.Describe())).Append(" | ").Append(Cell(@default))
-              .Append(" | ").Append(Cell(a.Type.DescribeRange())).Append(" | ").Append(Cell(a.Doc)).Append(" |\n");
+              .Append(" | ").Append(Cell(a.Type.DescribeRange())).Append(" | ").Append(Cell(a.PerProcess ? a.Doc + "; one value per process: not in a variant or a sweep (MD0170), the command line may override it" : a.Doc)).Append(" |\n");
         }
     }
 

@@ -126,6 +126,12 @@ public sealed record Form(string Name, string Doc, string ClrType, IReadOnlyList
 public sealed record Argument(string Name, SettingType Type, string? Default, string ClrName, string Doc, string? DefaultDoc = null)
 {
     public bool Required => Default is null && DefaultDoc is null;
+
+    /// <summary>
+    /// A resource of the process that runs the recipe (device, threads, workers, folders), not a
+    /// choice of the experiment: one value for every variant, so a variant or a sweep may not set it.
+    /// </summary>
+    public bool PerProcess { get; init; }
 }
 
 public sealed record Section(string Name, string Doc, string ClrType, string ClrProperty, IReadOnlyList<Argument> Settings)
