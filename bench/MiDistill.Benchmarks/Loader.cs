@@ -226,10 +226,11 @@ internal static class Loader
         {
             using var run = RunFolder.Create(runPath, "bench", "wait", "", "[]");
             var fractions = new List<(double Data, double Seconds)>();
-            var context = new RunContext(CPU, TextWriter.Null, run, new ExperimentHooks
+            var resources = new MiDistill.Runtime.Training.Plan.RunResources { Device = CPU, Workers = workers, OutputDirectory = runPath, CacheDirectory = runPath };
+            var context = new RunContext(resources, TextWriter.Null, run, new ExperimentHooks
             {
                 EpochCompleted = r => fractions.Add((r.Metrics["data_frac"], r.Metrics["epoch_s"])),
-            }) { Workers = workers };
+            });
             torch.manual_seed(0);
             using var teacher = new VisionTransformer(new VitOptions { Name = "vit_tiny_patch16_224", ImageSize = 224, PatchSize = 16, InChannels = 3, EmbedDim = 192, Depth = 12, Heads = 3, MlpRatio = 4 }, Classes);
             teacher.eval();

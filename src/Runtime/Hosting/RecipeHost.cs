@@ -16,6 +16,7 @@ public static class RecipeHost
         "usage:\n" +
         "  midistill-recipes list                      recipes this build contains, with their variants\n" +
         "  midistill-recipes show <recipe>             every resolved setting of every variant (JSON)\n" +
+        "  midistill-recipes show <recipe> --plan      the run's plan: units (variant x seed) and their steps\n" +
         "  midistill-recipes run <recipe> [options]    run a recipe end to end\n" +
         "  midistill-recipes resume <run-folder> [--threads n] [--workers n] [--device d] [--data dir] [--seed s]\n" +
         "                                              continue an interrupted run where it stopped\n" +
@@ -53,7 +54,10 @@ public static class RecipeHost
                     if (recipes.Count == 0) output.WriteLine("(no recipes: add a .distill file to the recipes project and rebuild)");
                     return 0;
                 case "show":
-                    output.WriteLine(SettingsJson.Serialize(Find(recipes, Argument(args, 1, "a recipe name")).Variants));
+                    var shown = Find(recipes, Argument(args, 1, "a recipe name"));
+                    if (args.Skip(2).FirstOrDefault(a => a != "--plan") is { } extra)
+                        throw new UsageException($"unknown option `{extra}` of `show`");
+                    output.Write(args.Contains("--plan") ? shown.Plan().Describe(shown.Name) : SettingsJson.Serialize(shown.Variants) + Environment.NewLine);
                     return 0;
                 case "run":
                     var chosen = Find(recipes, Argument(args, 1, "a recipe name"));

@@ -66,7 +66,7 @@ public sealed class AnalysisStage
         using var x = estimator.Bind(images);
         using var xCross = cross?.Bind(images);
         using var capture = TeacherProbe.Run(teacher, images, adapter, a.Token, captureBlocks: false);
-        double error = 1 - Evaluator.Accuracy(teacher, data.Test, _context.Device, adapter);
+        double error = 1 - Evaluator.Accuracy(teacher, data.Test, _context.Device, adapter, _context.Workers);
         _results.Plane.Add(new PlanePoint(options.Variant, options.Run.Seed, $"epoch {epoch}", x.Estimate(capture.Features), xCross?.Estimate(capture.Features), error));
         Write();
     }
@@ -109,7 +109,7 @@ public sealed class AnalysisStage
                     _results.Sparsity.Add(new BlockSparsity(options.Variant, phase, b, capture.ActiveFraction[b]));
             if (finetuned && a.InformationPlane)
             {
-                double error = 1 - Evaluator.Accuracy(teacher, data.Test, _context.Device, adapter);
+                double error = 1 - Evaluator.Accuracy(teacher, data.Test, _context.Device, adapter, _context.Workers);
                 _results.Plane.Add(new PlanePoint(options.Variant, options.Run.Seed, "best-validation", x.Estimate(capture.Features), Cross(capture.Features), error));
             }
         }

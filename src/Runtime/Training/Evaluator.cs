@@ -44,12 +44,13 @@ public static class Evaluator
         return predictions;
     }
 
-    public static double Accuracy(nn.Module<Tensor, Tensor> model, ImageSet set, Device device, InputAdapter adapter) =>
-        set.Count == 0 ? double.NaN : Metrics.Accuracy(Predict(model, set, device, adapter), set.Labels);
+    /// <param name="workers">Background threads decoding the batches ahead (a run passes its <see cref="Plan.RunResources.Workers"/>); null = the cores the training threads leave.</param>
+    public static double Accuracy(nn.Module<Tensor, Tensor> model, ImageSet set, Device device, InputAdapter adapter, int? workers = null) =>
+        set.Count == 0 ? double.NaN : Metrics.Accuracy(Predict(model, set, device, adapter, workers), set.Labels);
 
     /// <summary>One metric of a model on a set (NaN for an empty set).</summary>
-    public static double Score(nn.Module<Tensor, Tensor> model, ImageSet set, Device device, InputAdapter adapter, Metric metric) =>
-        set.Count == 0 ? double.NaN : Evaluate(model, set, device, adapter, new[] { metric })[ColumnSuffix(metric)];
+    public static double Score(nn.Module<Tensor, Tensor> model, ImageSet set, Device device, InputAdapter adapter, Metric metric, int? workers = null) =>
+        set.Count == 0 ? double.NaN : Evaluate(model, set, device, adapter, new[] { metric }, workers)[ColumnSuffix(metric)];
 
     /// <summary>
     /// The metric the honest protocol selects epochs by: the first the recipe lists in
@@ -59,9 +60,9 @@ public static class Evaluator
         evaluate.Metrics.Count > 0 ? evaluate.Metrics[0] : Metric.Accuracy;
 
     /// <summary>The recipe's metrics, keyed by their column suffix ("acc", "bal acc").</summary>
-    public static Dictionary<string, double> Evaluate(nn.Module<Tensor, Tensor> model, ImageSet set, Device device, InputAdapter adapter, IReadOnlyList<Metric> metrics)
+    public static Dictionary<string, double> Evaluate(nn.Module<Tensor, Tensor> model, ImageSet set, Device device, InputAdapter adapter, IReadOnlyList<Metric> metrics, int? workers = null)
     {
-        var predictions = Predict(model, set, device, adapter);
+        var predictions = Predict(model, set, device, adapter, workers);
         var values = new Dictionary<string, double>();
         foreach (var metric in metrics)
             values[ColumnSuffix(metric)] = metric switch

@@ -8,6 +8,7 @@ using MiDistill.Runtime.Data;
 using MiDistill.Runtime.Models;
 using MiDistill.Runtime.Options;
 using MiDistill.Runtime.Reporting;
+using MiDistill.Runtime.Training.Plan;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -68,20 +69,17 @@ public static class Experiment
     {
         var inputs = InputBase(recipe, request.Output);
         var variants = SelectVariants(recipe, request).Select(v => ResolveInputs(ApplyRequest(v, request), inputs)).ToList();
-        var first = variants[0];
+        var process = Plan.RunResources.Check(variants);
         var label = variants.Count == recipe.Variants.Count ? "all" : string.Join("+", variants.Select(v => v.Variant));
         CheckSeed(variants, request.Seed);
         if (request.Seed is int only) label += $"-seed{only}";
         // Setup errors fail before a run folder exists: a device the build cannot use, paths that are files.
-        DeviceSelector.Resolve(first.Run.Device);
-        foreach (var v in variants)
-        {
-            NotAFile(v.Run.OutputDirectory, "the output folder (run.output, --output)");
-            NotAFile(v.Run.CacheDirectory, "the teacher cache (run.cache, --cache)");
-        }
+        DeviceSelector.Resolve(process.Device);
+        NotAFile(process.OutputDirectory, "the output folder (run.output, --output)");
+        NotAFile(process.CacheDirectory, "the teacher cache (run.cache, --cache)");
         var folder = request.RunFolder is { } exact
             ? RunFolder.CreateAt(exact, recipe.SourceText, SettingsJson.Serialize(variants))
-            : RunFolder.Create(first.Run.OutputDirectory, recipe.Name, label, recipe.SourceText, SettingsJson.Serialize(variants));
+            : RunFolder.Create(process.OutputDirectory, recipe.Name, label, recipe.SourceText, SettingsJson.Serialize(variants));
         try
         {
             return Execute(recipe, variants, folder, request.Output, hooks, request.Seed, request.Progress);
@@ -163,203 +161,30 @@ public static class Experiment
             throw new ArgumentException($"--seed {s} is not a seed of variant `{lacking.Variant}`; its seeds (run.seed) are [{string.Join(", ", lacking.Run.Seeds)}]");
     }
 
+    /// <summary>The plan a run of <paramref name="variants"/> would execute (<c>show &lt;recipe&gt; --plan</c>).</summary>
+    public static RunPlan PlanOf(IReadOnlyList<ExperimentOptions> variants, ExperimentHooks? hooks = null, int? onlySeed = null) =>
+        RunPlan.Build(variants, onlySeed, hooks?.ConfigurePlan);
+
     private static ExperimentReport Execute(IRecipe recipe, IReadOnlyList<ExperimentOptions> variants, RunFolder folder, TextWriter output, ExperimentHooks hooks, int? onlySeed = null, Reporting.Progress.IProgressDisplay? progress = null)
     {
-        var first = variants[0];
-        var governor = ThreadGovernor.Start(first.Run.Threads, output);
-        var device = DeviceSelector.Resolve(first.Run.Device);
-        // Workers are sized once, from the cores the first choice of threads leaves.
-        int workers = first.Run.Workers > 0 ? first.Run.Workers : Data.BatchStream.AutoWorkers(torch.get_num_threads());
-        var threads = governor is null ? "" : governor.Describe() + "; ";
-        output.WriteLine($"MiDistill: recipe `{recipe.Name}` ({recipe.SourceFileName}), {variants.Count} variant(s), device {device.type.ToString().ToLowerInvariant()}, {torch.get_num_threads()} thread(s) ({threads}{ThreadDefaults.Describe()}), {workers} data worker(s)");
+        var plan = PlanOf(variants, hooks, onlySeed);
+        var resources = RunResources.Resolve(Plan.RunResources.Check(variants), output);
+        var threads = resources.Threads is null ? "" : resources.Threads.Describe() + "; ";
+        output.WriteLine($"MiDistill: recipe `{recipe.Name}` ({recipe.SourceFileName}), {variants.Count} variant(s), device {resources.Device.type.ToString().ToLowerInvariant()}, {torch.get_num_threads()} thread(s) ({threads}{ThreadDefaults.Describe()}), {resources.Workers} data worker(s)");
         output.WriteLine($"run folder: {folder.Path}");
 
-        var checkpoints = folder.CheckpointsPath;
-        var state = RunState.Load(checkpoints);
-        // Lines after the last finished stage belong to a stage that did not finish: its checkpoint
+        var state = RunState.Load(folder.CheckpointsPath);
+        // Lines after the last finished step belong to a step that did not finish: its checkpoint
         // holds them and writes them again when it resumes; without one (deleted) it starts afresh.
         folder.TruncateMetrics(state.MetricsBytes);
-        var context = new RunContext(device, output, folder, hooks, state) { Progress = progress ?? new Reporting.Progress.PlainProgressDisplay(output), Workers = workers, Threads = governor };
-        var loaded = new Dictionary<DataOptions, LoadedData>();
-        var results = new List<VariantResult>();
-        bool withoutValidation = false;
-        var pretrainedScoreCache = new Dictionary<(string, int, int, string), IReadOnlyDictionary<string, double>>();
-        var analysis = new Information.AnalysisStage(context); // MI diagnostics; no-op unless a variant turns them on
-
-        // One replicate keeps its index in the seed list (its data seed is data.seed + index), so it
-        // computes exactly what it computes in a run of every seed.
-        foreach (var (options, replicate) in variants.SelectMany(Replicates).Where(r => onlySeed is null || r.Options.Run.Seed == onlySeed))
-        {
-            context.Replicate = replicate;
-            // Evaluation and analysis run no training steps: the thread count is checked here too.
-            context.Threads?.CheckIfDue();
-            var unit = $"{options.Variant}/seed{options.Run.Seed}";
-            bool finished = state.Results.TryGetValue(unit, out var done);
-            if (finished && !Information.AnalysisStage.Enabled(options.Analyze))
-            {
-                results.Add(done!);
-                continue;
-            }
-            var watch = Stopwatch.StartNew();
-            // Replicates and variants that read the same files share one loaded copy.
-            var source = options.Data with { Classes = Array.Empty<int>(), Regime = new FullRegime(), Seed = 0, ValidationFraction = 0, MaxTestImages = 0 };
-            if (!loaded.TryGetValue(source, out var dataset))
-                loaded[source] = dataset = options.Data.Source.Load(options.Data.Path);
-            var data = DataSplits.Build(dataset.Train, dataset.Test, options.Data, Stages.Upstream(options), options.Distill.Transfer);
-            withoutValidation |= data.Validation.Count == 0;
-            // Recorded with the replicate's results, so a sweep's collect writes the same table header (Sweeps/SweepCollector).
-            state.WithoutValidation |= data.Validation.Count == 0;
-            output.WriteLine($"[{unit}] data: {data.Train.Count} train, {data.Validation.Count} validation, {data.Test.Count} test images of classes [{string.Join(", ", data.DownstreamClasses)}]"
-                + (data.Transfer.Count > 0 ? $", {data.Transfer.Count} unlabeled for distillation" : ""));
-
-            var stem = Path.Combine(checkpoints, $"{options.Variant}-seed{options.Run.Seed}");
-            // A loss that reads no teacher (the labels-only baseline) needs none: no pretraining,
-            // fine-tuning, teacher analysis or teacher evaluation for this variant.
-            bool teacherless = !options.Distill.Loss.UsesTeacher;
-            VisionTransformer? teacher = null;
-            double pretrainSeconds = 0;
-            IReadOnlyDictionary<string, double>? pretrainedScores = null;
-            if (teacherless)
-                output.WriteLine($"[{unit}] no teacher: the loss uses labels only, so the teacher is neither fine-tuned nor evaluated");
-            else
-            {
-                var pretrainWatch = Stopwatch.StartNew();
-                var pretrained = Stages.PretrainedTeacher(context, options, data);
-                pretrainSeconds = pretrainWatch.Elapsed.TotalSeconds;
-                // Pretrained on exactly the downstream classes, the teacher can be scored before any
-                // fine-tuning: what fine-tuning on the few labelled images adds (or costs).
-                // Variants of one replicate share the pretrained teacher and the test images: score it once.
-                if (options.Teacher.Weights is not CheckpointWeights && data.UpstreamClasses.SequenceEqual(data.DownstreamClasses))
-                {
-                    var key = (pretrained, options.Data.Seed, options.Data.MaxTestImages, string.Join(",", options.Evaluate.Metrics));
-                    if (!pretrainedScoreCache.TryGetValue(key, out pretrainedScores))
-                    {
-                        using var before = Stages.LoadPretrained(options, data, pretrained, device);
-                        pretrainedScoreCache[key] = pretrainedScores = Evaluator.Evaluate(before, data.Test, device, InputAdapter.ForTeacher(options.Teacher, data.Train.Statistics), options.Evaluate.Metrics);
-                    }
-                }
-                analysis.BeforeFinetune(options, data, pretrained);
-                teacher = RunStage(state, context, unit, "finetune", stem + "-teacher.safetensors", stem + "-finetune.ckpt",
-                    () => Stages.Finetune(context, options, data, pretrained, new StageFiles(stem + "-finetune.ckpt", epoch => $"{stem}-teacher-epoch{epoch}.safetensors")),
-                    () => Stages.LoadTeacher(options, data, stem + "-teacher.safetensors", device));
-                analysis.AfterFinetune(options, data, teacher);
-            }
-            using var teacherScope = teacher;
-            if (finished)
-            {
-                // A resumed run measures the analyses of finished replicates again from their saved
-                // weights (deterministic, seconds), so analysis/ covers the whole run; results stay as recorded.
-                if (teacher is not null && options.Evaluate.Protocol is PaperProtocol kept)
-                    foreach (var epoch in kept.Checkpoints)
-                    {
-                        Checkpoints.ModelFile.Load(teacher, $"{stem}-teacher-epoch{epoch}.safetensors", Stages.DamagedRunFile);
-                        analysis.KeptCheckpoint(options, data, teacher, epoch);
-                    }
-                results.Add(done!);
-                continue;
-            }
-
-            var result = options.Evaluate.Protocol switch
-            {
-                PaperProtocol paper when teacher is not null => PaperSelection(context, state, analysis, options, data, teacher, stem, unit, paper),
-                _ => HonestSelection(context, state, options, data, teacher, stem, unit),
-            };
-            result = result with { Seconds = watch.Elapsed.TotalSeconds, PretrainSeconds = pretrainSeconds, Pretrained = pretrainedScores };
-            results.Add(result);
-            folder.TruncateMetrics(context.CommittedMetricsBytes);
-            folder.Metrics.Write("evaluate", options.Variant, options.Run.Seed, replicate, 0, Prefixed(result));
-            output.WriteLine($"[{unit}] test: " + string.Join(", ", Prefixed(result).Select(kv => $"{kv.Key} {Percent(kv.Value)}")));
-            state.Results[unit] = result;
-            context.Commit();
-            GC.Collect();
-        }
-
-        var summary = ResultReport.Write(folder.Path, recipe.Name, first.Evaluate, results, withoutValidation || state.WithoutValidation);
-        output.WriteLine();
-        output.Write(summary);
-        output.WriteLine($"Saved to {folder.Path}");
-        analysis.AddStudents(results);
-        analysis.Finish();
-        Reporting.Report.RunReport.Write(folder.Path, output);
+        var context = new RunContext(resources, output, folder, hooks, state) { Progress = progress ?? new Reporting.Progress.PlainProgressDisplay(output) };
+        var results = PlanRunner.Execute(plan, context, RunObservers.Standard(recipe.Name, variants[0].Evaluate));
         return new ExperimentReport(folder.Path, results);
     }
 
-    private static VariantResult HonestSelection(RunContext context, RunState state, ExperimentOptions options, ExperimentData data, VisionTransformer? teacher, string stem, string unit)
-    {
-        using var student = RunStage(state, context, unit, "distill", stem + "-student.safetensors", stem + "-distill.ckpt",
-            () => Stages.Distill(context, options, data, teacher, new StageFiles(stem + "-distill.ckpt")),
-            () => Stages.LoadStudent(options, data, stem + "-student.safetensors", context.Device));
-        return Evaluate(options, data, teacher, student, context.Device);
-    }
-
-    /// <summary>The paper's protocol: a student from each kept teacher epoch; the best on the test split is reported.</summary>
-    private static VariantResult PaperSelection(RunContext context, RunState state, Information.AnalysisStage analysis, ExperimentOptions options, ExperimentData data, VisionTransformer teacher, string stem, string unit, PaperProtocol paper)
-    {
-        VariantResult? best = null;
-        foreach (var epoch in paper.Checkpoints)
-        {
-            Checkpoints.ModelFile.Load(teacher, $"{stem}-teacher-epoch{epoch}.safetensors", Stages.DamagedRunFile);
-            teacher.to(context.Device);
-            analysis.KeptCheckpoint(options, data, teacher, epoch);
-            using var student = RunStage(state, context, $"{unit}/epoch{epoch}", "distill", $"{stem}-student-epoch{epoch}.safetensors", $"{stem}-distill-epoch{epoch}.ckpt",
-                () => Stages.Distill(context, options with { Variant = $"{options.Variant}@{epoch}" }, data, teacher, new StageFiles($"{stem}-distill-epoch{epoch}.ckpt")),
-                () => Stages.LoadStudent(options, data, $"{stem}-student-epoch{epoch}.safetensors", context.Device));
-            var candidate = Evaluate(options, data, teacher, student, context.Device) with { TeacherEpoch = epoch };
-            context.Output.WriteLine($"[{unit}] teacher epoch {epoch}: student test acc {Percent(candidate.Student.Values.First())}");
-            if (best is null || candidate.Student.Values.First() > best.Student.Values.First()) best = candidate;
-        }
-        return best!;
-    }
-
-    /// <summary>Runs a stage once: a finished stage's weights are loaded instead of trained again.</summary>
-    private static TModel RunStage<TModel>(RunState state, RunContext context, string unit, string stage, string weights, string checkpoint, Func<TModel> train, Func<TModel> load)
-        where TModel : nn.Module
-    {
-        var key = $"{unit}/{stage}";
-        if (state.Finished.Contains(key) && File.Exists(weights)) return load();
-        var model = train();
-        try
-        {
-            Checkpoints.ModelFile.Save(model, weights);
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-        state.Finished.Add(key);
-        context.Commit();
-        // Committed: the stage's resumable checkpoint is of no further use.
-        File.Delete(checkpoint);
-        return model;
-    }
-
-    private static VariantResult Evaluate(ExperimentOptions options, ExperimentData data, VisionTransformer? teacher, nn.Module<Tensor, Tensor> student, Device device)
-    {
-        var teacherInput = InputAdapter.ForTeacher(options.Teacher, data.Train.Statistics);
-        var studentInput = Stages.StudentInput(options, data);
-        // No teacher (labels only): its columns stay empty rather than showing a teacher no one used.
-        return new VariantResult(options.Variant, options.Run.Seed,
-            teacher is null ? new Dictionary<string, double>() : Evaluator.Evaluate(teacher, data.Test, device, teacherInput, options.Evaluate.Metrics),
-            Evaluator.Evaluate(student, data.Test, device, studentInput, options.Evaluate.Metrics),
-            0);
-    }
-
-    /// <summary>
-    /// One options record per seed. Replicate i is named by seeds[i]; by default it also initialises
-    /// and orders batches with seeds[i] and draws its images with data seed + i. `run.vary` holds
-    /// one of the two fixed: `training` keeps the data seed, `data` keeps the first seed for training.
-    /// </summary>
+    /// <summary>One options record per seed (<see cref="RunPlan.Replicates"/>).</summary>
     internal static IEnumerable<(ExperimentOptions Options, int Replicate)> Replicates(ExperimentOptions options) =>
-        options.Run.Seeds.Select((seed, i) => (options with
-        {
-            Run = options.Run with
-            {
-                Seeds = new[] { seed },
-                FixedTrainingSeed = options.Run.Vary == ReplicateVariation.Data ? options.Run.Seeds[0] : null,
-            },
-            Data = options.Data with { Seed = options.Data.Seed + (options.Run.Vary == ReplicateVariation.Training ? 0 : i) },
-        }, i));
+        RunPlan.Replicates(options).Select(u => (u.Options, u.Replicate));
 
     private static IReadOnlyList<ExperimentOptions> SelectVariants(IRecipe recipe, RunRequest request)
     {
@@ -419,7 +244,4 @@ public static class Experiment
         foreach (var kv in result.Student) values["student " + kv.Key] = kv.Value;
         return values;
     }
-
-    private static string Percent(double value) =>
-        (100 * value).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 }

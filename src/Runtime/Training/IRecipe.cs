@@ -22,6 +22,9 @@ public interface IRecipe
     ExperimentReport Run(RunRequest request);
     /// <summary>Continues an interrupted run of this recipe from its run folder.</summary>
     ExperimentReport Resume(string runFolder, RunRequest request);
+
+    /// <summary>The plan a run of every variant executes, the recipe's own steps included (<c>show &lt;recipe&gt; --plan</c>).</summary>
+    Plan.RunPlan Plan() => Experiment.PlanOf(Variants);
 }
 
 /// <summary>Command-line choices that apply to one run of a recipe, on top of its settings.</summary>
@@ -57,6 +60,13 @@ public sealed record ExperimentHooks
     /// and head in place) or the new student. For logging, or to check what variants share.
     /// </summary>
     public System.Action<ModelReadyReport>? ModelReady { get; init; }
+
+    /// <summary>
+    /// Adds steps of your own to the run's plan (a recipe's <c>OnPlan</c> partial method), e.g.
+    /// <c>plan.InsertAfter("distill", new MyProbeStep())</c>: they run, skip, load and resume like
+    /// the built-in steps (docs/architecture.md).
+    /// </summary>
+    public System.Action<Plan.RunPlanBuilder>? ConfigurePlan { get; init; }
 }
 
 /// <summary>What a hook sees when a stage's model is ready to train; <see cref="Model"/> is only valid during the call.</summary>

@@ -5,18 +5,32 @@ using TorchSharp;
 
 namespace MiDistill.Runtime.Training;
 
-/// <summary>What every stage of one run shares: device, console, run folder, run state and hooks.</summary>
+/// <summary>What every step of one run shares: the process's resources, console, run folder, run state and hooks.</summary>
 public sealed class RunContext
 {
     private readonly ExperimentHooks _hooks;
+    private Information.AnalysisStage? _analysis;
 
-    /// <summary>A context for stages composed by hand (docs/api.md): a fresh run state in <paramref name="folder"/>.</summary>
+    /// <summary>
+    /// A context for stages composed by hand (docs/api.md): a fresh run state in <paramref name="folder"/>,
+    /// the data workers the threads leave, the default teacher cache.
+    /// </summary>
     public RunContext(torch.Device device, TextWriter output, RunFolder folder, ExperimentHooks hooks)
-        : this(device, output, folder, hooks, null) { }
+        : this(new Plan.RunResources
+        {
+            Device = device,
+            Workers = Data.BatchStream.AutoWorkers(torch.get_num_threads()),
+            OutputDirectory = Path.GetDirectoryName(Path.GetDirectoryName(folder.Path)) ?? folder.Path,
+            CacheDirectory = new Options.RunOptions().CacheDirectory,
+        }, output, folder, hooks, null) { }
 
-    internal RunContext(torch.Device device, TextWriter output, RunFolder folder, ExperimentHooks hooks, RunState? state)
+    /// <summary>A context for stages composed by hand with resources of your own (<see cref="Plan.RunResources.Resolve"/>).</summary>
+    public RunContext(Plan.RunResources resources, TextWriter output, RunFolder folder, ExperimentHooks hooks)
+        : this(resources, output, folder, hooks, null) { }
+
+    internal RunContext(Plan.RunResources resources, TextWriter output, RunFolder folder, ExperimentHooks hooks, RunState? state)
     {
-        Device = device;
+        Resources = resources;
         Output = output;
         Folder = folder;
         _hooks = hooks;
@@ -27,25 +41,25 @@ public sealed class RunContext
     /// <summary>Where stages show their progress; default: the plain console output on <see cref="Output"/>.</summary>
     public Reporting.Progress.IProgressDisplay Progress { get; init; }
 
-    public torch.Device Device { get; }
+    /// <summary>Device, threads, workers and folders: resolved once for the process, used by every step.</summary>
+    public Plan.RunResources Resources { get; }
 
-    /// <summary>
-    /// Background threads decoding batches (<c>run { workers N }</c>); 0 = the cores the training
-    /// threads leave, at least one.
-    /// </summary>
-    public int Workers
-    {
-        get => _workers > 0 ? _workers : Data.BatchStream.AutoWorkers(torch.get_num_threads());
-        set => _workers = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "workers must be 0 (automatic) or more");
-    }
+    public torch.Device Device => Resources.Device;
 
-    private int _workers;
+    /// <summary>Background threads decoding batches ahead of every pass over a split: training, validation, test, transfer-set labelling, analyses.</summary>
+    public int Workers => Resources.Workers;
 
     /// <summary>
     /// Keeps the intra-op thread count matched to the cores other processes leave free, checked
     /// between training steps; null when the count is fixed (<c>run { threads N }</c>, <c>--threads</c>).
     /// </summary>
-    public ThreadGovernor? Threads { get; init; }
+    public ThreadGovernor? Threads => Resources.Threads;
+
+    /// <summary>The pretrained-teacher cache (<c>run.cache</c>, <c>--cache</c>).</summary>
+    public string CacheDirectory => Resources.CacheDirectory;
+
+    /// <summary>The run's MI analyses: what the analysis steps measure, summarised when the run ends.</summary>
+    internal Information.AnalysisStage Analysis => _analysis ??= new Information.AnalysisStage(this);
 
     public TextWriter Output { get; }
     public RunFolder Folder { get; }

@@ -37,7 +37,7 @@ public static class Stages
         if (options.Teacher.Pretrain is null)
             throw new ArgumentException("the teacher has neither pretraining settings nor a checkpoint; set `teacher.pretrain` or `teacher.weights`");
         var key = CacheKey(options, data);
-        var directory = Path.Combine(options.Run.CacheDirectory, "teachers");
+        var directory = Path.Combine(context.CacheDirectory, "teachers");
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, $"{options.Teacher.Model.ModelName}-{key}{ModelFile.Extension}");
         var entry = Path.GetFileName(path);
@@ -194,7 +194,7 @@ public static class Stages
                 },
                 EpochMetrics = () => teacher.MlpAlphas.Select((alpha, block) => (alpha, block)).ToDictionary(a => $"mlp_alpha_{a.block}", a => a.alpha),
                 // Under the paper's protocol the kept epochs are fixed in advance; no validation choice.
-                Validate = data.Validation.Count == 0 || options.Evaluate.Protocol is PaperProtocol ? null : () => Evaluator.Score(teacher, data.Validation, context.Device, adapter, Evaluator.SelectionMetric(options.Evaluate)),
+                Validate = data.Validation.Count == 0 || options.Evaluate.Protocol is PaperProtocol ? null : () => Evaluator.Score(teacher, data.Validation, context.Device, adapter, Evaluator.SelectionMetric(options.Evaluate), context.Workers),
                 CheckpointPath = files.Checkpoint,
                 CheckpointEverySteps = options.Run.CheckpointEverySteps,
                 SnapshotEpochs = options.Evaluate.Protocol is PaperProtocol paper ? paper.Checkpoints : Array.Empty<int>(),
@@ -243,7 +243,7 @@ public static class Stages
             var distillTrain = data.Train;
             if (teacher is not null && data.Transfer.Count > 0)
             {
-                distillTrain = data.Train.Concat(data.Transfer.WithLabels(Evaluator.Predict(teacher, data.Transfer, context.Device, teacherInput)));
+                distillTrain = data.Train.Concat(data.Transfer.WithLabels(Evaluator.Predict(teacher, data.Transfer, context.Device, teacherInput, context.Workers)));
                 context.Output.WriteLine($"[distill/{options.Variant}] transfer set: {data.Transfer.Count} unlabeled images, labelled by the teacher");
             }
             var result = new Trainer(context).Fit(new FitSpec
@@ -262,7 +262,7 @@ public static class Stages
                 ClipGrad = settings.ClipGrad,
                 Augment = Augmenter(settings.Augment, data),
                 Loss = loss,
-                Validate = data.Validation.Count == 0 ? null : () => Evaluator.Score(student, data.Validation, context.Device, studentInput, Evaluator.SelectionMetric(options.Evaluate)),
+                Validate = data.Validation.Count == 0 ? null : () => Evaluator.Score(student, data.Validation, context.Device, studentInput, Evaluator.SelectionMetric(options.Evaluate), context.Workers),
                 CheckpointPath = files.Checkpoint,
                 CheckpointEverySteps = options.Run.CheckpointEverySteps,
             });

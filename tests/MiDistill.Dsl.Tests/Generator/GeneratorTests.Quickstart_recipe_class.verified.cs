@@ -32,13 +32,20 @@ namespace MiDistill.Recipes
         public global::MiDistill.Runtime.Training.ExperimentReport Resume(string runFolder, global::MiDistill.Runtime.Training.RunRequest request) =>
             global::MiDistill.Runtime.Training.Experiment.Resume(this, runFolder, request, Hooks());
 
+        public global::MiDistill.Runtime.Training.Plan.RunPlan Plan() =>
+            global::MiDistill.Runtime.Training.Experiment.PlanOf(Variants, Hooks());
+
         private global::MiDistill.Runtime.Training.ExperimentHooks Hooks() => new global::MiDistill.Runtime.Training.ExperimentHooks
         {
             EpochCompleted = report => OnEpochCompleted(report),
+            ConfigurePlan = plan => OnPlan(plan),
         };
 
         /// <summary>Called after every epoch of every stage; implement it in your own partial class.</summary>
         partial void OnEpochCompleted(global::MiDistill.Runtime.Training.EpochReport report);
+
+        /// <summary>Adds steps of your own to the run's plan (<c>plan.InsertAfter("distill", new MyStep())</c>); implement it in your own partial class.</summary>
+        partial void OnPlan(global::MiDistill.Runtime.Training.Plan.RunPlanBuilder plan);
 
         /// <summary>The typed settings of each variant: every value resolved, defaults included.</summary>
         public static class Settings
