@@ -48,6 +48,7 @@ public sealed class BatchStream : IDisposable
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentOutOfRangeException.ThrowIfNegative(workers);
         ArgumentOutOfRangeException.ThrowIfNegative(window);
+        s_opened.Value?.Invoke(set.Count, workers);
         _set = set;
         _plan = plan;
         _tables = set.NormalisationTable();
@@ -64,6 +65,21 @@ public sealed class BatchStream : IDisposable
             _workers[w] = new Thread(Work) { IsBackground = true, Name = $"midistill-data-{w}" };
             _workers[w].Start();
         }
+    }
+
+    // Tests see which worker count every pass over a split was given, on their own call path only.
+    private static readonly AsyncLocal<Action<int, int>?> s_opened = new();
+
+    /// <summary>Calls <paramref name="opened"/> (images in the set, workers asked for) for every stream this call path opens, until disposed.</summary>
+    internal static IDisposable Observe(Action<int, int> opened)
+    {
+        s_opened.Value = opened;
+        return new Unobserve();
+    }
+
+    private sealed class Unobserve : IDisposable
+    {
+        public void Dispose() => s_opened.Value = null;
     }
 
     /// <summary>Background threads for <c>run { workers 0 }</c>: the cores the training threads leave, at least one.</summary>

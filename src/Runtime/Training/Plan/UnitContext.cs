@@ -35,6 +35,19 @@ public sealed class UnitContext : IDisposable
     /// <summary>Seconds the unit spent pretraining (0 when the teacher came from the cache or a checkpoint).</summary>
     public double PretrainSeconds { get; set; }
 
+    /// <summary>True when the run state records <paramref name="work"/> of this unit as finished ("variant/seedN/work").</summary>
+    public bool IsFinished(string work) => Run.State.Finished.Contains(Name + "/" + work);
+
+    /// <summary>
+    /// Records <paramref name="work"/> of this unit as finished; the runner commits the run state
+    /// after <see cref="RunStep.Record"/>, so call it there, once the work is durable.
+    /// </summary>
+    public void MarkFinished(string work)
+    {
+        var key = Name + "/" + work;
+        if (!Run.State.Finished.Contains(key)) Run.State.Finished.Add(key);
+    }
+
     public bool Has(Artefact key) => _artefacts.ContainsKey(key);
 
     public T Get<T>(Artefact<T> key) =>
