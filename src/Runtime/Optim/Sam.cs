@@ -19,7 +19,7 @@ namespace MiDistill.Runtime.Optim;
 /// training code and LR schedulers treat it like a built-in: <see cref="ParamGroups"/> are the base
 /// optimizer's. Sam owns the base optimizer and disposes it.
 /// </remarks>
-public sealed class Sam : optim.Optimizer
+public sealed class Sam : optim.Optimizer, IWrappingOptimizer, IOptimizerMetrics
 {
     private readonly Parameter[] parameters_;
     private readonly optim.Optimizer baseOptimizer;
@@ -52,6 +52,11 @@ public sealed class Sam : optim.Optimizer
     public double Eta { get; }
 
     public optim.Optimizer BaseOptimizer => baseOptimizer;
+
+    optim.Optimizer IWrappingOptimizer.Inner => baseOptimizer;
+
+    IReadOnlyDictionary<string, double> IOptimizerMetrics.EpochMetrics() =>
+        new Dictionary<string, double> { ["sam_perturbation_norm"] = LastPerturbationNorm() };
 
     /// <summary>
     /// The L2 norm of the last climb's perturbation e (NaN before the first): the trainer records it

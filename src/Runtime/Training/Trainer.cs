@@ -157,7 +157,8 @@ public sealed class Trainer
                 values["data_frac"] = Stopwatch.GetElapsedTime(0, _dataTicks).TotalSeconds / Math.Max(1e-9, epochWatch.Elapsed.TotalSeconds);
                 progress.EpochEnd(epoch + 1, values);
                 // Recorded in metrics.jsonl and TensorBoard, not on the console line (its format stays as it is).
-                if (spec.Optimizer is Sam samOptimizer) values["sam_perturbation_norm"] = samOptimizer.LastPerturbationNorm();
+                if (spec.Optimizer is IOptimizerMetrics reporting)
+                    foreach (var (key, value) in reporting.EpochMetrics()) values[key] = value;
                 foreach (var (key, value) in spec.EpochMetrics?.Invoke() ?? new Dictionary<string, double>()) values[key] = value;
                 var written = _context.EpochCompleted(new EpochReport(spec.Stage, spec.Variant, epoch + 1, spec.Epochs, values), spec.RunSeed);
 
@@ -207,14 +208,8 @@ public sealed class Trainer
             return loss;
         }
 
-        Tensor batchLoss;
-        if (spec.Optimizer is Sam sam)
-            batchLoss = sam.step(Closure);
-        else
-        {
-            batchLoss = Closure();
-            spec.Optimizer.step();
-        }
+        // One path for every optimizer: each evaluates the closure as often as it needs (SAM twice).
+        var batchLoss = spec.Optimizer.step(Closure);
         long correct = firstLogits!.argmax(1).eq(labels).sum().item<long>();
         return (batchLoss.item<float>(), correct);
     }

@@ -124,10 +124,10 @@ internal static class TrainerCheckpoint
         return file.AsSpan(0, (int)payload).ToArray();
     }
 
-    // SAM keeps no state of its own between steps; its base optimizer holds the moments.
+    // A wrapping optimizer (SAM) keeps no state of its own between steps; the one it wraps holds the moments.
     private static OptimizerHelper OptimizerState(optim.Optimizer optimizer) => optimizer switch
     {
-        Sam sam => OptimizerState(sam.BaseOptimizer),
+        IWrappingOptimizer wrapping => OptimizerState(wrapping.Inner),
         OptimizerHelper helper => helper,
         _ => throw new NotSupportedException($"cannot checkpoint optimizer {optimizer.GetType().Name}"),
     };
