@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using MiDistill.Runtime.Hosting;
+using MiDistill.Runtime.Training;
 
 namespace MiDistill.Runtime.Sweeps;
 
@@ -77,5 +78,5 @@ public static class LocalExecutor
     /// overrides the executor sets per unit (<c>--threads n</c>); the plan brings the rest.
     /// </summary>
     internal static IEnumerable<string> UnitArguments(string sweepFolder, string index, int threads) =>
-        new[] { "unit", Path.GetFullPath(sweepFolder), index }.Concat(RunOverrides.SetByExecutor(new Training.RunRequest { Threads = threads }));
+        new[] { "unit", Path.GetFullPath(sweepFolder), index }.Concat(RunOverrides.SetByExecutor(new RunRequest { Threads = threads }));
 }

@@ -6,6 +6,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using MiDistill.Runtime.Hosting;
+using MiDistill.Runtime.Training;
 
 namespace MiDistill.Runtime.Sweeps;
 
@@ -140,7 +141,7 @@ public static class SlurmExecutor
         foreach (var line in settings.Setup) text.Append(line).Append('\n');
         text.Append("exec ").Append(string.Join(" ", plan.Executable.Select(Quote)))
             .Append(" unit ").Append(Quote(sweep)).Append(" \"$SLURM_ARRAY_TASK_ID\"")
-            .Append(string.Concat(RunOverrides.SetByExecutor(new Training.RunRequest { Threads = threads }).Select(a => " " + Quote(a)))).Append('\n');
+            .Append(string.Concat(RunOverrides.SetByExecutor(new RunRequest { Threads = threads }).Select(a => " " + Quote(a)))).Append('\n');
         return text.ToString();
     }
 

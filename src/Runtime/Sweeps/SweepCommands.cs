@@ -15,7 +15,7 @@ namespace MiDistill.Runtime.Sweeps;
 /// what a sweep does with each: picks units, places the sweep, has the executor set it per unit, or
 /// forwards it to every unit through plan.json.
 /// </summary>
-public static class SweepCommands
+internal static class SweepCommands
 {
     internal static IEnumerable<Command> Commands(IReadOnlyList<IRecipe> recipes) =>
         new[] { Plan(recipes), Submit(recipes), Unit(recipes), Status(), Collect() };
