@@ -49,6 +49,11 @@ dotnet build "${quiet[@]}" || fail "the new project does not build"
 check "dotnet run -- list"
 dotnet run --no-build -- list | tee "$work/list.txt"
 grep -q '^starter ' "$work/list.txt" || fail "list does not show the starter recipe"
+check "dotnet run -- run --help (the command-line library comes with the package)"
+dotnet run --no-build -- run --help > "$work/help.txt" || { cat "$work/help.txt"; fail "run --help failed"; }
+grep -q -- '--threads <n>' "$work/help.txt" && grep -q '^Exit codes:' "$work/help.txt" || { cat "$work/help.txt"; fail "run --help does not list --threads and the exit codes"; }
+code=0; dotnet run --no-build -- run starter --thread 1 > /dev/null 2> "$work/typo.txt" || code=$?
+[ "$code" -eq 2 ] && grep -q -- '--threads' "$work/typo.txt" || { cat "$work/typo.txt"; fail "a misspelt option did not exit 2 with a suggestion (exit $code)"; }
 check "dotnet run -- run starter --threads 1"
 dotnet run --no-build -- run starter --threads 1 > "$work/run.txt" || { cat "$work/run.txt"; fail "the starter recipe failed"; }
 grep -v 'epoch [0-9]' "$work/run.txt"

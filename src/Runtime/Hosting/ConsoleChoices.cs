@@ -1,7 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.IO;
-using System.Linq;
 using MiDistill.Runtime.Reporting;
 using MiDistill.Runtime.Reporting.Progress;
 using MiDistill.Runtime.Training;
@@ -18,18 +19,6 @@ public enum Verbosity { Quiet, Normal, Verbose }
 /// </summary>
 public static class ConsoleChoices
 {
-    public const string Usage =
-        "  --quiet                        print only the results table and the run folder (errors still go to stderr)\n" +
-        "  --verbose                      also print ten progress lines per epoch (step, loss, accuracy, images/s)\n";
-
-    /// <summary>Takes --quiet and --verbose out of <paramref name="args"/>; both at once is a usage error.</summary>
-    public static (string[] Remaining, Verbosity Verbosity) Extract(string[] args)
-    {
-        bool quiet = args.Contains("--quiet"), verbose = args.Contains("--verbose");
-        if (quiet && verbose) throw new ArgumentException("--quiet and --verbose contradict each other; give one of them");
-        return (args.Where(a => a is not ("--quiet" or "--verbose")).ToArray(), quiet ? Verbosity.Quiet : verbose ? Verbosity.Verbose : Verbosity.Normal);
-    }
-
     /// <summary>
     /// Runs <paramref name="run"/> with the request's output and progress chosen for <paramref name="verbosity"/>
     /// and the terminal: live when the request writes to a console that is a terminal, plain otherwise.
@@ -59,4 +48,34 @@ public static class ConsoleChoices
         ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected
         && Environment.GetEnvironmentVariable("MIDISTILL_PLAIN") is not "1"
         && AnsiConsole.Profile.Capabilities.Interactive && AnsiConsole.Profile.Capabilities.Ansi;
+}
+
+/// <summary>--quiet and --verbose on one command (`run`, `resume`); both at once is a usage error.</summary>
+internal sealed class VerbosityOptions
+{
+    private readonly Option<bool> _quiet = new("--quiet")
+    {
+        Description = "print only the results table and the run folder (errors still go to stderr)",
+        Arity = ArgumentArity.Zero,
+    };
+
+    private readonly Option<bool> _verbose = new("--verbose")
+    {
+        Description = "also print ten progress lines per epoch (step, loss, accuracy, images/s)",
+        Arity = ArgumentArity.Zero,
+    };
+
+    public VerbosityOptions(Command command)
+    {
+        command.Options.Add(_quiet);
+        command.Options.Add(_verbose);
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(_quiet) && result.GetValue(_verbose))
+                result.AddError("--quiet and --verbose contradict each other; give one of them");
+        });
+    }
+
+    public Verbosity Read(ParseResult parse) =>
+        parse.GetValue(_quiet) ? Verbosity.Quiet : parse.GetValue(_verbose) ? Verbosity.Verbose : Verbosity.Normal;
 }

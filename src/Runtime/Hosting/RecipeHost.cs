@@ -1,6 +1,6 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
+using System.CommandLine;
 using System.IO;
 using System.Linq;
 using MiDistill.Runtime.Options;
@@ -9,97 +9,120 @@ using MiDistill.Runtime.Training;
 
 namespace MiDistill.Runtime.Hosting;
 
-/// <summary>The command line of an experiment executable: list, show and run the recipes it was built with.</summary>
+/// <summary>
+/// The command line of an experiment executable: list, show, run and resume the recipes it was built
+/// with, and the report and sweep commands. One parser (System.CommandLine) for every command; each
+/// has <c>--help</c>; exit codes are <see cref="ExitCodes"/>.
+/// </summary>
 public static class RecipeHost
 {
-    private const string Usage =
-        "usage:\n" +
-        "  midistill-recipes list                      recipes this build contains, with their variants\n" +
-        "  midistill-recipes show <recipe>             every resolved setting of every variant (JSON)\n" +
-        "  midistill-recipes show <recipe> --plan      the run's plan: units (variant x seed) and their steps\n" +
-        "  midistill-recipes run <recipe> [options]    run a recipe end to end\n" +
-        "  midistill-recipes resume <run-folder> [--threads n] [--workers n] [--device d] [--data dir] [--seed s]\n" +
-        "                                              continue an interrupted run where it stopped\n" +
-        ReportCommands.Usage +
-        Sweeps.SweepCommands.Usage +
-        "\n" +
-        "run options:\n" +
-        "  --variant <name>[,<name>...]   run only these variants\n" +
-        "  --seed <s>                     run only the replicate of seed s (one of run.seed)\n" +
-        "  --threads <n>                  CPU threads (overrides run.threads; 0 = all cores)\n" +
-        "  --workers <n>                  data workers decoding batches ahead (overrides run.workers; 0 = the cores the threads leave)\n" +
-        "  --device cpu|cuda|auto         overrides run.device\n" +
-        "  --output <dir>                 root of run folders (overrides run.output)\n" +
-        "  --cache <dir>                  pretrained-teacher cache (overrides run.cache)\n" +
-        "  --data <dir>                   the data set's folder: IDX files or an image folder (overrides data.path)\n" +
-        ConsoleChoices.Usage;
-
     public static int Main(string[] args, IReadOnlyList<IRecipe> recipes) => Main(args, recipes, Console.Out, Console.Error);
 
     public static int Main(string[] args, IReadOnlyList<IRecipe> recipes, TextWriter output, TextWriter error)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(recipes);
+        var root = CommandLine(recipes);
+        if (args.Length == 0)
         {
-            output.Write(Usage);
-            return args.Length == 0 ? 2 : 0;
+            HostCommandLine.WriteHelp(root, output);
+            return ExitCodes.Usage;
         }
 
+        var parse = root.Parse(HostCommandLine.Normalize(args), HostCommandLine.Parsing);
+        if (HostCommandLine.IsWrong(parse))
+            return HostCommandLine.ReportUsageErrors(parse, error);
         try
         {
-            switch (args[0])
-            {
-                case "list":
-                    foreach (var recipe in recipes)
-                        output.WriteLine($"{recipe.Name,-24} {recipe.SourceFileName,-28} variants: {string.Join(", ", recipe.Variants.Select(v => v.Variant))}");
-                    if (recipes.Count == 0) output.WriteLine("(no recipes: add a .distill file to the recipes project and rebuild)");
-                    return 0;
-                case "show":
-                    var shown = Find(recipes, Argument(args, 1, "a recipe name"));
-                    if (args.Skip(2).FirstOrDefault(a => a != "--plan") is { } extra)
-                        throw new UsageException($"unknown option `{extra}` of `show`");
-                    output.Write(args.Contains("--plan") ? shown.Plan().Describe(shown.Name) : SettingsJson.Serialize(shown.Variants) + Environment.NewLine);
-                    return 0;
-                case "run":
-                    var chosen = Find(recipes, Argument(args, 1, "a recipe name"));
-                    var (runArgs, verbosity) = ConsoleChoices.Extract(args.Skip(2).ToArray());
-                    ConsoleChoices.Run(ParseRunOptions(runArgs, output), verbosity, chosen.Run);
-                    return 0;
-                case "resume":
-                    var folder = Argument(args, 1, "a run folder");
-                    var (resumeArgs, resumeVerbosity) = ConsoleChoices.Extract(args.Skip(2).ToArray());
-                    var request = ParseRunOptions(resumeArgs, output);
-                    if (request.Variants.Count > 0 || request.OutputDirectory is not null || request.CacheDirectory is not null)
-                        throw new UsageException("`resume` continues a run with the settings it started with; only --threads, --device, --data and --seed may change");
-                    var owner = Find(recipes, RecipeOfRunFolder(folder));
-                    ConsoleChoices.Run(request, resumeVerbosity, r => owner.Resume(folder, r));
-                    return 0;
-                case "report":
-                    return ReportCommands.Report(args.Skip(1).ToArray(), output);
-                case "compare":
-                    return ReportCommands.Compare(args.Skip(1).ToArray(), output);
-                case var sweep when Sweeps.SweepCommands.Handles(sweep):
-                    return Sweeps.SweepCommands.Run(args, recipes, output);
-                default:
-                    throw new UsageException($"unknown command `{args[0]}`");
-            }
+            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
         catch (UsageException e)
         {
             error.WriteLine("error: " + e.Message);
-            error.Write(Usage);
-            return 2;
+            HostCommandLine.WriteUsageHint(parse.CommandResult.Command, error);
+            return ExitCodes.Usage;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or System.Text.Json.JsonException or Checkpoints.CheckpointException)
         {
             // Expected failures (missing dataset, corrupt file, bad variant, no CUDA) are messages, not stack traces.
             error.WriteLine("error: " + e.Message);
-            return 1;
+            return ExitCodes.Failed;
         }
     }
 
-    private static IRecipe Find(IReadOnlyList<IRecipe> recipes, string name) =>
-        recipes.FirstOrDefault(r => r.Name == name)
-        ?? throw new UsageException($"no recipe named `{name}`; this build has {(recipes.Count == 0 ? "none" : string.Join(", ", recipes.Select(r => "`" + r.Name + "`")))}");
+    /// <summary>Every command of the experiment executable, for a build with <paramref name="recipes"/>.</summary>
+    internal static RootCommand CommandLine(IReadOnlyList<IRecipe> recipes) =>
+        HostCommandLine.Root(
+            "The experiment executable: the recipes it was built with, their runs, reports and sweeps.",
+            new[] { List(recipes), Show(recipes), Run(recipes), Resume(recipes) }
+                .Concat(ReportCommands.Commands())
+                .Concat(Sweeps.SweepCommands.Commands(recipes)));
+
+    private static Command List(IReadOnlyList<IRecipe> recipes)
+    {
+        var command = new Command("list", "the recipes this build contains, with their variants");
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            foreach (var recipe in recipes)
+                output.WriteLine($"{recipe.Name,-24} {recipe.SourceFileName,-28} variants: {string.Join(", ", recipe.Variants.Select(v => v.Variant))}");
+            if (recipes.Count == 0) output.WriteLine("(no recipes: add a .distill file to the recipes project and rebuild)");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Show(IReadOnlyList<IRecipe> recipes)
+    {
+        var recipe = HostCommandLine.RecipeArgument(recipes);
+        var plan = new Option<bool>("--plan") { Description = "print the run's plan instead: its steps with what each needs and produces, and each unit's (variant x seed) steps" };
+        var command = new Command("show", "every resolved setting of every variant of a recipe (JSON), or with --plan the run's plan") { recipe, plan };
+        command.SetAction(parse =>
+        {
+            var shown = parse.GetValue(recipe)!;
+            parse.InvocationConfiguration.Output.Write(parse.GetValue(plan)
+                ? shown.Plan().Describe(shown.Name)
+                : SettingsJson.Serialize(shown.Variants) + Environment.NewLine);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Run(IReadOnlyList<IRecipe> recipes)
+    {
+        var recipe = HostCommandLine.RecipeArgument(recipes);
+        var command = new Command("run", "run a recipe end to end into a new run folder") { recipe };
+        var overrides = new OverrideOptions(command, RunOverrides.All);
+        var verbosity = new VerbosityOptions(command);
+        command.SetAction(parse =>
+        {
+            var request = overrides.Apply(parse, new RunRequest { Output = parse.InvocationConfiguration.Output });
+            ConsoleChoices.Run(request, verbosity.Read(parse), parse.GetValue(recipe)!.Run);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Resume(IReadOnlyList<IRecipe> recipes)
+    {
+        var folder = new Argument<string>("run-folder") { Description = "the folder of an earlier run (runs/<recipe>/<timestamp>-<variants>/)" };
+        var command = new Command("resume", "continue an interrupted run where it stopped, with the settings it started with") { folder };
+        var overrides = new OverrideOptions(command, RunOverrides.Resumable);
+        var takes = string.Join(", ", RunOverrides.Resumable.Select(o => o.Name));
+        OverrideOptions.Refuse(command, RunOverrides.All.Where(o => !o.Resume),
+            o => $"`resume` continues a run with the settings it started with, so {o.Name} cannot change; `resume` takes {takes}");
+        var verbosity = new VerbosityOptions(command);
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(folder)!;
+            var request = overrides.Apply(parse, new RunRequest { Output = parse.InvocationConfiguration.Output });
+            var name = RecipeOfRunFolder(path);
+            var owner = recipes.FirstOrDefault(r => r.Name == name) ?? throw new UsageException(HostCommandLine.NoRecipe(recipes, name));
+            ConsoleChoices.Run(request, verbosity.Read(parse), r => owner.Resume(path, r));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
 
     private static string RecipeOfRunFolder(string folder)
     {
@@ -113,59 +136,4 @@ public static class RecipeHost
         var variants = SettingsJson.Deserialize<List<ExperimentOptions>>(File.ReadAllText(settings));
         return variants?.FirstOrDefault()?.Recipe ?? throw new InvalidDataException($"{settings}: no variants recorded");
     }
-
-    private static string Argument(string[] args, int index, string what) =>
-        index < args.Length ? args[index] : throw new UsageException($"`{args[0]}` needs {what}");
-
-    private static RunRequest ParseRunOptions(string[] args, TextWriter output)
-    {
-        var request = new RunRequest { Output = output };
-        for (int i = 0; i < args.Length; i++)
-        {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"`{args[i]}` needs a value");
-            switch (args[i])
-            {
-                case "--variant": request = request with { Variants = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }; break;
-                case "--threads":
-                    var text = Value();
-                    if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var threads))
-                        throw new UsageException($"--threads expects a non-negative integer, got `{text}`");
-                    request = request with { Threads = threads };
-                    break;
-                case "--workers":
-                    var workersText = Value();
-                    if (!int.TryParse(workersText, NumberStyles.None, CultureInfo.InvariantCulture, out var workers))
-                        throw new UsageException($"--workers expects a non-negative integer, got `{workersText}`");
-                    request = request with { Workers = workers };
-                    break;
-                case "--device":
-                    var device = Value();
-                    request = request with
-                    {
-                        Device = device switch
-                        {
-                            "cpu" => DeviceKind.Cpu,
-                            "cuda" => DeviceKind.Cuda,
-                            "auto" => DeviceKind.Auto,
-                            _ => throw new UsageException($"--device expects cpu, cuda or auto, got `{device}`"),
-                        },
-                    };
-                    break;
-                case "--seed":
-                    var seedText = Value();
-                    if (!int.TryParse(seedText, NumberStyles.None, CultureInfo.InvariantCulture, out var seed))
-                        throw new UsageException($"--seed expects one of the recipe's seeds (a non-negative integer), got `{seedText}`");
-                    request = request with { Seed = seed };
-                    break;
-                case "--output": request = request with { OutputDirectory = Value() }; break;
-                case "--cache": request = request with { CacheDirectory = Value() }; break;
-                // A path on the command line is relative to where the command runs.
-                case "--data": request = request with { DataPath = System.IO.Path.GetFullPath(Value()) }; break;
-                default: throw new UsageException($"unknown option `{args[i]}`");
-            }
-        }
-        return request;
-    }
-
-    private sealed class UsageException(string message) : Exception(message);
 }

@@ -4,6 +4,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using MiDistill.Runtime.Hosting;
+using MiDistill.Runtime.Training;
 
 namespace MiDistill.Runtime.Sweeps;
 
@@ -71,7 +73,10 @@ public static class LocalExecutor
         return (unit, process, log, Stopwatch.StartNew());
     }
 
-    /// <summary>The arguments after the executable that run one unit: <c>unit &lt;sweep&gt; &lt;index&gt; --threads n</c>.</summary>
+    /// <summary>
+    /// The arguments after the executable that run one unit: <c>unit &lt;sweep&gt; &lt;index&gt;</c> and the
+    /// overrides the executor sets per unit (<c>--threads n</c>); the plan brings the rest.
+    /// </summary>
     internal static IEnumerable<string> UnitArguments(string sweepFolder, string index, int threads) =>
-        new[] { "unit", Path.GetFullPath(sweepFolder), index, "--threads", threads.ToString(CultureInfo.InvariantCulture) };
+        new[] { "unit", Path.GetFullPath(sweepFolder), index }.Concat(RunOverrides.SetByExecutor(new RunRequest { Threads = threads }));
 }

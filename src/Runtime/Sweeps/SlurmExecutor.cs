@@ -5,6 +5,8 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using MiDistill.Runtime.Hosting;
+using MiDistill.Runtime.Training;
 
 namespace MiDistill.Runtime.Sweeps;
 
@@ -138,7 +140,8 @@ public static class SlurmExecutor
         text.Append("set -euo pipefail\n");
         foreach (var line in settings.Setup) text.Append(line).Append('\n');
         text.Append("exec ").Append(string.Join(" ", plan.Executable.Select(Quote)))
-            .Append(" unit ").Append(Quote(sweep)).Append(" \"$SLURM_ARRAY_TASK_ID\" --threads ").Append(threads.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            .Append(" unit ").Append(Quote(sweep)).Append(" \"$SLURM_ARRAY_TASK_ID\"")
+            .Append(string.Concat(RunOverrides.SetByExecutor(new RunRequest { Threads = threads }).Select(a => " " + Quote(a)))).Append('\n');
         return text.ToString();
     }
 

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using MiDistill.Runtime.Hosting;
 using MiDistill.Runtime.Options;
 using MiDistill.Runtime.Training;
 
@@ -28,7 +29,8 @@ public sealed record SweepPlan
 {
     public const string FileName = "plan.json";
     public const string UnitsFolderName = "units";
-    public const int CurrentFormat = 1;
+    /// <summary>2: the units' run overrides in <see cref="Overrides"/>; format 1 had data, cache and device as fields and still loads.</summary>
+    public const int CurrentFormat = 2;
 
     public int Format { get; init; } = CurrentFormat;
     public required string Recipe { get; init; }
@@ -37,16 +39,23 @@ public sealed record SweepPlan
     public required string RecipeSha256 { get; init; }
     /// <summary>The experiment executable that runs a unit: the program and its leading arguments (<c>dotnet x.dll</c>).</summary>
     public required IReadOnlyList<string> Executable { get; init; }
-    /// <summary>Absolute data folder for every unit (null = each variant's own `data.path`).</summary>
-    public string? DataPath { get; init; }
-    /// <summary>Absolute pretrained-teacher cache shared by the units (they take turns on an entry through its lock).</summary>
-    public required string CacheDirectory { get; init; }
-    public DeviceKind? Device { get; init; }
+    /// <summary>
+    /// The run overrides every unit runs with, as on a command line (<c>"--cache": "/abs/cache"</c>): those the
+    /// command line's override table marks as forwarded to units (--data, --cache, --device, --workers).
+    /// The cache is always there, absolute: the units share it and take turns on an entry through its lock.
+    /// A unit's own command line wins over these.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Overrides { get; init; } = new Dictionary<string, string>();
     public required IReadOnlyList<SweepUnit> Units { get; init; }
 
-    /// <summary>The units of <paramref name="recipe"/>: every variant (or those named) times each of its seeds, variant by variant.</summary>
-    public static SweepPlan For(IRecipe recipe, IReadOnlyList<string> variants, int? onlySeed, IReadOnlyList<string> executable, string? dataPath, string cacheDirectory, DeviceKind? device)
+    /// <summary>
+    /// The units of <paramref name="recipe"/>: every variant (or those <paramref name="request"/> names) times each
+    /// of its seeds (or the one it names), variant by variant; the request's forwarded overrides go to every unit.
+    /// </summary>
+    public static SweepPlan For(IRecipe recipe, RunRequest request, IReadOnlyList<string> executable)
     {
+        var variants = request.Variants;
+        var onlySeed = request.Seed;
         var known = recipe.Variants.Select(v => v.Variant).ToList();
         var unknown = variants.Where(v => !known.Contains(v)).ToList();
         if (unknown.Count > 0)
@@ -67,9 +76,7 @@ public sealed record SweepPlan
             SourceFileName = recipe.SourceFileName,
             RecipeSha256 = Sha256(recipe.SourceText),
             Executable = executable,
-            DataPath = dataPath,
-            CacheDirectory = cacheDirectory,
-            Device = device,
+            Overrides = RunOverrides.Forwarded(request),
             Units = units,
         };
     }
@@ -91,7 +98,12 @@ public sealed record SweepPlan
         if (!File.Exists(path))
             throw new FileNotFoundException($"{sweepFolder}: not a sweep folder ({FileName} is missing; `plan <recipe> --sweep {sweepFolder}` writes it)", path);
         SweepPlan? plan;
-        try { plan = JsonSerializer.Deserialize<SweepPlan>(File.ReadAllText(path), Json); }
+        try
+        {
+            var text = File.ReadAllText(path);
+            plan = JsonSerializer.Deserialize<SweepPlan>(text, Json);
+            if (plan?.Format == 1) plan = FromFormatOne(plan, text);
+        }
         catch (JsonException e) { throw new InvalidDataException($"{path}: the sweep plan is unreadable ({e.Message}); plan the sweep again into a new folder", e); }
         if (plan is null || plan.Format != CurrentFormat)
             throw new InvalidDataException($"{path}: the sweep plan was written by another version of MiDistill (format {plan?.Format}, this one reads {CurrentFormat})");
@@ -99,6 +111,16 @@ public sealed record SweepPlan
             if (plan.Units[i].Index != i)
                 throw new InvalidDataException($"{path}: unit {i} is numbered {plan.Units[i].Index}; the plan was edited by hand. Plan the sweep again");
         return plan;
+    }
+
+    // Format 1 kept data, cache and device as fields; they are the same overrides, so a sweep planned before goes on.
+    private sealed record FormatOne(string? DataPath, string? CacheDirectory, DeviceKind? Device);
+
+    private static SweepPlan FromFormatOne(SweepPlan plan, string text)
+    {
+        var old = JsonSerializer.Deserialize<FormatOne>(text, Json)!;
+        var request = new RunRequest { DataPath = old.DataPath, CacheDirectory = old.CacheDirectory, Device = old.Device };
+        return plan with { Format = CurrentFormat, Overrides = RunOverrides.Forwarded(request) };
     }
 
     /// <summary>Writes the plan (atomically); an existing plan must be the same sweep, so units already run stay valid.</summary>

@@ -3,8 +3,8 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
+using MiDistill.Runtime.Hosting;
 using MiDistill.Runtime.Reporting;
-using MiDistill.Runtime.Options;
 using MiDistill.Runtime.Training;
 
 namespace MiDistill.Runtime.Sweeps;
@@ -19,8 +19,11 @@ public static class UnitRunner
     /// <summary>Where Slurm puts the array index of the task (the unit to run).</summary>
     public const string SlurmArrayTaskId = "SLURM_ARRAY_TASK_ID";
 
-    public static void Run(IReadOnlyList<IRecipe> recipes, string sweepFolder, int index, int? threads, DeviceKind? device, TextWriter output)
+    /// <param name="request">The unit's own command line: overrides (threads, device, ...) that win over the plan's, and the output.</param>
+    public static void Run(IReadOnlyList<IRecipe> recipes, string sweepFolder, int index, RunRequest request)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        var output = request.Output;
         var plan = SweepPlan.Load(sweepFolder);
         if (index < 0 || index >= plan.Units.Count)
             throw new ArgumentException($"the sweep in {sweepFolder} has {plan.Units.Count} units (0-{plan.Units.Count - 1}); there is no unit {index}");
@@ -54,11 +57,11 @@ public static class UnitRunner
         try
         {
             var runFolder = plan.RunFolder(sweepFolder, unit);
-            var request = new RunRequest { Seed = unit.Seed, Threads = threads, Device = device ?? plan.Device, DataPath = plan.DataPath, Output = output };
+            var unitRequest = RunOverrides.Fill(request, plan.Overrides, SweepPlan.PathIn(sweepFolder)) with { Seed = unit.Seed };
             if (File.Exists(Path.Combine(runFolder, RunFolder.SettingsFileName)))
-                recipe.Resume(runFolder, request);
+                recipe.Resume(runFolder, unitRequest);
             else
-                recipe.Run(request with { Variants = new[] { unit.Variant }, CacheDirectory = plan.CacheDirectory, RunFolder = runFolder });
+                recipe.Run(unitRequest with { Variants = new[] { unit.Variant }, RunFolder = runFolder });
             (status with { State = UnitState.Done }).Save(unitFolder);
         }
         catch (Exception e)

@@ -278,10 +278,11 @@ public sealed class ReportingRunTests : IClassFixture<TinyReportingRun>
             Assert.Equal(1, code);
             Assert.StartsWith($"error: {Path.Combine(damaged, "metrics.jsonl")}(2): not a metrics line: ", error);
         }
+        // One folder is a usage error (exit 2), found by the parser before any folder is read.
         using (var child = ChildRun.Start(new[] { "compare", _run.Folder }))
         {
             var (code, _, error) = child.Wait();
-            Assert.Equal(1, code);
+            Assert.Equal(2, code);
             Assert.Contains("`compare` needs at least two run folders", error);
         }
     }

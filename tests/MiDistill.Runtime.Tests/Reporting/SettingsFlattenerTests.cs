@@ -1,4 +1,3 @@
-using MiDistill.Runtime.Hosting;
 using MiDistill.Runtime.Reporting.Report;
 
 namespace MiDistill.Runtime.Tests.Reporting;
@@ -21,16 +20,5 @@ public sealed class SettingsFlattenerTests
         var a = SettingsFlattener.Flatten("""{"x":1,"y":{"kind":"A"},"z":3}""");
         var b = SettingsFlattener.Flatten("""{"x":1,"y":{"kind":"B","extra":2},"z":3}""");
         Assert.Equal(new[] { "y.kind", "y.extra" }, SettingsFlattener.Differing(new[] { a, b }));
-    }
-
-    [Fact]
-    public void Quiet_and_verbose_are_taken_out_of_the_arguments_and_exclude_each_other()
-    {
-        var (rest, verbosity) = ConsoleChoices.Extract(new[] { "--threads", "1", "--quiet" });
-        Assert.Equal(new[] { "--threads", "1" }, rest);
-        Assert.Equal(Verbosity.Quiet, verbosity);
-        Assert.Equal(Verbosity.Verbose, ConsoleChoices.Extract(new[] { "--verbose" }).Verbosity);
-        var e = Assert.Throws<System.ArgumentException>(() => ConsoleChoices.Extract(new[] { "--quiet", "--verbose" }));
-        Assert.Contains("contradict", e.Message);
     }
 }

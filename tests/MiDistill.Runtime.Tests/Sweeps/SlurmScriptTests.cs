@@ -13,7 +13,7 @@ public class SlurmScriptTests
         SourceFileName = "study.distill",
         RecipeSha256 = "00",
         Executable = new[] { "/usr/bin/dotnet", "/opt/my experiments/midistill-recipes.dll" },
-        CacheDirectory = "/shared/cache",
+        Overrides = new System.Collections.Generic.Dictionary<string, string> { ["--cache"] = "/shared/cache" },
         Units = new[] { new SweepUnit(0, "a", 0, "units/0000-a-seed0") },
     };
 
