@@ -57,7 +57,7 @@ public sealed class MobileNetV2 : Module<Tensor, Tensor>, IFeatureModel, MiDisti
 
     public Tensor forward_features(Tensor x)
     {
-        using var maps = features.forward(x);
+        using var maps = features.call(x);
         using var pooled = nn.functional.adaptive_avg_pool2d(maps, new long[] { 1, 1 });
         return pooled.flatten(1);
     }
@@ -65,7 +65,7 @@ public sealed class MobileNetV2 : Module<Tensor, Tensor>, IFeatureModel, MiDisti
     public override Tensor forward(Tensor x)
     {
         using var f = forward_features(x);
-        return classifier.forward(f);
+        return classifier.call(f);
     }
 
     /// <summary>
@@ -140,8 +140,8 @@ public sealed class InvertedResidual : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        if (!useResidual) return conv.forward(x);
-        using var y = conv.forward(x);
+        if (!useResidual) return conv.call(x);
+        using var y = conv.call(x);
         return x.add(y);
     }
 

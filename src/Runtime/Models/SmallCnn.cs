@@ -62,15 +62,15 @@ public sealed class SmallCnn : Module<Tensor, Tensor>, IFeatureModel, MiDistill.
     /// <summary>Globally average-pooled features [B, 3W].</summary>
     public Tensor forward_features(Tensor x)
     {
-        using var maps = features.forward(x);
-        using var pooled = pool.forward(maps);
+        using var maps = features.call(x);
+        using var pooled = pool.call(maps);
         return pooled.flatten(1);
     }
 
     public override Tensor forward(Tensor x)
     {
         using var f = forward_features(x);
-        return head.forward(f);
+        return head.call(f);
     }
 
     protected override void Dispose(bool disposing)
