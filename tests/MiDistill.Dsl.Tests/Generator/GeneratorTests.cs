@@ -47,6 +47,27 @@ public class GeneratorTests
     public void Quickstart_sources() => Approvals.Verify(Source(RunQuickstart(), "RecipeSources.Quickstart.g.cs"));
 
     [Fact]
+    public void GeneratedCode_states_the_generator_assemblys_version_which_is_the_package_version()
+    {
+        var informational = typeof(RecipeGenerator).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .Cast<System.Reflection.AssemblyInformationalVersionAttribute>().Single().InformationalVersion;
+        var assemblyVersion = informational.Split('+')[0];
+        var packageVersion = System.Xml.Linq.XDocument.Load(Repo.Path("Directory.Build.props"))
+            .Descendants("Version").Single().Value;
+        Assert.Equal(packageVersion, assemblyVersion);
+
+        var result = RunQuickstart();
+        var stated = result.GeneratedSources
+            .SelectMany(s => System.Text.RegularExpressions.Regex.Matches(s.SourceText.ToString(),
+                @"GeneratedCode\(""MiDistill\.Dsl\.Generator"", ""([^""]*)""\)").Cast<System.Text.RegularExpressions.Match>())
+            .Select(m => m.Groups[1].Value)
+            .ToList();
+        Assert.Equal(3, stated.Count);
+        Assert.All(stated, version => Assert.Equal(assemblyVersion, version));
+    }
+
+    [Fact]
     public void Generated_code_compiles_against_the_runtime()
     {
         var driver = Run(CreateDriver(new InMemoryText(QuickstartPath, QuickstartText)), EmptyCompilation());
