@@ -173,7 +173,9 @@ public class GeneratorTests
     public void Error_is_reported_at_the_recipe_position_and_nothing_is_emitted_for_it()
     {
         const string bad = "recipe bad {\n  teacher {\n    pretrain upstream(classes: 0..4)\n  }\n  data {\n    classes 5..9\n  }\n  finetune {\n    reweight mlp(top: 9, alpha: 0.5)\n  }\n}\n";
-        var result = Result(Run(CreateDriver(new InMemoryText("/p/bad.distill", bad), new InMemoryText(QuickstartPath, QuickstartText)), EmptyCompilation()));
+        var languageReference = Repo.Path("docs", "language.md");
+        var properties = new System.Collections.Generic.Dictionary<string, string> { ["MiDistillLanguageReference"] = languageReference };
+        var result = Result(Run(CreateDriver(properties, new InMemoryText("/p/bad.distill", bad), new InMemoryText(QuickstartPath, QuickstartText)), EmptyCompilation()));
 
         var diagnostic = Assert.Single(result.Diagnostics);
         Assert.Equal("MD0113", diagnostic.Id);
@@ -185,7 +187,7 @@ public class GeneratorTests
         Assert.Equal(new LinePosition(8, 22), span.StartLinePosition);
         Assert.Equal(new LinePosition(8, 23), span.EndLinePosition);
         Assert.Equal("9", bad.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
-        Assert.Equal("https://github.com/midistill/midistill/blob/main/docs/language.md#finetune", diagnostic.Descriptor.HelpLinkUri);
+        Assert.Equal(new Uri(languageReference).AbsoluteUri + "#md0113", diagnostic.Descriptor.HelpLinkUri);
 
         Assert.DoesNotContain(result.GeneratedSources, s => s.HintName.StartsWith("BadRecipe", StringComparison.Ordinal));
         Assert.DoesNotContain("BadRecipe", Source(result, "RecipeRegistry.g.cs"));
