@@ -19,7 +19,7 @@ namespace MiDistill.Runtime.Models;
 /// momentum 0.1, no drop path, no dropout before the classifier. The small stem makes
 /// <c>conv_stem</c> stride 1 (28x28 inputs end at 2x2, not 1x1).
 /// </summary>
-public sealed class EfficientNetV2 : Module<Tensor, Tensor>, IFeatureModel, MiDistill.Runtime.Checkpoints.ICheckpointLayout
+public sealed class EfficientNetV2 : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoints.ICheckpointLayout
 {
     /// <summary>The classifier is `classifier`: replaced when a checkpoint has another class count.</summary>
     public MiDistill.Runtime.Checkpoints.LoadRules LoadRules { get; } = MiDistill.Runtime.Checkpoints.ModelCheckpoints.Cnn("classifier.");

@@ -13,7 +13,7 @@ namespace MiDistill.Runtime.Models;
 /// channel rounding (<c>_make_divisible</c> to multiples of 8), so torchvision state dicts load by
 /// name. The small stem makes the first convolution stride 1 (28x28 inputs end at 2x2, not 1x1).
 /// </summary>
-public sealed class MobileNetV2 : Module<Tensor, Tensor>, IFeatureModel, MiDistill.Runtime.Checkpoints.ICheckpointLayout
+public sealed class MobileNetV2 : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoints.ICheckpointLayout
 {
     /// <summary>The classifier is `classifier`: replaced when a checkpoint has another class count.</summary>
     public MiDistill.Runtime.Checkpoints.LoadRules LoadRules { get; } = MiDistill.Runtime.Checkpoints.ModelCheckpoints.Cnn("classifier.");

@@ -13,7 +13,7 @@ namespace MiDistill.Runtime.Models;
 /// state dicts load by name. The small stem swaps the 7x7 stride-2 conv and max-pool for a 3x3
 /// stride-1 conv (the usual CIFAR-style stem), keeping the key <c>conv1.weight</c>.
 /// </summary>
-public sealed class ResNet : Module<Tensor, Tensor>, IFeatureModel, MiDistill.Runtime.Checkpoints.ICheckpointLayout
+public sealed class ResNet : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoints.ICheckpointLayout
 {
     /// <summary>The classifier is `fc`: replaced when a checkpoint has another class count.</summary>
     public MiDistill.Runtime.Checkpoints.LoadRules LoadRules { get; } = MiDistill.Runtime.Checkpoints.ModelCheckpoints.Cnn("fc.");

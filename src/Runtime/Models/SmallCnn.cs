@@ -17,7 +17,7 @@ namespace MiDistill.Runtime.Models;
 /// (4W would give about 72k). Global pooling makes any input of at least 16x16 work.
 /// Names follow torchvision's VGG-style <c>features.N</c> indexing.
 /// </remarks>
-public sealed class SmallCnn : Module<Tensor, Tensor>, IFeatureModel, MiDistill.Runtime.Checkpoints.ICheckpointLayout
+public sealed class SmallCnn : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoints.ICheckpointLayout
 {
     /// <summary>The classifier is `head`: replaced when a checkpoint has another class count.</summary>
     public MiDistill.Runtime.Checkpoints.LoadRules LoadRules { get; } = MiDistill.Runtime.Checkpoints.ModelCheckpoints.Cnn("head.");

@@ -15,7 +15,7 @@ namespace MiDistill.Runtime.Models;
 /// h+ = beta_i * h' + alpha_i * MLP(LN2(h')), where beta_i (the residual scale) is 1 except in the
 /// all-block form (beta = 2 - alpha).
 /// </summary>
-public sealed class VisionTransformer : Module<Tensor, Tensor>, IFeatureModel, MiDistill.Runtime.Checkpoints.ICheckpointLayout
+public sealed class VisionTransformer : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoints.ICheckpointLayout
 {
     /// <summary>timm's names: the head is `head`; the ReMem reweighting is ours (timm checkpoints never carry it); pos_embed is resampled to this grid.</summary>
     public MiDistill.Runtime.Checkpoints.LoadRules LoadRules { get; } = new()
