@@ -17,6 +17,10 @@ if ! dotnet build MiDistill.sln -c Release -nologo -v quiet; then
   exit 1
 fi
 
+# C# whitespace against .editorconfig (about 20 s); a difference counts as one failed test below.
+format_failed=0
+scripts/check-format.sh || format_failed=1
+
 log=$(mktemp)
 dotnet test MiDistill.sln -c Release --no-build -nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
@@ -34,6 +38,10 @@ rm -f "$log"
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   echo "dotnet test exited with $status without reporting a failed test (a test host crashed?)"
   failed=1
+fi
+if [ "$format_failed" -ne 0 ]; then
+  echo "the format check failed (scripts/check-format.sh, output above): counted as 1 failed"
+  failed=$((failed + 1))
 fi
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"

@@ -16,8 +16,16 @@ public sealed class ModuleHookTests
 {
     static ModuleHookTests() => torch.set_num_threads(1);
 
-    private static VitOptions TinyVit() => new() {
-        Name = "tiny-test", ImageSize = 16, PatchSize = 4, InChannels = 3, EmbedDim = 32, Depth = 2, Heads = 4, MlpRatio = 2,
+    private static VitOptions TinyVit() => new()
+    {
+        Name = "tiny-test",
+        ImageSize = 16,
+        PatchSize = 4,
+        InChannels = 3,
+        EmbedDim = 32,
+        Depth = 2,
+        Heads = 4,
+        MlpRatio = 2,
     };
 
     public static IEnumerable<object[]> Models() => new[]
@@ -62,7 +70,8 @@ public sealed class ModuleHookTests
         var target = (nn.Module<Tensor, Tensor>)net.named_modules().Single(m => m.name == submodule).module;
         int fired = 0;
         long[]? seenShape = null;
-        var handle = target.register_forward_hook((module, input, output) => {
+        var handle = target.register_forward_hook((module, input, output) =>
+        {
             fired++;
             seenShape = output.shape;
             return output;
