@@ -62,9 +62,17 @@ grep -q '^| sam ' "$work/run.txt" || fail "the starter run printed no result tab
 check "a mistake in the recipe fails the build at its position"
 cp starter.distill "$work/starter.good"
 sed -i 's/epochs 5$/epochs 0/' starter.distill
-if dotnet build "${quiet[@]}" > "$work/bad.txt" 2>&1; then cat "$work/bad.txt"; fail "a broken recipe built"; fi
+if dotnet build "${quiet[@]}" -p:ErrorLog="$work/bad.sarif" > "$work/bad.txt" 2>&1; then cat "$work/bad.txt"; fail "a broken recipe built"; fi
 grep -E 'starter\.distill\([0-9]+,[0-9]+\): error MD0106: `finetune\.epochs` = 0 is out of range; expected 1\.\.100000' "$work/bad.txt" \
   || { cat "$work/bad.txt"; fail "no located MD0106 for the broken recipe"; }
+check "its help link opens the package's docs/language.md at #md0106"
+help=$(grep -oE '"helpUri": *"file://[^"#]*#md0106"' "$work/bad.sarif" | head -n 1 | sed -E 's/.*"file:\/\/([^"#]*)#md0106"/\1/')
+case "$help" in
+  "$NUGET_PACKAGES"/midistill/*/docs/language.md) ;;
+  *) fail "MD0106's help link is not the package's docs/language.md: '${help}'" ;;
+esac
+[ -f "$help" ] || fail "MD0106's help link names a file that does not exist: $help"
+grep -q '<a id="md0106"></a>MD0106 |' "$help" || fail "the package's docs/language.md has no anchor md0106"
 cp "$work/starter.good" starter.distill
 
 check "a student written in the project is used and checked"

@@ -15,7 +15,8 @@ internal static class RecipeEmitter
     public const string Namespace = "MiDistill.Recipes";
     private const string Options = "global::MiDistill.Runtime.Options.";
     private const string Training = "global::MiDistill.Runtime.Training.";
-    private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"MiDistill.Dsl.Generator\", \"0.1.0\")]";
+    private static readonly string GeneratedCode =
+        $"[global::System.CodeDom.Compiler.GeneratedCode({CSharp.String(GeneratorVersion.Name)}, {CSharp.String(GeneratorVersion.Value)})]";
 
     public static string HintName(RecipeSpec recipe) => CSharp.RecipeClass(recipe.Name) + ".g.cs";
 

@@ -47,7 +47,15 @@ public sealed class RecipeGenerator : IIncrementalGenerator
         var catalog = catalogReading
             .Select(static (reading, _) => reading.Catalog)
             .WithTrackingName(StepNames.Catalog);
-        context.RegisterSourceOutput(catalogReading.Select(static (reading, _) => reading.Problems), static (spc, problems) => ReportProblems(spc, problems));
+        // Where help links point: the language reference MiDistill.props names (the package's own
+        // docs/language.md by default), as a file URI; each id's link opens its row there.
+        var helpDocument = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => RoslynDiagnostics.DocumentUri(
+                options.GlobalOptions.TryGetValue("build_property." + RoslynDiagnostics.LanguageReferenceProperty, out var path) ? path : ""))
+            .WithTrackingName(StepNames.HelpDocument);
+
+        context.RegisterSourceOutput(catalogReading.Select(static (reading, _) => reading.Problems).Combine(helpDocument),
+            static (spc, pair) => ReportProblems(spc, pair.Left, pair.Right));
 
         // The project folder (MSBuild's, made visible by MiDistill.targets): relative input paths in
         // recipes mean files there, for the build-time checks and, through the generated class, at run time.
@@ -66,14 +74,14 @@ public sealed class RecipeGenerator : IIncrementalGenerator
         var diagnostics = compiled
             .Select(static (file, _) => file.Result.Diagnostics)
             .WithTrackingName(StepNames.Diagnostics);
-        context.RegisterSourceOutput(diagnostics, static (spc, list) => Report(spc, list));
+        context.RegisterSourceOutput(diagnostics.Combine(helpDocument), static (spc, pair) => Report(spc, pair.Left, pair.Right));
 
         // Recipe names must be unique across files: the registry and the CLI find recipes by name.
         var headers = compiled
             .SelectMany(static (file, _) => file.Result.Declarations.Select(d => new RecipeHeader(d.Name, file.Result.Path, d.Span)))
             .Collect()
             .WithTrackingName(StepNames.RecipeHeaders);
-        context.RegisterSourceOutput(headers, static (spc, all) => ReportDuplicateNames(spc, all));
+        context.RegisterSourceOutput(headers.Combine(helpDocument), static (spc, pair) => ReportDuplicateNames(spc, pair.Left, pair.Right));
 
         // Names declared in several files: none of their classes is emitted (two classes, or two hint
         // names, with one name would crash the generator and hide the MD0108 that explains it).
@@ -89,8 +97,9 @@ public sealed class RecipeGenerator : IIncrementalGenerator
             .Where(static pair => !pair.Right.Contains(pair.Left.Name))
             .Select(static (pair, _) => pair.Left)
             .WithTrackingName(StepNames.UniqueRecipes);
-        context.RegisterSourceOutput(recipes.Combine(catalog).Combine(projectDirectory),
-            static (spc, pair) => Emit(spc, RecipeEmitter.HintName(pair.Left.Left), () => RecipeEmitter.Emit(pair.Left.Left, RecipeSchema.Create(pair.Left.Right), pair.Right)));
+        context.RegisterSourceOutput(recipes.Combine(catalog).Combine(projectDirectory).Combine(helpDocument),
+            static (spc, pair) => Emit(spc, RecipeEmitter.HintName(pair.Left.Left.Left), pair.Right,
+                () => RecipeEmitter.Emit(pair.Left.Left.Left, RecipeSchema.Create(pair.Left.Left.Right), pair.Left.Right)));
 
         // The exact recipe text, for the run folder's copy.
         var sources = compiled
@@ -101,8 +110,8 @@ public sealed class RecipeGenerator : IIncrementalGenerator
                 pair.Left.Text))
             .Where(static source => source.RecipeNames.Count > 0)
             .WithTrackingName(StepNames.RecipeSources);
-        context.RegisterSourceOutput(sources, static (spc, source) =>
-            Emit(spc, RecipeEmitter.SourcesHintName(source.RecipeNames[0]), () => RecipeEmitter.EmitSources(source.FileName, source.RecipeNames, source.Text)));
+        context.RegisterSourceOutput(sources.Combine(helpDocument), static (spc, pair) =>
+            Emit(spc, RecipeEmitter.SourcesHintName(pair.Left.RecipeNames[0]), pair.Right, () => RecipeEmitter.EmitSources(pair.Left.FileName, pair.Left.RecipeNames, pair.Left.Text)));
 
         // The registry the experiment executable lists and runs recipes from.
         var registry = recipes
@@ -110,7 +119,7 @@ public sealed class RecipeGenerator : IIncrementalGenerator
             .Collect()
             .Select(static (names, _) => names.Distinct().OrderBy(n => n, StringComparer.Ordinal).ToEquatableArray())
             .WithTrackingName(StepNames.Registry);
-        context.RegisterSourceOutput(registry, static (spc, names) => Emit(spc, "RecipeRegistry.g.cs", () => RecipeEmitter.EmitRegistry(names)));
+        context.RegisterSourceOutput(registry.Combine(helpDocument), static (spc, pair) => Emit(spc, "RecipeRegistry.g.cs", pair.Right, () => RecipeEmitter.EmitRegistry(pair.Left)));
     }
 
     // Grouped by the class each name becomes (compared as hint names are, ignoring case): `a_b` in one
@@ -165,7 +174,7 @@ public sealed class RecipeGenerator : IIncrementalGenerator
             file.Text);
     }
 
-    private static void Emit(SourceProductionContext spc, string hintName, Func<string> emit)
+    private static void Emit(SourceProductionContext spc, string hintName, string helpDocument, Func<string> emit)
     {
         try
         {
@@ -173,7 +182,7 @@ public sealed class RecipeGenerator : IIncrementalGenerator
         }
         catch (Exception e)
         {
-            spc.ReportDiagnostic(Diagnostic.Create(RoslynDiagnostics.Descriptor(Descriptors.GeneratorFailure), Location.None, $"emitting {hintName}: {Describe(e)}"));
+            spc.ReportDiagnostic(RoslynDiagnostics.Create(Descriptors.GeneratorFailure, Location.None, helpDocument, $"emitting {hintName}: {Describe(e)}"));
         }
     }
 
@@ -186,7 +195,7 @@ public sealed class RecipeGenerator : IIncrementalGenerator
             lines.StartLinePosition.Line, lines.StartLinePosition.Character, lines.EndLinePosition.Line, lines.EndLinePosition.Character);
     }
 
-    private static void ReportProblems(SourceProductionContext spc, EquatableArray<FormProblem> problems)
+    private static void ReportProblems(SourceProductionContext spc, EquatableArray<FormProblem> problems, string helpDocument)
     {
         foreach (var problem in problems)
         {
@@ -194,17 +203,16 @@ public sealed class RecipeGenerator : IIncrementalGenerator
             var location = site is null ? Location.None : Location.Create(site.Path, new TextSpan(site.Start, site.Length),
                 new LinePositionSpan(new LinePosition(site.StartLine, site.StartCharacter), new LinePosition(site.EndLine, site.EndCharacter)));
             var subject = problem.Type.Length == 0 ? "catalog" : problem.Type;
-            spc.ReportDiagnostic(Diagnostic.Create(RoslynDiagnostics.Descriptor(Descriptors.BadFormDeclaration), location,
-                string.Format(System.Globalization.CultureInfo.InvariantCulture, Descriptors.BadFormDeclaration.MessageFormat, subject, problem.Message)));
+            spc.ReportDiagnostic(RoslynDiagnostics.Create(Descriptors.BadFormDeclaration, location, helpDocument, subject, problem.Message));
         }
     }
 
-    private static void Report(SourceProductionContext spc, EquatableArray<DslDiagnostic> diagnostics)
+    private static void Report(SourceProductionContext spc, EquatableArray<DslDiagnostic> diagnostics, string helpDocument)
     {
-        foreach (var d in diagnostics) spc.ReportDiagnostic(RoslynDiagnostics.Create(d));
+        foreach (var d in diagnostics) spc.ReportDiagnostic(RoslynDiagnostics.Create(d, helpDocument));
     }
 
-    private static void ReportDuplicateNames(SourceProductionContext spc, ImmutableArray<RecipeHeader> headers)
+    private static void ReportDuplicateNames(SourceProductionContext spc, ImmutableArray<RecipeHeader> headers, string helpDocument)
     {
         foreach (var group in SharedAcrossFiles(headers))
         {
@@ -215,7 +223,7 @@ public sealed class RecipeGenerator : IIncrementalGenerator
                 spc.ReportDiagnostic(RoslynDiagnostics.Create(duplicate.Name == first.Name
                     ? DslDiagnostic.Create(Descriptors.DuplicateRecipe, duplicate.Path, duplicate.Span, duplicate.Name, where)
                     : DslDiagnostic.Create(Descriptors.RecipeClassClash, duplicate.Path, duplicate.Span,
-                        duplicate.Name, ClrNames.RecipeClass(duplicate.Name), ClrNames.RecipeClass(first.Name), first.Name, where)));
+                        duplicate.Name, ClrNames.RecipeClass(duplicate.Name), ClrNames.RecipeClass(first.Name), first.Name, where), helpDocument));
         }
     }
 

@@ -9,6 +9,7 @@ public static class StepNames
     public const string CatalogReading = nameof(CatalogReading);
     public const string Catalog = nameof(Catalog);
     public const string ProjectDirectory = nameof(ProjectDirectory);
+    public const string HelpDocument = nameof(HelpDocument);
     public const string Compiled = nameof(Compiled);
     public const string Diagnostics = nameof(Diagnostics);
     public const string Recipes = nameof(Recipes);

@@ -81,13 +81,13 @@ public static class TeacherProbe
                 for (int b = 0; b < depth; b++)
                 {
                     var block = blocks[b];
-                    if (!removedAttention.Contains(b)) h = h + block.Attn.forward(block.Norm1.forward(h));
+                    if (!removedAttention.Contains(b)) h = h + block.Attn.call(block.Norm1.call(h));
                     if (captureBlocks) attention[b].Add(Keep(Token(h, token)));
                     if (!removedMlp.Contains(b))
                     {
-                        var pre = block.MlpBranch.Fc1.forward(block.Norm2.forward(h));
+                        var pre = block.MlpBranch.Fc1.call(block.Norm2.call(h));
                         active[b] += (pre > 0).sum().to(ScalarType.Float64).item<double>();
-                        var branch = block.MlpBranch.Fc2.forward(nn.functional.gelu(pre));
+                        var branch = block.MlpBranch.Fc2.call(nn.functional.gelu(pre));
                         h = scales[b] * h + alphas[b] * branch;
                     }
                     else active[b] = double.NaN;

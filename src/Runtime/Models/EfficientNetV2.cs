@@ -19,7 +19,7 @@ namespace MiDistill.Runtime.Models;
 /// momentum 0.1, no drop path, no dropout before the classifier. The small stem makes
 /// <c>conv_stem</c> stride 1 (28x28 inputs end at 2x2, not 1x1).
 /// </summary>
-public sealed class EfficientNetV2 : Module<Tensor, Tensor>, IFeatureModel, MiDistill.Runtime.Checkpoints.ICheckpointLayout
+public sealed class EfficientNetV2 : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoints.ICheckpointLayout
 {
     /// <summary>The classifier is `classifier`: replaced when a checkpoint has another class count.</summary>
     public MiDistill.Runtime.Checkpoints.LoadRules LoadRules { get; } = MiDistill.Runtime.Checkpoints.ModelCheckpoints.Cnn("classifier.");
@@ -99,16 +99,16 @@ public sealed class EfficientNetV2 : Module<Tensor, Tensor>, IFeatureModel, MiDi
     public Tensor forward_features(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = functional.silu(bn1.forward(conv_stem.forward(x)));
-        h = blocks.forward(h);
-        h = functional.silu(bn2.forward(conv_head.forward(h)));
+        var h = functional.silu(bn1.call(conv_stem.call(x)));
+        h = blocks.call(h);
+        h = functional.silu(bn2.call(conv_head.call(h)));
         return functional.adaptive_avg_pool2d(h, new long[] { 1, 1 }).flatten(1).MoveToOuterDisposeScope();
     }
 
     public override Tensor forward(Tensor x)
     {
         using var f = forward_features(x);
-        return classifier.forward(f);
+        return classifier.call(f);
     }
 
     // As timm's efficientnet_init_weights (_init_weight_goog): conv N(0, 2 / fan_out) with
@@ -167,7 +167,7 @@ public sealed class ConvBnActBlock : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = functional.silu(bn1.forward(conv.forward(x)));
+        var h = functional.silu(bn1.call(conv.call(x)));
         if (hasSkip) h = h.add_(x);
         return h.MoveToOuterDisposeScope();
     }
@@ -205,8 +205,8 @@ public sealed class EdgeResidualBlock : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = functional.silu(bn1.forward(conv_exp.forward(x)));
-        h = bn2.forward(conv_pwl.forward(h));
+        var h = functional.silu(bn1.call(conv_exp.call(x)));
+        h = bn2.call(conv_pwl.call(h));
         if (hasSkip) h = h.add_(x);
         return h.MoveToOuterDisposeScope();
     }
@@ -254,10 +254,10 @@ public sealed class InvertedResidualSeBlock : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = functional.silu(bn1.forward(conv_pw.forward(x)));
-        h = functional.silu(bn2.forward(conv_dw.forward(h)));
-        h = se.forward(h);
-        h = bn3.forward(conv_pwl.forward(h));
+        var h = functional.silu(bn1.call(conv_pw.call(x)));
+        h = functional.silu(bn2.call(conv_dw.call(h)));
+        h = se.call(h);
+        h = bn3.call(conv_pwl.call(h));
         if (hasSkip) h = h.add_(x);
         return h.MoveToOuterDisposeScope();
     }
@@ -287,7 +287,7 @@ public sealed class SqueezeExcite : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var s = x.mean(new long[] { 2, 3 }, keepdim: true);
-        s = conv_expand.forward(functional.silu(conv_reduce.forward(s)));
+        s = conv_expand.call(functional.silu(conv_reduce.call(s)));
         return x.mul(s.sigmoid()).MoveToOuterDisposeScope();
     }
 

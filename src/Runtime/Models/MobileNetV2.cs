@@ -13,7 +13,7 @@ namespace MiDistill.Runtime.Models;
 /// channel rounding (<c>_make_divisible</c> to multiples of 8), so torchvision state dicts load by
 /// name. The small stem makes the first convolution stride 1 (28x28 inputs end at 2x2, not 1x1).
 /// </summary>
-public sealed class MobileNetV2 : Module<Tensor, Tensor>, IFeatureModel, MiDistill.Runtime.Checkpoints.ICheckpointLayout
+public sealed class MobileNetV2 : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoints.ICheckpointLayout
 {
     /// <summary>The classifier is `classifier`: replaced when a checkpoint has another class count.</summary>
     public MiDistill.Runtime.Checkpoints.LoadRules LoadRules { get; } = MiDistill.Runtime.Checkpoints.ModelCheckpoints.Cnn("classifier.");
@@ -57,7 +57,7 @@ public sealed class MobileNetV2 : Module<Tensor, Tensor>, IFeatureModel, MiDisti
 
     public Tensor forward_features(Tensor x)
     {
-        using var maps = features.forward(x);
+        using var maps = features.call(x);
         using var pooled = nn.functional.adaptive_avg_pool2d(maps, new long[] { 1, 1 });
         return pooled.flatten(1);
     }
@@ -65,7 +65,7 @@ public sealed class MobileNetV2 : Module<Tensor, Tensor>, IFeatureModel, MiDisti
     public override Tensor forward(Tensor x)
     {
         using var f = forward_features(x);
-        return classifier.forward(f);
+        return classifier.call(f);
     }
 
     /// <summary>
@@ -140,8 +140,8 @@ public sealed class InvertedResidual : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        if (!useResidual) return conv.forward(x);
-        using var y = conv.forward(x);
+        if (!useResidual) return conv.call(x);
+        using var y = conv.call(x);
         return x.add(y);
     }
 

@@ -13,7 +13,7 @@ namespace MiDistill.Runtime.Models;
 /// state dicts load by name. The small stem swaps the 7x7 stride-2 conv and max-pool for a 3x3
 /// stride-1 conv (the usual CIFAR-style stem), keeping the key <c>conv1.weight</c>.
 /// </summary>
-public sealed class ResNet : Module<Tensor, Tensor>, IFeatureModel, MiDistill.Runtime.Checkpoints.ICheckpointLayout
+public sealed class ResNet : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoints.ICheckpointLayout
 {
     /// <summary>The classifier is `fc`: replaced when a checkpoint has another class count.</summary>
     public MiDistill.Runtime.Checkpoints.LoadRules LoadRules { get; } = MiDistill.Runtime.Checkpoints.ModelCheckpoints.Cnn("fc.");
@@ -58,16 +58,16 @@ public sealed class ResNet : Module<Tensor, Tensor>, IFeatureModel, MiDistill.Ru
     public Tensor forward_features(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = relu.forward(bn1.forward(conv1.forward(x)));
-        if (useMaxPool) h = maxpool.forward(h);
-        h = layer4.forward(layer3.forward(layer2.forward(layer1.forward(h))));
-        return avgpool.forward(h).flatten(1).MoveToOuterDisposeScope();
+        var h = relu.call(bn1.call(conv1.call(x)));
+        if (useMaxPool) h = maxpool.call(h);
+        h = layer4.call(layer3.call(layer2.call(layer1.call(h))));
+        return avgpool.call(h).flatten(1).MoveToOuterDisposeScope();
     }
 
     public override Tensor forward(Tensor x)
     {
         using var f = forward_features(x);
-        return fc.forward(f);
+        return fc.call(f);
     }
 
     private static Sequential MakeLayer(ref int inChannels, int channels, int stride)
@@ -130,10 +130,10 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var h = relu.forward(bn1.forward(conv1.forward(x)));
-        h = bn2.forward(conv2.forward(h));
-        var identity = downsample is null ? x : downsample.forward(x);
-        return relu.forward(h.add_(identity)).MoveToOuterDisposeScope();
+        var h = relu.call(bn1.call(conv1.call(x)));
+        h = bn2.call(conv2.call(h));
+        var identity = downsample is null ? x : downsample.call(x);
+        return relu.call(h.add_(identity)).MoveToOuterDisposeScope();
     }
 
     protected override void Dispose(bool disposing)

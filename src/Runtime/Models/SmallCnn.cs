@@ -17,7 +17,7 @@ namespace MiDistill.Runtime.Models;
 /// (4W would give about 72k). Global pooling makes any input of at least 16x16 work.
 /// Names follow torchvision's VGG-style <c>features.N</c> indexing.
 /// </remarks>
-public sealed class SmallCnn : Module<Tensor, Tensor>, IFeatureModel, MiDistill.Runtime.Checkpoints.ICheckpointLayout
+public sealed class SmallCnn : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoints.ICheckpointLayout
 {
     /// <summary>The classifier is `head`: replaced when a checkpoint has another class count.</summary>
     public MiDistill.Runtime.Checkpoints.LoadRules LoadRules { get; } = MiDistill.Runtime.Checkpoints.ModelCheckpoints.Cnn("head.");
@@ -62,15 +62,15 @@ public sealed class SmallCnn : Module<Tensor, Tensor>, IFeatureModel, MiDistill.
     /// <summary>Globally average-pooled features [B, 3W].</summary>
     public Tensor forward_features(Tensor x)
     {
-        using var maps = features.forward(x);
-        using var pooled = pool.forward(maps);
+        using var maps = features.call(x);
+        using var pooled = pool.call(maps);
         return pooled.flatten(1);
     }
 
     public override Tensor forward(Tensor x)
     {
         using var f = forward_features(x);
-        return head.forward(f);
+        return head.call(f);
     }
 
     protected override void Dispose(bool disposing)

@@ -15,7 +15,7 @@ namespace MiDistill.Runtime.Models;
 /// h+ = beta_i * h' + alpha_i * MLP(LN2(h')), where beta_i (the residual scale) is 1 except in the
 /// all-block form (beta = 2 - alpha).
 /// </summary>
-public sealed class VisionTransformer : Module<Tensor, Tensor>, IFeatureModel, MiDistill.Runtime.Checkpoints.ICheckpointLayout
+public sealed class VisionTransformer : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoints.ICheckpointLayout
 {
     /// <summary>timm's names: the head is `head`; the ReMem reweighting is ours (timm checkpoints never carry it); pos_embed is resampled to this grid.</summary>
     public MiDistill.Runtime.Checkpoints.LoadRules LoadRules { get; } = new()
@@ -125,7 +125,7 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>, IFeatureModel, M
     {
         var h = embed(x);
         foreach (var block in blocks) {
-            var next = block.forward(h);
+            var next = block.call(h);
             h.Dispose();
             h = next;
         }
@@ -135,7 +135,7 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>, IFeatureModel, M
     /// <summary>Patch tokens with the CLS token in front and position embeddings added: [B, 1 + N, D], the first block's input.</summary>
     public Tensor embed(Tensor x)
     {
-        using var tokens = patch_embed.forward(x);
+        using var tokens = patch_embed.call(x);
         long batch = tokens.shape[0];
         using var cls = cls_token.expand(batch, -1, -1);
         using var withCls = cat(new[] { cls, tokens }, 1);
@@ -147,16 +147,16 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>, IFeatureModel, M
     {
         // LayerNorm is per token, so normalising only the CLS token equals timm's norm-then-select.
         using var clsOut = tokens.select(1, 0);
-        return norm.forward(clsOut);
+        return norm.call(clsOut);
     }
 
     /// <summary>The classifier on F_T.</summary>
-    public Tensor forward_head(Tensor features) => head.forward(features);
+    public Tensor forward_head(Tensor features) => head.call(features);
 
     public override Tensor forward(Tensor x)
     {
         using var features = forward_features(x);
-        return head.forward(features);
+        return head.call(features);
     }
 
     protected override void Dispose(bool disposing)
@@ -223,7 +223,7 @@ public sealed class PatchEmbed : Module<Tensor, Tensor>
         if (x.dim() != 4 || x.shape[2] != imageSize || x.shape[3] != imageSize)
             throw new ArgumentException(
                 $"Expected images [B, C, {imageSize}, {imageSize}], got [{string.Join(", ", x.shape)}].", nameof(x));
-        using var y = proj.forward(x);
+        using var y = proj.call(x);
         using var flat = y.flatten(2);
         return flat.transpose(1, 2);
     }
@@ -253,7 +253,7 @@ public sealed class Attention : Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         long b = x.shape[0], n = x.shape[1], c = x.shape[2];
-        using var packed = qkv.forward(x);
+        using var packed = qkv.call(x);
         using var split = packed.reshape(b, n, 3, numHeads, c / numHeads).permute(2, 0, 3, 1, 4);
         var qkvParts = split.unbind(0);
         // LibTorch picks a fused (flash / memory-efficient) kernel with its own backward;
@@ -261,7 +261,7 @@ public sealed class Attention : Module<Tensor, Tensor>
         using var attended = nn.functional.scaled_dot_product_attention(qkvParts[0], qkvParts[1], qkvParts[2]);
         foreach (var part in qkvParts) part.Dispose();
         using var merged = attended.transpose(1, 2).reshape(b, n, c);
-        return proj.forward(merged);
+        return proj.call(merged);
     }
 
     protected override void Dispose(bool disposing)
@@ -295,9 +295,9 @@ public sealed class Mlp : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var h = fc1.forward(x);
-        using var a = act.forward(h);
-        return fc2.forward(a);
+        using var h = fc1.call(x);
+        using var a = act.call(h);
+        return fc2.call(a);
     }
 
     protected override void Dispose(bool disposing)
@@ -362,11 +362,11 @@ public sealed class Block : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var normed1 = norm1.forward(x);
-        using var attended = attn.forward(normed1);
+        using var normed1 = norm1.call(x);
+        using var attended = attn.call(normed1);
         using var afterAttn = x.add(attended);
-        using var normed2 = norm2.forward(afterAttn);
-        using var mlpOut = mlp.forward(normed2);
+        using var normed2 = norm2.call(afterAttn);
+        using var mlpOut = mlp.call(normed2);
         // One fused kernel for h' + alpha * mlp; alpha = 0 adds exact zeros and alpha = 1 multiplies
         // exactly, so both ends reproduce pruning and the plain block bit for bit.
         // Always multiplied rather than skipped at 1: a flag would go stale when a state dict

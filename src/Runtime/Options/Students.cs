@@ -5,8 +5,8 @@ namespace MiDistill.Runtime.Options;
 
 /// <summary>
 /// A student architecture. A user's own student is a record deriving from this one with
-/// <see cref="RecipeFormAttribute"/>; its model may implement <see cref="IFeatureModel"/> (for
-/// analyses) and <see cref="Checkpoints.ICheckpointLayout"/> (for loading checkpoints whose head differs).
+/// <see cref="RecipeFormAttribute"/>; its model may implement <see cref="Checkpoints.ICheckpointLayout"/>
+/// (for loading checkpoints whose head differs).
 /// </summary>
 [RecipeChoice("student")]
 public abstract record StudentOptions

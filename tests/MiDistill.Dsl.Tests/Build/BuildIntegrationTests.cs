@@ -60,17 +60,51 @@ public class BuildIntegrationTests
             File.WriteAllText(Path.Combine(folder, "own.distill"),
                 "recipe own {\n  teacher { pretrain upstream(classes: 0..4) }\n  data { classes 5..9 }\n  distill { student my_cnn(width: 1024) }\n}\n");
 
-            var (exitCode, output) = Dotnet(folder, "build", "-nologo", "-nodeReuse:false", "-p:UseSharedCompilation=false");
+            var errorLog = Path.Combine(folder, "errors.sarif");
+            var (exitCode, output) = Dotnet(folder, "build", "-nologo", "-nodeReuse:false", "-p:UseSharedCompilation=false", "-p:ErrorLog=" + errorLog);
 
             Assert.True(exitCode != 0, "the build should fail:\n" + output);
             Assert.Contains("bad.distill(10,23): error MD0113: `reweight` top = 9 exceeds the teacher's depth (4 blocks of `tiny_28`); use at most 4", output);
             Assert.Contains("own.distill(4,35): error MD0106: `distill.student.width` = 1024 is out of range; expected 4..512", output);
             Assert.DoesNotContain("CS8785", output);
+
+            // What the IDE shows beside the error: the help link opens this repository's docs/language.md
+            // (MiDistillLanguageReference, made visible to the generator by MiDistill.targets) at the id's row.
+            var rules = HelpLinks(File.ReadAllText(errorLog));
+            foreach (var id in new[] { "MD0113", "MD0106" })
+            {
+                Assert.True(rules.TryGetValue(id, out var help), $"no help link for {id} in the error log");
+                var link = new Uri(help!);
+                Assert.True(link.IsFile, help);
+                Assert.Equal(Repo.Path("docs", "language.md"), link.LocalPath);
+                Assert.Equal("#" + id.ToLowerInvariant(), link.Fragment);
+            }
         }
         finally
         {
             try { Directory.Delete(folder, recursive: true); } catch (IOException) { /* a leftover temp folder is harmless */ }
         }
+    }
+
+    /// <summary>Rule id to help URI from a SARIF log (version 1 keys rules by id, version 2 lists them).</summary>
+    private static System.Collections.Generic.Dictionary<string, string> HelpLinks(string sarif)
+    {
+        var links = new System.Collections.Generic.Dictionary<string, string>();
+        void Walk(System.Text.Json.JsonElement e)
+        {
+            if (e.ValueKind == System.Text.Json.JsonValueKind.Object)
+            {
+                if (e.TryGetProperty("id", out var id) && id.ValueKind == System.Text.Json.JsonValueKind.String &&
+                    e.TryGetProperty("helpUri", out var uri) && uri.ValueKind == System.Text.Json.JsonValueKind.String)
+                    links[id.GetString()!] = uri.GetString()!;
+                foreach (var p in e.EnumerateObject()) Walk(p.Value);
+            }
+            else if (e.ValueKind == System.Text.Json.JsonValueKind.Array)
+                foreach (var item in e.EnumerateArray()) Walk(item);
+        }
+        using var doc = System.Text.Json.JsonDocument.Parse(sarif);
+        Walk(doc.RootElement);
+        return links;
     }
 
     private static (int ExitCode, string Output) Dotnet(string folder, params string[] args)

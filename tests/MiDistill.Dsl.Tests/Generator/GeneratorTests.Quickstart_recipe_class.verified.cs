@@ -6,7 +6,7 @@ namespace MiDistill.Recipes
 {
     /// <summary>Recipe <c>quickstart</c> from quickstart.distill, line 4.</summary>
     /// <remarks>Generated from the recipe; add members in a partial class of your own (for example <c>OnEpochCompleted</c>).</remarks>
-    [global::System.CodeDom.Compiler.GeneratedCode("MiDistill.Dsl.Generator", "0.1.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("MiDistill.Dsl.Generator", "0.2.0")]
     public sealed partial class QuickstartRecipe : global::MiDistill.Runtime.Training.IRecipe
     {
         public const string RecipeName = "quickstart";

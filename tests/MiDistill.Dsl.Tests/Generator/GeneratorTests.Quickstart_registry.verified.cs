@@ -5,7 +5,7 @@
 namespace MiDistill.Recipes
 {
     /// <summary>Every recipe this project was built with, ordered by name.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("MiDistill.Dsl.Generator", "0.1.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("MiDistill.Dsl.Generator", "0.2.0")]
     public static class RecipeRegistry
     {
         public static global::System.Collections.Generic.IReadOnlyList<global::MiDistill.Runtime.Training.IRecipe> All { get; } = new global::MiDistill.Runtime.Training.IRecipe[]

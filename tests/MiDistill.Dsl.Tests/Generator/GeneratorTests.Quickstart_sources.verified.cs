@@ -7,7 +7,7 @@ namespace MiDistill.Recipes
     internal static partial class RecipeSources
     {
         /// <summary>The exact text of quickstart.distill, as compiled.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("MiDistill.Dsl.Generator", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("MiDistill.Dsl.Generator", "0.2.0")]
         internal const string quickstart = "# Quickstart: does ReMem (SAM + MLP reweighting) give a better student than vanilla fine-tuning?\n# Teacher: a small ViT pretrained on Fashion-MNIST classes 0-4, fine-tuned on 20 images per class\n# of classes 5-9, then distilled into a small CNN. Runs in a few minutes on 2 CPU cores.\nrecipe quickstart {\n  teacher {\n    model vit(preset: tiny_28)\n    pretrain upstream(classes: 0..4, epochs: 2, max_images: 20000)\n  }\n  data {\n    classes 5..9\n    regime few_shot(per_class: 20)\n    validation 20%\n    seed 1\n  }\n  finetune {\n    objective sam(rho: 0.05)\n    reweight mlp(top: 2, alpha: 0.5)\n    optimizer adamw(lr: 0.0005, weight_decay: 0.05)\n    epochs 15\n    batch_size 16\n  }\n  distill {\n    student cnn_small(width: 16)\n    loss kd(temperature: 4, weight: 0.5)\n    epochs 30\n    batch_size 16\n  }\n  evaluate {\n    metrics [accuracy, balanced_accuracy]\n  }\n  variants {\n    vanilla { finetune.objective = cross_entropy; finetune.reweight = none }\n    sam     { finetune.reweight = none }\n    remem   { }\n  }\n}\n";
     }
 }

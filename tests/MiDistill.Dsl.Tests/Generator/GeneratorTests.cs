@@ -47,6 +47,27 @@ public class GeneratorTests
     public void Quickstart_sources() => Approvals.Verify(Source(RunQuickstart(), "RecipeSources.Quickstart.g.cs"));
 
     [Fact]
+    public void GeneratedCode_states_the_generator_assemblys_version_which_is_the_package_version()
+    {
+        var informational = typeof(RecipeGenerator).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .Cast<System.Reflection.AssemblyInformationalVersionAttribute>().Single().InformationalVersion;
+        var assemblyVersion = informational.Split('+')[0];
+        var packageVersion = System.Xml.Linq.XDocument.Load(Repo.Path("Directory.Build.props"))
+            .Descendants("Version").Single().Value;
+        Assert.Equal(packageVersion, assemblyVersion);
+
+        var result = RunQuickstart();
+        var stated = result.GeneratedSources
+            .SelectMany(s => System.Text.RegularExpressions.Regex.Matches(s.SourceText.ToString(),
+                @"GeneratedCode\(""MiDistill\.Dsl\.Generator"", ""([^""]*)""\)").Cast<System.Text.RegularExpressions.Match>())
+            .Select(m => m.Groups[1].Value)
+            .ToList();
+        Assert.Equal(3, stated.Count);
+        Assert.All(stated, version => Assert.Equal(assemblyVersion, version));
+    }
+
+    [Fact]
     public void Generated_code_compiles_against_the_runtime()
     {
         var driver = Run(CreateDriver(new InMemoryText(QuickstartPath, QuickstartText)), EmptyCompilation());
@@ -152,7 +173,9 @@ public class GeneratorTests
     public void Error_is_reported_at_the_recipe_position_and_nothing_is_emitted_for_it()
     {
         const string bad = "recipe bad {\n  teacher {\n    pretrain upstream(classes: 0..4)\n  }\n  data {\n    classes 5..9\n  }\n  finetune {\n    reweight mlp(top: 9, alpha: 0.5)\n  }\n}\n";
-        var result = Result(Run(CreateDriver(new InMemoryText("/p/bad.distill", bad), new InMemoryText(QuickstartPath, QuickstartText)), EmptyCompilation()));
+        var languageReference = Repo.Path("docs", "language.md");
+        var properties = new System.Collections.Generic.Dictionary<string, string> { ["MiDistillLanguageReference"] = languageReference };
+        var result = Result(Run(CreateDriver(properties, new InMemoryText("/p/bad.distill", bad), new InMemoryText(QuickstartPath, QuickstartText)), EmptyCompilation()));
 
         var diagnostic = Assert.Single(result.Diagnostics);
         Assert.Equal("MD0113", diagnostic.Id);
@@ -164,7 +187,7 @@ public class GeneratorTests
         Assert.Equal(new LinePosition(8, 22), span.StartLinePosition);
         Assert.Equal(new LinePosition(8, 23), span.EndLinePosition);
         Assert.Equal("9", bad.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
-        Assert.Equal("https://github.com/midistill/midistill/blob/main/docs/language.md#finetune", diagnostic.Descriptor.HelpLinkUri);
+        Assert.Equal(new Uri(languageReference).AbsoluteUri + "#md0113", diagnostic.Descriptor.HelpLinkUri);
 
         Assert.DoesNotContain(result.GeneratedSources, s => s.HintName.StartsWith("BadRecipe", StringComparison.Ordinal));
         Assert.DoesNotContain("BadRecipe", Source(result, "RecipeRegistry.g.cs"));

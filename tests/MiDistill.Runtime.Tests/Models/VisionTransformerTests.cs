@@ -128,8 +128,8 @@ public sealed class VisionTransformerTests
         using var _ = no_grad();
         using var h = randn(2, 17, 32);
 
-        using var expected = h + block.Attn.forward(block.Norm1.forward(h));
-        using var actual = block.forward(h);
+        using var expected = h + block.Attn.call(block.Norm1.call(h));
+        using var actual = block.call(h);
 
         Assert.True(ExactlyEqual(actual, expected), "alpha = 0 must reproduce h' = h + attn(norm1(h)) exactly");
     }
@@ -144,9 +144,9 @@ public sealed class VisionTransformerTests
         using var _ = no_grad();
         using var h = randn(2, 17, 32);
 
-        using var afterAttn = h + block.Attn.forward(block.Norm1.forward(h));
-        using var expected = afterAttn + block.MlpBranch.forward(block.Norm2.forward(afterAttn));
-        using var actual = block.forward(h);
+        using var afterAttn = h + block.Attn.call(block.Norm1.call(h));
+        using var expected = afterAttn + block.MlpBranch.call(block.Norm2.call(afterAttn));
+        using var actual = block.call(h);
 
         Assert.Equal(1.0, block.MlpAlpha);
         Assert.True(ExactlyEqual(actual, expected), "alpha = 1 must reproduce h' + mlp(norm2(h')) exactly");
@@ -162,9 +162,9 @@ public sealed class VisionTransformerTests
         using var _ = no_grad();
         using var h = randn(2, 17, 32);
 
-        using var afterAttn = h + block.Attn.forward(block.Norm1.forward(h));
-        using var expected = afterAttn + 0.25 * block.MlpBranch.forward(block.Norm2.forward(afterAttn));
-        using var actual = block.forward(h);
+        using var afterAttn = h + block.Attn.call(block.Norm1.call(h));
+        using var expected = afterAttn + 0.25 * block.MlpBranch.call(block.Norm2.call(afterAttn));
+        using var actual = block.call(h);
 
         Assert.True(actual.allclose(expected, rtol: 0, atol: 1e-6));
     }
@@ -217,9 +217,9 @@ public sealed class VisionTransformerTests
         using var _ = no_grad();
         using var h = randn(2, 17, 32);
 
-        using var afterAttn = h + block.Attn.forward(block.Norm1.forward(h));
-        using var expected = 1.2 * afterAttn + 0.8 * block.MlpBranch.forward(block.Norm2.forward(afterAttn));
-        using var actual = block.forward(h);
+        using var afterAttn = h + block.Attn.call(block.Norm1.call(h));
+        using var expected = 1.2 * afterAttn + 0.8 * block.MlpBranch.call(block.Norm2.call(afterAttn));
+        using var actual = block.call(h);
 
         Assert.True(actual.allclose(expected, rtol: 0, atol: 1e-5));
         Assert.Throws<ArgumentException>(() => vit.SetResidualScales(new[] { 0.5, 1.0 }));
@@ -246,12 +246,12 @@ public sealed class VisionTransformerTests
                 parameter.zero_();
         using var h = randn(2, 17, 32);
         var first = vit.Blocks[0];
-        using var mlp0 = first.MlpBranch.forward(first.Norm2.forward(h));
+        using var mlp0 = first.MlpBranch.call(first.Norm2.call(h));
 
         vit.SetMlpAlphas(form.BlockAlphas(3, 0));
         vit.SetResidualScales(form.BlockResidualScales(3, 0));
         var x = h.alias();
-        foreach (var block in vit.Blocks) x = block.forward(x);
+        foreach (var block in vit.Blocks) x = block.call(x);
 
         double skip = Math.Pow(2 - a, 3), branch = a * Math.Pow(2 - a, 2);
         using var expected = skip * h + branch * mlp0;

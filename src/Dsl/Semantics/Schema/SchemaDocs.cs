@@ -54,14 +54,16 @@ public static class SchemaDocs
         return md.ToString();
     }
 
-    /// <summary>Every diagnostic id with its severity, title, and the reference section its help link opens.</summary>
+    /// <summary>Every diagnostic id, on a row that is its help link's anchor, with its severity, category, title,
+    /// description, and the reference section that explains its rule.</summary>
     public static string RenderDiagnostics()
     {
         var md = new StringBuilder();
-        md.Append("| Id | Severity | Title | Explained in |\n|---|---|---|---|\n");
+        md.Append("| Id | Severity | Category | Title | Description | Explained in |\n|---|---|---|---|---|---|\n");
         foreach (var d in Descriptors.All)
-            md.Append("| ").Append(d.Id).Append(" | ").Append(d.Severity == DiagnosticSeverity.Error ? "error" : "warning")
-              .Append(" | ").Append(Cell(d.Title)).Append(" | [").Append(d.HelpAnchor).Append("](#").Append(d.HelpAnchor).Append(") |\n");
+            md.Append("| <a id=\"").Append(d.Anchor).Append("\"></a>").Append(d.Id).Append(" | ").Append(d.Severity == DiagnosticSeverity.Error ? "error" : "warning")
+              .Append(" | ").Append(d.Category.ToString().ToLowerInvariant())
+              .Append(" | ").Append(Cell(d.Title)).Append(" | ").Append(Cell(d.Description)).Append(" | [").Append(d.HelpAnchor).Append("](#").Append(d.HelpAnchor).Append(") |\n");
         return md.ToString();
     }
 
