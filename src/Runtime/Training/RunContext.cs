@@ -22,7 +22,8 @@ public sealed class RunContext
             Workers = Data.BatchStream.AutoWorkers(torch.get_num_threads()),
             OutputDirectory = Path.GetDirectoryName(Path.GetDirectoryName(folder.Path)) ?? folder.Path,
             CacheDirectory = new Options.RunOptions().CacheDirectory,
-        }, output, folder, hooks, null) { }
+        }, output, folder, hooks, null)
+    { }
 
     /// <summary>A context for stages composed by hand with resources of your own (<see cref="Plan.RunResources.Resolve"/>).</summary>
     public RunContext(Plan.RunResources resources, TextWriter output, RunFolder folder, ExperimentHooks hooks)
