@@ -223,7 +223,7 @@ internal sealed partial class RecipeBinder
             .Select(kv => (kv.Key.Item1, kv.Key.Item2, kv.Value.ToResolved())).ToList();
 
     private static int SeedCount(Dictionary<(string, string), BoundValue> settings) =>
-        settings.TryGetValue(("run", "seed"), out var seeds) && seeds.ToResolved() is IntListValue list ? System.Math.Max(1, list.Values.Count) : 1;
+        settings.TryGetValue((Paths.RunSeed.Section, Paths.RunSeed.Setting), out var seeds) && seeds.ToResolved() is IntListValue list ? System.Math.Max(1, list.Values.Count) : 1;
 
     /// <summary>A grid point's part of a variant name: `0.05` is `0p05`, `-1` is `m1`, `sam(rho: 0.1)` is `sam_rho0p1`.</summary>
     internal static string PointLabel(ValueNode value) => value switch

@@ -80,7 +80,7 @@ internal sealed partial class RecipeBinder
     // The variant paired statistics compare against must be one of the recipe's variants.
     private void CheckReference(VariantSettings settings, IReadOnlyList<string> variantNames)
     {
-        var reference = settings["evaluate", "reference"];
+        var reference = settings[Paths.EvaluateReference];
         var name = ((StringValue)((BoundScalar)reference).Value).Value;
         if (name.Length == 0 || variantNames.Contains(name)) return;
         Report(Descriptors.UnknownForm, reference.Span, name, "evaluate.reference", Suggestions.DidYouMean(name, variantNames), Suggestions.List(variantNames));

@@ -15,15 +15,15 @@ internal sealed class VariantSettings
 
     public VariantSettings(Dictionary<(string, string), BoundValue> values) => _values = values;
 
-    public BoundValue this[string section, string setting] => _values[(section, setting)];
+    public BoundValue this[SettingPath path] => _values[(path.Section, path.Setting)];
 
-    public BoundValue? Optional(string section, string setting) => _values.TryGetValue((section, setting), out var v) ? v : null;
+    public BoundValue? Optional(SettingPath path) => _values.TryGetValue((path.Section, path.Setting), out var v) ? v : null;
 
-    public BoundForm Form(string section, string setting) => this[section, setting].AsForm();
+    public BoundForm Form(SettingPath path) => this[path].AsForm();
 
-    public long Int(string section, string setting) => this[section, setting].AsInt();
+    public long Int(SettingPath path) => this[path].AsInt();
 
-    public void Set(string section, string setting, BoundValue value) => _values[(section, setting)] = value;
+    public void Set(SettingPath path, BoundValue value) => _values[(path.Section, path.Setting)] = value;
 }
 
 /// <summary>Checks that involve more than one setting, run on every variant after its overrides.</summary>
@@ -32,22 +32,22 @@ internal static class RecipeChecks
     /// <summary>Fills the ViT dimensions the recipe left out from the chosen preset.</summary>
     public static void CompleteTeacher(VariantSettings settings)
     {
-        var vit = settings.Form("teacher", "model");
-        if (vit.Name != "vit") return;  // a project's own teacher model has no presets
-        var preset = VitPresets.Find(vit.FormArg("preset").Name)!;
+        var vit = settings.Form(Paths.TeacherModel);
+        if (!vit.Is(Paths.Vit)) return;  // a project's own teacher model has no presets
+        var preset = VitPresets.Find(vit.FormArg(Paths.VitPreset).Name)!;
         var filled = vit;
-        void Fill(string name, ResolvedValue value)
+        void Fill(ArgPath argument, ResolvedValue value)
         {
-            if (filled.Argument(name) is null) filled = filled.With(name, new BoundScalar(value, vit.Span));
+            if (filled.Argument(argument) is null) filled = filled.With(argument, new BoundScalar(value, vit.Span));
         }
-        Fill("image_size", new IntValue(preset.ImageSize));
-        Fill("patch", new IntValue(preset.PatchSize));
-        Fill("channels", new IntValue(preset.Channels));
-        Fill("dim", new IntValue(preset.EmbedDim));
-        Fill("depth", new IntValue(preset.Depth));
-        Fill("heads", new IntValue(preset.Heads));
-        Fill("mlp_ratio", new FloatValue(preset.MlpRatio));
-        settings.Set("teacher", "model", filled);
+        Fill(Paths.VitImageSize, new IntValue(preset.ImageSize));
+        Fill(Paths.VitPatch, new IntValue(preset.PatchSize));
+        Fill(Paths.VitChannels, new IntValue(preset.Channels));
+        Fill(Paths.VitDim, new IntValue(preset.EmbedDim));
+        Fill(Paths.VitDepth, new IntValue(preset.Depth));
+        Fill(Paths.VitHeads, new IntValue(preset.Heads));
+        Fill(Paths.VitMlpRatio, new FloatValue(preset.MlpRatio));
+        settings.Set(Paths.TeacherModel, filled);
     }
 
     public static void Run(RecipeSchema schema, VariantSettings settings, string path, List<DslDiagnostic> diagnostics, string? projectDirectory = null)
@@ -56,10 +56,10 @@ internal static class RecipeChecks
 
         void CheckStepSchedule(BoundForm schedule, long epochs, string label)
         {
-            if (schedule.Name != "step") return;
-            long every = schedule.Int("every");
+            if (!schedule.Is(Paths.StepSchedule)) return;
+            long every = schedule.Int(Paths.StepEvery);
             if (every >= epochs)
-                Report(Descriptors.StepNeverDecays, schedule.Required("every").Span, every, label, epochs);
+                Report(Descriptors.StepNeverDecays, schedule.Required(Paths.StepEvery).Span, every, label, epochs);
         }
 
         void CheckAugmentOrder(BoundValue augment, string label)
@@ -69,133 +69,133 @@ internal static class RecipeChecks
             foreach (var item in list.Items)
             {
                 if (mixed) Report(Descriptors.MixupAlone, item.Span, item.Form.Name, label);
-                if (item.Form.Name == "mixup") mixed = true;
+                if (item.Form.Name == Paths.Mixup.Form) mixed = true;
             }
         }
 
         // Teacher shape: known at build time for the built-in ViT; a project's own teacher model
         // checks itself when it is built (its depth is then unknown here, and so are the checks on it).
-        var vit = settings.Form("teacher", "model");
+        var vit = settings.Form(Paths.TeacherModel);
         long? depth = null;
         string preset = vit.Name;
-        if (vit.Name == "vit")
+        if (vit.Is(Paths.Vit))
         {
-            long dim = vit.Int("dim"), heads = vit.Int("heads"), image = vit.Int("image_size"), patch = vit.Int("patch");
-            depth = vit.Int("depth");
-            preset = vit.FormArg("preset").Name;
+            long dim = vit.Int(Paths.VitDim), heads = vit.Int(Paths.VitHeads), image = vit.Int(Paths.VitImageSize), patch = vit.Int(Paths.VitPatch);
+            depth = vit.Int(Paths.VitDepth);
+            preset = vit.FormArg(Paths.VitPreset).Name;
             if (dim % heads != 0)
-                Report(Descriptors.BadTeacherShape, vit.Required("heads").Span, $"the teacher's width dim = {dim} is not divisible by heads = {heads}; choose heads that divide {dim}");
+                Report(Descriptors.BadTeacherShape, vit.Required(Paths.VitHeads).Span, $"the teacher's width dim = {dim} is not divisible by heads = {heads}; choose heads that divide {dim}");
             if (image % patch != 0)
-                Report(Descriptors.BadTeacherShape, vit.Required("patch").Span, $"patch = {patch} does not divide image_size = {image}; choose a patch size that divides {image}");
-            if (dim * depth > VitPresets.LargeForCpu && settings.Form("run", "device").Name != "cuda")
+                Report(Descriptors.BadTeacherShape, vit.Required(Paths.VitPatch).Span, $"patch = {patch} does not divide image_size = {image}; choose a patch size that divides {image}");
+            if (dim * depth > VitPresets.LargeForCpu && !settings.Form(Paths.RunDevice).Is(Paths.Cuda))
                 Report(Descriptors.LargeTeacherOnCpu, vit.Span, preset, depth, dim);
         }
 
         // Fine-tuning.
-        var reweight = settings.Form("finetune", "reweight");
-        if (reweight.Name == "mlp")
+        var reweight = settings.Form(Paths.FinetuneReweight);
+        if (reweight.Is(Paths.MlpReweight))
         {
-            long top = reweight.Int("top");
+            long top = reweight.Int(Paths.MlpTop);
             if (depth is not null && top > depth)
-                Report(Descriptors.ReweightTooDeep, reweight.Required("top").Span, top, depth, preset);
-            if (reweight.Float("alpha") == 1.0)
-                Report(Descriptors.ReweightNoEffect, reweight.Required("alpha").Span);
+                Report(Descriptors.ReweightTooDeep, reweight.Required(Paths.MlpTop).Span, top, depth, preset);
+            if (reweight.Float(Paths.MlpAlpha) == 1.0)
+                Report(Descriptors.ReweightNoEffect, reweight.Required(Paths.MlpAlpha).Span);
         }
-        if (reweight.Name == "all_blocks" && reweight.Float("alpha") == 1.0)
-            Report(Descriptors.ReweightNoEffect, reweight.Required("alpha").Span);
-        var objective = settings.Form("finetune", "objective");
-        if (objective.Name == "sam" && objective.Float("rho") < 0.01)
-            Report(Descriptors.SmallRho, objective.Required("rho").Span, Show(objective.Float("rho")));
+        if (reweight.Is(Paths.AllBlocksReweight) && reweight.Float(Paths.AllBlocksAlpha) == 1.0)
+            Report(Descriptors.ReweightNoEffect, reweight.Required(Paths.AllBlocksAlpha).Span);
+        var objective = settings.Form(Paths.FinetuneObjective);
+        if (objective.Is(Paths.Sam) && objective.Float(Paths.SamRho) < 0.01)
+            Report(Descriptors.SmallRho, objective.Required(Paths.SamRho).Span, Show(objective.Float(Paths.SamRho)));
 
-        var protocol = settings.Form("evaluate", "protocol");
-        if (protocol.Name == "paper")
+        var protocol = settings.Form(Paths.EvaluateProtocol);
+        if (protocol.Is(Paths.PaperProtocol))
         {
-            long epochs = settings.Int("finetune", "epochs");
-            var kept = protocol.Required("checkpoints");
+            long epochs = settings.Int(Paths.FinetuneEpochs);
+            var kept = protocol.Required(Paths.PaperCheckpoints);
             foreach (var epoch in kept.AsInts().Where(e => e > epochs).Take(1))
                 Report(Descriptors.CheckpointAfterLastEpoch, kept.Span, epoch, epochs);
         }
-        if (reweight.Name == "mlp_blocks")
+        if (reweight.Is(Paths.MlpBlocksReweight))
         {
-            var alphas = reweight.Floats("alphas");
+            var alphas = reweight.Floats(Paths.MlpBlocksAlphas);
             if (depth is not null && alphas.Count != depth)
-                Report(Descriptors.ReweightAlphasDepth, reweight.Required("alphas").Span, alphas.Count, depth, preset);
+                Report(Descriptors.ReweightAlphasDepth, reweight.Required(Paths.MlpBlocksAlphas).Span, alphas.Count, depth, preset);
             else if (alphas.All(a => a == 1.0))
-                Report(Descriptors.AlphasAllOne, reweight.Required("alphas").Span);
+                Report(Descriptors.AlphasAllOne, reweight.Required(Paths.MlpBlocksAlphas).Span);
         }
-        if (objective.Name == "asam" && objective.Float("rho") < 0.1)
-            Report(Descriptors.SmallAsamRho, objective.Required("rho").Span, Show(objective.Float("rho")));
-        foreach (var stage in new[] { "finetune", "distill" })
+        if (objective.Is(Paths.Asam) && objective.Float(Paths.AsamRho) < 0.1)
+            Report(Descriptors.SmallAsamRho, objective.Required(Paths.AsamRho).Span, Show(objective.Float(Paths.AsamRho)));
+        foreach (var (schedule, epochs, augment) in new[] { (Paths.FinetuneSchedule, Paths.FinetuneEpochs, Paths.FinetuneAugment), (Paths.DistillSchedule, Paths.DistillEpochs, Paths.DistillAugment) })
         {
-            CheckStepSchedule(settings.Form(stage, "schedule"), settings.Int(stage, "epochs"), stage + ".schedule");
-            CheckAugmentOrder(settings[stage, "augment"], stage + ".augment");
+            CheckStepSchedule(settings.Form(schedule), settings.Int(epochs), schedule.ToString());
+            CheckAugmentOrder(settings[augment], augment.ToString());
         }
-        var pretrain = settings.Optional("teacher", "pretrain") as BoundForm;
+        var pretrain = settings.Optional(Paths.TeacherPretrain) as BoundForm;
         if (pretrain is not null)
-            CheckStepSchedule(pretrain.FormArg("schedule"), pretrain.Int("epochs"), "teacher.pretrain.schedule");
+            CheckStepSchedule(pretrain.FormArg(Paths.UpstreamSchedule), pretrain.Int(Paths.UpstreamEpochs), "teacher.pretrain.schedule");
 
         // Data: what the source declares it has (Fashion-MNIST: 10 classes of 6,000 training images).
-        var source = settings.Form("data", "source");
+        var source = settings.Form(Paths.DataSource);
         var facts = source.Form.Facts;
         var title = facts is { Title.Length: > 0 } ? facts.Title : $"`{source.Name}`";
-        var classes = settings["data", "classes"].AsInts();
-        var regime = settings.Form("data", "regime");
+        var classes = settings[Paths.DataClasses].AsInts();
+        var regime = settings.Form(Paths.DataRegime);
         long perClass = facts?.TrainImagesPerClass ?? 0;
         var shotsFrom = title;
-        long reserve = settings.Int("data", "reserve");
+        long reserve = settings.Int(Paths.DataReserve);
         if (reserve > 0 && (perClass == 0 || reserve < perClass))
         {
             // The labelled draws come from the reserved pool, so it bounds them.
             perClass = reserve;
             shotsFrom = "the `data.reserve` pool";
         }
-        if (perClass > 0 && regime.Name == "few_shot" && regime.Int("per_class") > perClass)
-            Report(Descriptors.TooManyShots, regime.Required("per_class").Span, "few_shot per_class", regime.Int("per_class"), shotsFrom, perClass);
+        if (perClass > 0 && regime.Is(Paths.FewShot) && regime.Int(Paths.FewShotPerClass) > perClass)
+            Report(Descriptors.TooManyShots, regime.Required(Paths.FewShotPerClass).Span, "few_shot per_class", regime.Int(Paths.FewShotPerClass), shotsFrom, perClass);
         // Validation beside the budget and the transfer set come from the same images as the labelled draw.
-        var besideValidation = settings["data", "validation_per_class"];
-        if (besideValidation.AsInt() > 0 && settings["data", "validation"].AsFloat() > 0)
-            Report(Descriptors.ValidationTwice, besideValidation.Span, Show(System.Math.Round(settings["data", "validation"].AsFloat() * 100, 6)) + "%");
+        var besideValidation = settings[Paths.DataValidationPerClass];
+        if (besideValidation.AsInt() > 0 && settings[Paths.DataValidation].AsFloat() > 0)
+            Report(Descriptors.ValidationTwice, besideValidation.Span, Show(System.Math.Round(settings[Paths.DataValidation].AsFloat() * 100, 6)) + "%");
         long besides = 0;
-        foreach (var (value, what) in new[] { (besideValidation, "data.validation_per_class"), (settings["distill", "transfer"], "distill.transfer") })
+        foreach (var (value, what) in new[] { (besideValidation, "data.validation_per_class"), (settings[Paths.DistillTransfer], "distill.transfer") })
         {
             if (value.AsInt() == 0) continue;
             besides += value.AsInt();
-            if (perClass > 0 && regime.Name == "few_shot" && regime.Int("per_class") <= perClass && regime.Int("per_class") + besides > perClass)
+            if (perClass > 0 && regime.Is(Paths.FewShot) && regime.Int(Paths.FewShotPerClass) <= perClass && regime.Int(Paths.FewShotPerClass) + besides > perClass)
             {
-                Report(Descriptors.TooManyShots, value.Span, "few_shot per_class + " + (besides == value.AsInt() ? what : "data.validation_per_class + distill.transfer"), regime.Int("per_class") + besides, shotsFrom, perClass);
+                Report(Descriptors.TooManyShots, value.Span, "few_shot per_class + " + (besides == value.AsInt() ? what : "data.validation_per_class + distill.transfer"), regime.Int(Paths.FewShotPerClass) + besides, shotsFrom, perClass);
                 break;
             }
         }
-        if (perClass > 0 && regime.Name == "long_tail" && regime.Int("max_per_class") > perClass)
-            Report(Descriptors.TooManyShots, regime.Required("max_per_class").Span, "long_tail max_per_class", regime.Int("max_per_class"), shotsFrom, perClass);
+        if (perClass > 0 && regime.Is(Paths.LongTail) && regime.Int(Paths.LongTailMaxPerClass) > perClass)
+            Report(Descriptors.TooManyShots, regime.Required(Paths.LongTailMaxPerClass).Span, "long_tail max_per_class", regime.Int(Paths.LongTailMaxPerClass), shotsFrom, perClass);
 
         // Teacher weights: the pretrain stage or a checkpoint, never both.
-        var weights = settings.Form("teacher", "weights");
-        var pretrainValue = settings.Optional("teacher", "pretrain");
-        if (weights.Name == "checkpoint" && pretrainValue is not null)
+        var weights = settings.Form(Paths.TeacherWeights);
+        var pretrainValue = settings.Optional(Paths.TeacherPretrain);
+        if (weights.Is(Paths.CheckpointWeights) && pretrainValue is not null)
             Report(Descriptors.PretrainWithCheckpoint, pretrainValue.Span);
-        if (weights.Name == "pretrain" && pretrainValue is null)
+        if (weights.Is(Paths.PretrainWeights) && pretrainValue is null)
             Report(Descriptors.MissingRequired, weights.Span, "`teacher.pretrain`",
                 "pretraining stage on the upstream split, unless the teacher starts from a checkpoint; add e.g. `pretrain upstream(classes: 0..4)`, or `weights checkpoint(path: \"teacher.safetensors\")`");
         var inputs = string.IsNullOrEmpty(projectDirectory) ? SafeDirectory(path) : projectDirectory;
         CheckCheckpoint(weights, inputs, Report);
-        CheckCheckpoint(settings.Form("distill", "student_weights"), inputs, Report);
+        CheckCheckpoint(settings.Form(Paths.DistillStudentWeights), inputs, Report);
 
         // A recipe that reserves a downstream pool declares the overlap on purpose (a teacher
         // pretrained on the downstream classes, from images the downstream draws never use).
         if (pretrain is not null && reserve == 0)
         {
-            var upstream = pretrain.Ints("classes");
+            var upstream = pretrain.Ints(Paths.UpstreamClasses);
             if (upstream.Intersect(classes).Any())
-                Report(Descriptors.OverlappingClasses, settings["data", "classes"].Span, Show(upstream), Show(classes));
+                Report(Descriptors.OverlappingClasses, settings[Paths.DataClasses].Span, Show(upstream), Show(classes));
         }
 
         // A source that knows its class count has it checked here; an image folder's is counted at run time.
         if (facts is { Classes: > 0 })
         {
-            CheckClasses(settings["data", "classes"], "data.classes", title, facts.Classes, Report);
+            CheckClasses(settings[Paths.DataClasses], "data.classes", title, facts.Classes, Report);
             if (pretrain is not null)
-                CheckClasses(pretrain.Required("classes"), "teacher.pretrain.classes", title, facts.Classes, Report);
+                CheckClasses(pretrain.Required(Paths.UpstreamClasses), "teacher.pretrain.classes", title, facts.Classes, Report);
         }
 
         AnalyzeChecks.Run(schema, settings, facts, Report);
@@ -212,8 +212,9 @@ internal static class RecipeChecks
     // the project folder, here and at run time (the generated recipe carries that folder).
     private static void CheckCheckpoint(BoundForm weights, string? folder, System.Action<DiagnosticDescriptor, SourceSpan, object[]> report)
     {
-        if (weights.Name != "checkpoint") return;
-        var argument = weights.Required("path");
+        // The teacher's and the student's weights share one choice: its `checkpoint` form and `path`.
+        if (!weights.Is(Paths.CheckpointWeights)) return;
+        var argument = weights.Required(Paths.CheckpointPath);
         var file = ((StringValue)((BoundScalar)argument).Value).Value;
         string resolved;
         try
