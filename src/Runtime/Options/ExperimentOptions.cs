@@ -82,7 +82,7 @@ public sealed record VitOptions : TeacherModelOptions
 }
 
 /// <summary>Supervised pretraining of the teacher on the upstream split; cached on disk.</summary>
-public sealed record PretrainOptions
+public sealed record PretrainOptions : ITrainingStageOptions
 {
     public required IReadOnlyList<int> Classes { get; init; }
     public int Epochs { get; init; } = 3;
@@ -97,6 +97,9 @@ public sealed record PretrainOptions
     public double ClipGrad { get; init; }
     /// <summary>Weight decay 0 for 1-D parameters (norms, biases) and position embeddings / tokens.</summary>
     public bool DecayExclusions { get; init; } = true;
+
+    // Pretraining sees its upstream images as they are.
+    IReadOnlyList<AugmentOptions> ITrainingStageOptions.Augment => [];
 }
 
 public sealed record DataOptions
@@ -124,7 +127,7 @@ public sealed record DataOptions
     public int ReservedPerClass { get; init; }
 }
 
-public sealed record FinetuneOptions
+public sealed record FinetuneOptions : ITrainingStageOptions
 {
     public ObjectiveOptions Objective { get; init; } = new SamObjective(Rho: 0.05);
     public ReweightOptions Reweight { get; init; } = new NoReweight();
@@ -140,7 +143,7 @@ public sealed record FinetuneOptions
     public IReadOnlyList<AugmentOptions> Augment { get; init; } = [];
 }
 
-public sealed record DistillOptions
+public sealed record DistillOptions : ITrainingStageOptions
 {
     public StudentOptions Student { get; init; } = new SmallCnnOptions(Width: 16);
     /// <summary>Where the student's starting weights come from (see ModelOptions.cs).</summary>

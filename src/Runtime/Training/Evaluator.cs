@@ -32,7 +32,7 @@ public static class Evaluator
                 using var scope = NewDisposeScope();
                 Tensor images;
                 using (batch) images = batch.ToTensors(device).Images;
-                var predicted = model.forward(adapter.Apply(images)).argmax(1).to(CPU).data<long>().ToArray();
+                var predicted = model.call(adapter.Apply(images)).argmax(1).to(CPU).data<long>().ToArray();
                 for (int i = 0; i < batch.Count; i++) predictions[start + i] = (int)predicted[i];
                 start += batch.Count;
             }

@@ -74,22 +74,10 @@ public static class Stages
         using var teacher = options.Teacher.Model.Create(data.UpstreamClasses.Count);
         teacher.to(context.Device);
         var adapter = new InputAdapter(options.Teacher.Model.InputSize, options.Teacher.Model.InputChannels);
-        using var optimizer = OptimizerFactory.Create(pretrain.Optimizer, teacher, pretrain.DecayExclusions);
-        var fit = new Trainer(context).Fit(new FitSpec
+        using var optimizer = StageFit.Optimizer(pretrain, teacher);
+        var fit = new Trainer(context).Fit(StageFit.Of(pretrain, "pretrain", "shared", teacher, optimizer, data.Upstream, pretrain.Seed + PretrainSeedOffset, pretrain.Seed,
+            (x, y) => { var logits = teacher.call(adapter.Apply(x)); return (nn.functional.cross_entropy(logits, y), logits); }) with
         {
-            Stage = "pretrain",
-            Variant = "shared",
-            Model = teacher,
-            Optimizer = optimizer,
-            BaseLearningRate = pretrain.Optimizer.BaseLearningRate,
-            Schedule = pretrain.Schedule,
-            Train = data.Upstream,
-            Epochs = pretrain.Epochs,
-            BatchSize = pretrain.BatchSize,
-            Seed = pretrain.Seed + PretrainSeedOffset,
-            RunSeed = pretrain.Seed,
-            ClipGrad = pretrain.ClipGrad,
-            Loss = (x, y) => { var logits = teacher.forward(adapter.Apply(x)); return (nn.functional.cross_entropy(logits, y), logits); },
             // Pretraining is resumable too; its checkpoint lives beside the cache entry it will become.
             CheckpointPath = Path.ChangeExtension(path, ".ckpt"),
             CheckpointEverySteps = options.Run.CheckpointEverySteps,
@@ -170,23 +158,10 @@ public static class Stages
             teacher.to(context.Device);
             context.ModelReady("finetune", options.Variant, options.Run.Seed, teacher);
             var adapter = InputAdapter.ForTeacher(options.Teacher, data.Train.Statistics);
-            using var optimizer = settings.Objective.Wrap(teacher, OptimizerFactory.Create(settings.Optimizer, teacher, settings.DecayExclusions));
-            var result = new Trainer(context).Fit(new FitSpec
+            using var optimizer = settings.Objective.Wrap(teacher, StageFit.Optimizer(settings, teacher));
+            var result = new Trainer(context).Fit(StageFit.Of(settings, "finetune", options.Variant, teacher, optimizer, data.Train, options.Run.TrainingSeed + FinetuneSeedOffset, options.Run.Seed,
+                (x, y) => { var logits = teacher.call(adapter.Apply(x)); return (nn.functional.cross_entropy(logits, y), logits); }, Augmenter(settings.Augment, data)) with
             {
-                Stage = "finetune",
-                Variant = options.Variant,
-                Model = teacher,
-                Optimizer = optimizer,
-                BaseLearningRate = settings.Optimizer.BaseLearningRate,
-                Schedule = settings.Schedule,
-                Train = data.Train,
-                Epochs = settings.Epochs,
-                BatchSize = settings.BatchSize,
-                Seed = options.Run.TrainingSeed + FinetuneSeedOffset,
-                RunSeed = options.Run.Seed,
-                ClipGrad = settings.ClipGrad,
-                Augment = Augmenter(settings.Augment, data),
-                Loss = (x, y) => { var logits = teacher.forward(adapter.Apply(x)); return (nn.functional.cross_entropy(logits, y), logits); },
                 BeforeEpoch = epoch =>
                 {
                     teacher.SetMlpAlphas(ReweightSchedule.Alphas(settings.Reweight, teacher.Depth, epoch));
@@ -235,9 +210,9 @@ public static class Stages
             if (teacher is null && settings.Loss.UsesTeacher)
                 throw new ArgumentException($"the distillation loss {settings.Loss.GetType().Name} needs a teacher", nameof(teacher));
             teacher?.eval();
-            using var optimizer = OptimizerFactory.Create(settings.Optimizer, student, settings.DecayExclusions);
-            Func<Tensor, Tensor> teacherForward = teacher is null ? _ => throw new InvalidOperationException("this loss uses no teacher") : teacher.forward;
-            var loss = DistillationLoss(settings.Loss, teacherForward, student.forward, teacherInput, studentInput);
+            using var optimizer = StageFit.Optimizer(settings, student);
+            Func<Tensor, Tensor> teacherForward = teacher is null ? _ => throw new InvalidOperationException("this loss uses no teacher") : teacher.call;
+            var loss = DistillationLoss(settings.Loss, teacherForward, student.call, teacherInput, studentInput);
             // The transfer set's images carry the teacher's predictions, never their own labels: the
             // student learns from the teacher only there (its soft outputs every step, as everywhere).
             var distillTrain = data.Train;
@@ -246,22 +221,9 @@ public static class Stages
                 distillTrain = data.Train.Concat(data.Transfer.WithLabels(Evaluator.Predict(teacher, data.Transfer, context.Device, teacherInput, context.Workers)));
                 context.Output.WriteLine($"[distill/{options.Variant}] transfer set: {data.Transfer.Count} unlabeled images, labelled by the teacher");
             }
-            var result = new Trainer(context).Fit(new FitSpec
+            var result = new Trainer(context).Fit(StageFit.Of(settings, "distill", options.Variant, student, optimizer, distillTrain, options.Run.TrainingSeed + DistillSeedOffset, options.Run.Seed,
+                loss, Augmenter(settings.Augment, data)) with
             {
-                Stage = "distill",
-                Variant = options.Variant,
-                Model = student,
-                Optimizer = optimizer,
-                BaseLearningRate = settings.Optimizer.BaseLearningRate,
-                Schedule = settings.Schedule,
-                Train = distillTrain,
-                Epochs = settings.Epochs,
-                BatchSize = settings.BatchSize,
-                Seed = options.Run.TrainingSeed + DistillSeedOffset,
-                RunSeed = options.Run.Seed,
-                ClipGrad = settings.ClipGrad,
-                Augment = Augmenter(settings.Augment, data),
-                Loss = loss,
                 Validate = data.Validation.Count == 0 ? null : () => Evaluator.Score(student, data.Validation, context.Device, studentInput, Evaluator.SelectionMetric(options.Evaluate), context.Workers),
                 CheckpointPath = files.Checkpoint,
                 CheckpointEverySteps = options.Run.CheckpointEverySteps,
