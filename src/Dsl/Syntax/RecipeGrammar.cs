@@ -17,6 +17,8 @@ internal static class RecipeGrammar
 {
     // Sprache's Many() backtracks silently, so a broken item would be reported at the start of
     // the list; XMany()/XOr() commit once an item consumed input, which keeps errors at the real spot.
+    // Sprache's own XMany() and XDelimitedBy() parse the item that ends a list twice, which doubles
+    // the time with every level of nesting; the grammar uses SinglePass's versions, which do not.
 
     private static readonly Parser<string> LineComment =
         from start in Parse.String("//").Text().Or(Parse.String("#").Text())
@@ -27,7 +29,7 @@ internal static class RecipeGrammar
         Parse.WhiteSpace.AtLeastOnce().Text().Or(LineComment);
 
     // Tokens own their trailing trivia, not their leading trivia: a token that fails must not have
-    // consumed input, or XMany would report the failure instead of ending the list.
+    // consumed input, or XManySinglePass would report the failure instead of ending the list.
     private static Parser<T> Tok<T>(Parser<T> parser) =>
         from value in parser
         from trailing in Trivia.Many()
@@ -140,14 +142,14 @@ internal static class RecipeGrammar
 
     private static readonly Parser<ValueNode> StringValue =
         Tok((from open in Parse.Char('"')
-             from chars in Escape.Or(Parse.CharExcept("\"\\\n")).XMany().Text()
+             from chars in Escape.Or(Parse.CharExcept("\"\\\n")).XManySinglePass().Text()
              from close in Parse.Char('"').Named("closing `\"`")
              select chars).Spanned())
         .Select(s => (ValueNode)new StringNode(s.Value, s.Span));
 
     private static readonly Parser<ValueNode> ListValue = Nested('[',
         from open in SpannedSymbol('[')
-        from items in Parse.Ref(() => Value).XDelimitedBy(Symbol(',')).XOptional()
+        from items in Parse.Ref(() => Value).XDelimitedBySinglePass(Symbol(',')).XOptional()
         from close in SpannedSymbol(']', items.IsDefined ? "`,` or `]`" : "a value or `]`")
         select (ValueNode)new ListNode(items.GetOrElse(Enumerable.Empty<ValueNode>()).ToList(), open.Span.To(close.Span)));
 
@@ -161,7 +163,7 @@ internal static class RecipeGrammar
         from name in Ident
         from call in Nested('(',
             from open in Symbol('(')
-            from args in Argument.XDelimitedBy(Symbol(',')).XOptional()
+            from args in Argument.XDelimitedBySinglePass(Symbol(',')).XOptional()
             from close in SpannedSymbol(')', args.IsDefined ? "`,` or `)`" : "an argument `name: value` or `)`")
             select (Args: args.GetOrElse(Enumerable.Empty<ArgumentNode>()).ToList(), close.Span)).XOptional()
         select call.IsDefined
@@ -179,7 +181,7 @@ internal static class RecipeGrammar
 
     private static readonly Parser<AssignmentNode> Assignment =
         from head in Ident
-        from rest in (from dot in Tok(Parse.Char('.')) from part in Ident select part).XMany()
+        from rest in (from dot in Tok(Parse.Char('.')) from part in Ident select part).XManySinglePass()
         from assign in Symbol('=')
         from value in Value
         from semicolon in Symbol(';').Optional()
@@ -188,14 +190,14 @@ internal static class RecipeGrammar
     private static readonly Parser<VariantNode> Variant =
         from name in Ident
         from open in Symbol('{')
-        from assignments in Assignment.XMany()
+        from assignments in Assignment.XManySinglePass()
         from close in SpannedSymbol('}', "an assignment `section.setting = value` or `}`")
         select new VariantNode(name, assignments.ToList(), name.Span.To(close.Span));
 
     // `path value`: an axis `finetune.objective.rho [0.05, 0.1]` or an option `limit 64`.
     private static readonly Parser<SweepEntryNode> SweepEntry =
         from head in Ident
-        from rest in (from dot in Tok(Parse.Char('.')) from part in Ident select part).XMany()
+        from rest in (from dot in Tok(Parse.Char('.')) from part in Ident select part).XManySinglePass()
         from value in Value
         from semicolon in Symbol(';').Optional()
         select new SweepEntryNode(new[] { head }.Concat(rest).ToList(), value, head.Span.To(value.Span));
@@ -205,10 +207,10 @@ internal static class RecipeGrammar
         from name in Ident
         from open in Symbol('{')
         from body in name.Text == "variants"
-            ? Variant.XMany().Select(v => (object)v.ToList())
+            ? Variant.XManySinglePass().Select(v => (object)v.ToList())
             : name.Text == "sweep"
-                ? SweepEntry.XMany().Select(e => (object)e.ToList())
-                : Setting.XMany().Select(s => (object)s.ToList())
+                ? SweepEntry.XManySinglePass().Select(e => (object)e.ToList())
+                : Setting.XManySinglePass().Select(s => (object)s.ToList())
         from close in SpannedSymbol('}', name.Text == "variants" ? "a variant or `}`" : name.Text == "sweep" ? "a grid `section.setting [values]` or `}`" : "a setting or `}`")
         select name.Text == "variants"
             ? new VariantsNode(name, (List<VariantNode>)body, name.Span.To(close.Span))
@@ -220,7 +222,7 @@ internal static class RecipeGrammar
         from keyword in Keyword("recipe")
         from name in Ident
         from open in Symbol('{')
-        from sections in Section.XMany()
+        from sections in Section.XManySinglePass()
         from close in SpannedSymbol('}', "a section or `}`")
         select new RecipeNode(name, sections.OfType<SectionNode>().ToList(), sections.OfType<VariantsNode>().ToList(), keyword.Span.To(close.Span))
         {
@@ -235,7 +237,7 @@ internal static class RecipeGrammar
 
     internal static readonly Parser<RecipeFileNode> File =
         (from leading in Trivia.Many()
-         from recipes in Recipe.XMany()
+         from recipes in Recipe.XManySinglePass()
          from end in EndOfFile
          select new RecipeFileNode(recipes.ToList()));
 

@@ -7,8 +7,8 @@ namespace MiDistill.Dsl.Syntax;
 /// The remainder of a parse that failed with its own message (a bound that overflows, nesting past
 /// the limit) rather than "unexpected X; expected Y". It stands for the input after the offending
 /// token and equals no other input, so every Sprache combinator sees a failure that consumed input
-/// and commits to it (XOr, XMany and XOptional return it; Named keeps it; an Or's other branches
-/// fail earlier and lose to it). The parser turns it into a diagnostic at <see cref="Span"/>.
+/// and commits to it (XOr, XManySinglePass and XOptional return it; Named keeps it; an Or's other
+/// branches fail earlier and lose to it). The parser turns it into a diagnostic at <see cref="Span"/>.
 /// </summary>
 internal sealed class SyntaxFailure : IInput
 {

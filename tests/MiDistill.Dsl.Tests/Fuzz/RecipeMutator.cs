@@ -179,6 +179,75 @@ public sealed class RecipeMutator
         return Replace(text, at, nested);
     }
 
+    // Every bracket the grammar knows, each as an opening and its closing: a list or call as the first
+    // item, a list or call after a comma (there Sprache's XMany parsed the failing item twice, so an
+    // unclosed or broken nest of these took 2^depth parses), blocks, and stray brackets.
+    private static readonly (string Open, string Close)[] Brackets =
+    {
+        ("[", "]"), ("[0, ", "]"), ("[x, ", "]"), ("f(a: ", ")"), ("f(a: 1, b: ", ")"), ("f(a: [", "])"),
+        ("s { a ", " }"), ("v { a.b = ", " }"), ("{", "}"), ("(", ")"),
+    };
+
+    /// <summary>
+    /// A mutant whose value (or any spot) is wrapped in brackets nested up to far past the limit: one
+    /// kind or mixed kinds, left open, closed, closed around a typo at the bottom, or closed one short,
+    /// before or after up to two of the other mutations.
+    /// </summary>
+    public (string Text, string Mutations) NextDeeplyNested()
+    {
+        var text = _corpus[_random.Next(_corpus.Length)];
+        var applied = new List<string>();
+        int before = _random.Next(3), after = _random.Next(2);
+        for (int i = 0; i < before; i++)
+        {
+            var (mutated, name) = MutateOnce(text);
+            text = mutated;
+            applied.Add(name);
+        }
+        var (nested, nesting) = NestDeeply(text);
+        text = nested;
+        applied.Add(nesting);
+        for (int i = 0; i < after; i++)
+        {
+            var (mutated, name) = MutateOnce(text);
+            text = mutated;
+            applied.Add(name);
+        }
+        return (text, string.Join(", ", applied));
+    }
+
+    private (string, string) NestDeeply(string text)
+    {
+        int depth = Pick(new[] { 2, 8, 12, 16, 20, 32, 63, 64, 65, 200, 3000 });
+        bool mixed = _random.Next(3) == 0;
+        var kind = Pick(Brackets);
+        var mode = Pick(new[] { "open", "closed", "closed around a typo", "closed one short" });
+        var open = new StringBuilder();
+        var close = new StringBuilder();
+        int outermostClose = 0;
+        for (int i = 0; i < depth; i++)
+        {
+            var (o, c) = mixed ? Pick(Brackets) : kind;
+            open.Append(o);
+            close.Insert(0, c);
+            if (i == 0) outermostClose = c.Length;
+        }
+        var solid = Tokenize(text).Where(t => t.Kind != FuzzTokenKind.Trivia).ToList();
+        var values = solid.Where(t => t.Kind is FuzzTokenKind.Number or FuzzTokenKind.String).ToList();
+        var at = values.Count > 0 && _random.Next(4) != 0 ? Pick(values) : null;
+        var inner = at?.Text ?? "0";
+        var nested = mode switch
+        {
+            "open" => open + inner,
+            "closed" => open + inner + close,
+            "closed around a typo" => open + inner + " x" + close,
+            _ => open + inner + close.ToString().Substring(0, close.Length - outermostClose),
+        };
+        var where = at is null ? "at a random spot" : "around a value";
+        var name = $"deep nesting ({depth} x {(mixed ? "mixed brackets" : "`" + kind.Open + "`")}, {mode}, {where})";
+        return (at is null ? text.Insert(_random.Next(text.Length + 1), nested) : Replace(text, at, nested), name);
+    }
+
     /// <summary>Renames a recipe or variant to a name that collides with another one once PascalCased, or to a reserved one.</summary>
     private (string, string) RenameBlock(string text, List<FuzzToken> tokens)
     {
