@@ -116,7 +116,8 @@ public class ParseTimeTests(ITestOutputHelper output)
             var watch = Stopwatch.StartNew();
             result = RecipeParser.Parse("bad.distill", text);
             elapsed = watch.Elapsed;
-        }, 1024 * 1024) { IsBackground = true };
+        }, 1024 * 1024)
+        { IsBackground = true };
         thread.Start();
         return thread.Join(TimeSpan.FromMilliseconds(Budget.TotalMilliseconds * 10)) ? (result, elapsed) : (null, elapsed);
     }
