@@ -54,7 +54,7 @@ internal static class Information
             // with patch 4: the CPU-sized teacher) for n probe images, as the mi_per_block analysis runs it.
             var options = new VitOptions { Name = "vit_tiny_12x192_28", ImageSize = 28, PatchSize = 4, InChannels = 1, EmbedDim = 192, Depth = 12, Heads = 3, MlpRatio = 4 };
             torch.manual_seed(0);
-            using var vit = new VisionTransformer(options, 10);
+            using var vit = new VisionTransformer(options.Spec, 10);
             vit.eval();
             using var images = randn(n, 1, 28, 28, generator: new torch.Generator(3));
             var estimator = new RenyiMi(1.01, new MedianKernelWidth(1));

@@ -232,9 +232,9 @@ internal static class Loader
                 EpochCompleted = r => fractions.Add((r.Metrics["data_frac"], r.Metrics["epoch_s"])),
             });
             torch.manual_seed(0);
-            using var teacher = new VisionTransformer(new VitOptions { Name = "vit_tiny_patch16_224", ImageSize = 224, PatchSize = 16, InChannels = 3, EmbedDim = 192, Depth = 12, Heads = 3, MlpRatio = 4 }, Classes);
+            using var teacher = new VisionTransformer((new VitOptions { Name = "vit_tiny_patch16_224", ImageSize = 224, PatchSize = 16, InChannels = 3, EmbedDim = 192, Depth = 12, Heads = 3, MlpRatio = 4 }).Spec, Classes);
             teacher.eval();
-            using var student = new ResNet(new ResNetOptions(64, StemKind.ImageNet), 3, Classes);
+            using var student = new ResNet(64, imageNetStem: true, 3, Classes);
             using var optimizer = OptimizerFactory.Create(new AdamWOptions(1e-3, 0.9, 0.999, 0.05), student.parameters());
             var loss = Stages.DistillationLoss(new KdLossOptions(Temperature: 4, Weight: 0.7), teacher.forward, student.forward, new InputAdapter(224, 3), new InputAdapter(112, 3));
             const int steps = 6, batch = 32;

@@ -116,7 +116,7 @@ internal static class Threads
         var governor = ThreadGovernor.Start(threads, Console.Error);
         int startThreads = torch.get_num_threads();
         torch.manual_seed(0);
-        using var model = new VisionTransformer(new VitOptions(), 10);
+        using var model = new VisionTransformer((new VitOptions()).Spec, 10);
         using var x = randn(128, 1, 28, 28);
         using var y = randint(0, 10, new long[] { 128 });
         var times = new List<double>();

@@ -77,13 +77,13 @@ internal static class Throughput
             { Name = name, ImageSize = image, PatchSize = patch, InChannels = ch, EmbedDim = dim, Depth = depth, Heads = heads, MlpRatio = ratio };
             return name switch
             {
-                "vit_tiny_patch16_224" => (new VisionTransformer(Vit(224, 16, 3, 192, 12, 3, 4), 10), 3, 224),
-                "vit_small_patch16_224" => (new VisionTransformer(Vit(224, 16, 3, 384, 12, 6, 4), 10), 3, 224),
-                "tiny_28" => (new VisionTransformer(Vit(28, 4, 1, 64, 4, 4, 2), 10), 1, 28),
-                "resnet18" => (new ResNet(new ResNetOptions(64, StemKind.Small), 1, 10), 1, 28),
-                "mobilenet_v2" => (new MobileNetV2(new MobileNetV2Options(1.0, StemKind.Small), 1, 10), 1, 28),
-                "efficientnetv2_b0" => (new EfficientNetV2(new EfficientNetV2Options(1.0, StemKind.Small), 1, 10), 1, 28),
-                "cnn_small" => (new SmallCnn(new SmallCnnOptions(16), 1, 10), 1, 28),
+                "vit_tiny_patch16_224" => (new VisionTransformer(Vit(224, 16, 3, 192, 12, 3, 4).Spec, 10), 3, 224),
+                "vit_small_patch16_224" => (new VisionTransformer(Vit(224, 16, 3, 384, 12, 6, 4).Spec, 10), 3, 224),
+                "tiny_28" => (new VisionTransformer(Vit(28, 4, 1, 64, 4, 4, 2).Spec, 10), 1, 28),
+                "resnet18" => (new ResNet(64, imageNetStem: false, 1, 10), 1, 28),
+                "mobilenet_v2" => (new MobileNetV2(1.0, imageNetStem: false, 1, 10), 1, 28),
+                "efficientnetv2_b0" => (new EfficientNetV2(1.0, imageNetStem: false, 1, 10), 1, 28),
+                "cnn_small" => (new SmallCnn(16, 1, 10), 1, 28),
                 _ => throw new ArgumentException($"unknown model {name}"),
             };
         }

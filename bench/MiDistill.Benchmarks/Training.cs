@@ -47,7 +47,7 @@ internal static class Training
     {
         const int StepsPerRound = 20;
         torch.manual_seed(0);
-        using var model = new VisionTransformer(Teacher(), 10);
+        using var model = new VisionTransformer(Teacher().Spec, 10);
         using var plain = OptimizerFactory.Create(new AdamWOptions(1e-3, 0.9, 0.999, 0.05), model.parameters());
         using var sam = new Sam(model.parameters(), OptimizerFactory.Create(new AdamWOptions(1e-3, 0.9, 0.999, 0.05), model.parameters()), 0.05);
         var indices = Enumerable.Range(0, batch).ToArray();
@@ -107,7 +107,7 @@ internal static class Training
                 },
             });
             torch.manual_seed(0);
-            using var model = new VisionTransformer(Teacher(), 10);
+            using var model = new VisionTransformer(Teacher().Spec, 10);
             using var optimizer = OptimizerFactory.Create(new AdamWOptions(1e-3, 0.9, 0.999, 0.05), model.parameters());
             var watch = Stopwatch.StartNew();
             new Trainer(context).Fit(new FitSpec

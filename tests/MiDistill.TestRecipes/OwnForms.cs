@@ -55,7 +55,7 @@ public sealed record NarrowVitOptions(
     public override int InputSize => 28;
     public override int InputChannels => 1;
     public override MiDistill.Runtime.Models.VisionTransformer Create(int numClasses) =>
-        new(new VitOptions { Name = ModelName, PatchSize = 7, EmbedDim = 32, Heads = 2, Depth = Depth, MlpRatio = 2 }, numClasses);
+        new(new MiDistill.Runtime.Models.VitSpec(ModelName, ImageSize: 28, PatchSize: 7, InChannels: 1, EmbedDim: 32, Depth: Depth, Heads: 2, MlpRatio: 2), numClasses);
 }
 
 /// <summary>Half Hinton KD at temperature T, half label-smoothed cross-entropy.</summary>

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using MiDistill.Runtime.Options;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -52,21 +51,22 @@ public sealed class EfficientNetV2 : Module<Tensor, Tensor>, MiDistill.Runtime.C
     private readonly Linear classifier;
 
     /// <param name="stageRepeats">Blocks per stage; null is B0's (1, 2, 2, 3, 5, 8). Smaller counts keep the same block types (tests).</param>
-    public EfficientNetV2(EfficientNetV2Options options, int inChannels, int numClasses, IReadOnlyList<int>? stageRepeats = null)
+    /// <param name="widthMultiplier">Channel multiplier (timm's EfficientNetV2-B0: 1.0).</param>
+    /// <param name="imageNetStem">timm's stride-2 stem rather than a stride-1 stem for small images.</param>
+    public EfficientNetV2(double widthMultiplier, bool imageNetStem, int inChannels, int numClasses, IReadOnlyList<int>? stageRepeats = null)
         : base(nameof(EfficientNetV2))
     {
-        ArgumentNullException.ThrowIfNull(options);
-        if (!(options.WidthMultiplier > 0)) throw new ArgumentOutOfRangeException(nameof(options), options.WidthMultiplier, "EfficientNetV2 width multiplier must be positive.");
+        if (!(widthMultiplier > 0)) throw new ArgumentOutOfRangeException(nameof(widthMultiplier), widthMultiplier, "EfficientNetV2 width multiplier must be positive.");
         if (inChannels < 1) throw new ArgumentOutOfRangeException(nameof(inChannels), inChannels, "inChannels must be >= 1.");
         if (numClasses < 1) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "A head needs at least one class.");
         var repeats = stageRepeats ?? B0Repeats;
         if (repeats.Count != B0.Length || repeats.Any(r => r < 1))
             throw new ArgumentException($"EfficientNetV2 needs {B0.Length} stage repeat counts, each >= 1.", nameof(stageRepeats));
 
-        double wm = options.WidthMultiplier;
+        double wm = widthMultiplier;
         int RoundChannels(int c) => MobileNetV2.MakeDivisible(c * wm, roundLimit: 0);
         int channels = RoundChannels(32);
-        conv_stem = Conv2d(inChannels, channels, kernel_size: 3, stride: options.Stem == StemKind.Small ? 1 : 2, padding: 1, bias: false);
+        conv_stem = Conv2d(inChannels, channels, kernel_size: 3, stride: imageNetStem ? 2 : 1, padding: 1, bias: false);
         bn1 = BatchNorm2d(channels);
         var stages = new List<Module<Tensor, Tensor>>();
         for (int i = 0; i < B0.Length; i++) {

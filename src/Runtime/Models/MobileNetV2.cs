@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using MiDistill.Runtime.Options;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -28,16 +27,17 @@ public sealed class MobileNetV2 : Module<Tensor, Tensor>, MiDistill.Runtime.Chec
     private readonly Sequential features;
     private readonly Sequential classifier;
 
-    public MobileNetV2(MobileNetV2Options options, int inChannels, int numClasses) : base(nameof(MobileNetV2))
+    /// <param name="widthMultiplier">torchvision's width multiplier (1.0 for MobileNetV2 itself).</param>
+    /// <param name="imageNetStem">torchvision's stride-2 stem rather than a stride-1 stem for small images.</param>
+    public MobileNetV2(double widthMultiplier, bool imageNetStem, int inChannels, int numClasses) : base(nameof(MobileNetV2))
     {
-        ArgumentNullException.ThrowIfNull(options);
-        if (!(options.WidthMultiplier > 0)) throw new ArgumentOutOfRangeException(nameof(options), options.WidthMultiplier, "MobileNetV2 width multiplier must be positive.");
+        if (!(widthMultiplier > 0)) throw new ArgumentOutOfRangeException(nameof(widthMultiplier), widthMultiplier, "MobileNetV2 width multiplier must be positive.");
         if (inChannels < 1) throw new ArgumentOutOfRangeException(nameof(inChannels), inChannels, "inChannels must be >= 1.");
         if (numClasses < 1) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "A head needs at least one class.");
-        double wm = options.WidthMultiplier;
+        double wm = widthMultiplier;
         int input = MakeDivisible(32 * wm);
         int last = MakeDivisible(1280 * Math.Max(1.0, wm));
-        var layers = new List<Module<Tensor, Tensor>> { ConvBnReLU6(inChannels, input, 3, options.Stem == StemKind.Small ? 1 : 2, 1) };
+        var layers = new List<Module<Tensor, Tensor>> { ConvBnReLU6(inChannels, input, 3, imageNetStem ? 2 : 1, 1) };
         foreach (var s in Settings) {
             int output = MakeDivisible(s[1] * wm);
             for (int i = 0; i < s[2]; i++) {

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using MiDistill.Runtime.Options;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -27,14 +26,15 @@ public sealed class ResNet : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoin
     private readonly Linear fc;
     private readonly bool useMaxPool;
 
-    public ResNet(ResNetOptions options, int inChannels, int numClasses) : base(nameof(ResNet))
+    /// <param name="width">Channels of layer1 (torchvision's ResNet-18: 64).</param>
+    /// <param name="imageNetStem">torchvision's stem (7x7 stride 2 and a max pool) rather than a 3x3 stride-1 stem for small images.</param>
+    public ResNet(int width, bool imageNetStem, int inChannels, int numClasses) : base(nameof(ResNet))
     {
-        ArgumentNullException.ThrowIfNull(options);
-        if (options.Width < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Width, "ResNet width must be >= 1.");
+        if (width < 1) throw new ArgumentOutOfRangeException(nameof(width), width, "ResNet width must be >= 1.");
         if (inChannels < 1) throw new ArgumentOutOfRangeException(nameof(inChannels), inChannels, "inChannels must be >= 1.");
         if (numClasses < 1) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "A head needs at least one class.");
-        int w = options.Width;
-        useMaxPool = options.Stem == StemKind.ImageNet;
+        int w = width;
+        useMaxPool = imageNetStem;
         conv1 = useMaxPool
             ? Conv2d(inChannels, w, kernel_size: 7, stride: 2, padding: 3, bias: false)
             : Conv2d(inChannels, w, kernel_size: 3, stride: 1, padding: 1, bias: false);

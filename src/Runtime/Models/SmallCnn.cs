@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using MiDistill.Runtime.Options;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -26,14 +25,14 @@ public sealed class SmallCnn : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpo
     private readonly AdaptiveAvgPool2d pool;
     private readonly Linear head;
 
-    public SmallCnn(SmallCnnOptions options, int inChannels, int numClasses) : base(nameof(SmallCnn))
+    /// <param name="width">Channels of the first stage.</param>
+    public SmallCnn(int width, int inChannels, int numClasses) : base(nameof(SmallCnn))
     {
-        ArgumentNullException.ThrowIfNull(options);
-        if (options.Width < 1) throw new ArgumentOutOfRangeException(nameof(options), options.Width, "SmallCnn width must be >= 1.");
+        if (width < 1) throw new ArgumentOutOfRangeException(nameof(width), width, "SmallCnn width must be >= 1.");
         if (inChannels < 1) throw new ArgumentOutOfRangeException(nameof(inChannels), inChannels, "inChannels must be >= 1.");
         if (numClasses < 1) throw new ArgumentOutOfRangeException(nameof(numClasses), numClasses, "A head needs at least one class.");
 
-        int w = options.Width;
+        int w = width;
         int[] widths = { w, 2 * w, 3 * w };
         var layers = new List<Module<Tensor, Tensor>>();
         int channels = inChannels;

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using MiDistill.Runtime.Options;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -45,7 +44,7 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>, MiDistill.Runtim
     private readonly LayerNorm norm;
     private Linear head;
 
-    public VisionTransformer(VitOptions options, int numClasses) : base(nameof(VisionTransformer))
+    public VisionTransformer(VitSpec options, int numClasses) : base(nameof(VisionTransformer))
     {
         ArgumentNullException.ThrowIfNull(options);
         Validate(options, numClasses);
@@ -190,7 +189,7 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>, MiDistill.Runtim
         if (linear.bias is not null) nn.init.zeros_(linear.bias);
     }
 
-    private static void Validate(VitOptions o, int numClasses)
+    private static void Validate(VitSpec o, int numClasses)
     {
         if (o.PatchSize < 1 || o.ImageSize < o.PatchSize || o.ImageSize % o.PatchSize != 0)
             throw new ArgumentException(

@@ -69,7 +69,11 @@ public sealed record VitOptions : TeacherModelOptions
     [System.Text.Json.Serialization.JsonIgnore] public override string ModelName => Name;
     [System.Text.Json.Serialization.JsonIgnore] public override int InputSize => ImageSize;
     [System.Text.Json.Serialization.JsonIgnore] public override int InputChannels => InChannels;
-    public override Models.VisionTransformer Create(int numClasses) => new(this, numClasses);
+    public override Models.VisionTransformer Create(int numClasses) => new(Spec, numClasses);
+
+    /// <summary>The model's own spec: the ViT knows nothing of option records.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Models.VitSpec Spec => new(Name, ImageSize, PatchSize, InChannels, EmbedDim, Depth, Heads, MlpRatio);
 
     public string Name { get; init; } = "tiny_28";
     public int ImageSize { get; init; } = 28;

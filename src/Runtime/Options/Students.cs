@@ -40,7 +40,7 @@ public static class StemKindExtensions
 public sealed record SmallCnnOptions(
     [RecipeArg(Doc = "channels of the first stage", Min = 4, Max = 256)] int Width = 16) : StudentOptions
 {
-    public override nn.Module<Tensor, Tensor> Create(int inChannels, int numClasses) => new SmallCnn(this, inChannels, numClasses);
+    public override nn.Module<Tensor, Tensor> Create(int inChannels, int numClasses) => new SmallCnn(Width, inChannels, numClasses);
 }
 
 /// <summary>torchvision's ResNet-18 (BasicBlock, [2, 2, 2, 2]); <see cref="Width"/> channels in layer1 (torchvision: 64).</summary>
@@ -49,7 +49,7 @@ public sealed record ResNetOptions(
     [RecipeArg(Doc = "channels of layer1 (torchvision's ResNet-18: 64)", Min = 4, Max = 256)] int Width = 16,
     [RecipeArg(Doc = "input stem")] StemKind Stem = StemKind.Small) : StudentOptions
 {
-    public override nn.Module<Tensor, Tensor> Create(int inChannels, int numClasses) => new ResNet(this, inChannels, numClasses);
+    public override nn.Module<Tensor, Tensor> Create(int inChannels, int numClasses) => new ResNet(Width, Stem == StemKind.ImageNet, inChannels, numClasses);
     public override int InputChannels(int dataChannels) => Stem.InputChannels(dataChannels);
 }
 
@@ -59,7 +59,7 @@ public sealed record MobileNetV2Options(
     [RecipeArg("width", Doc = "width multiplier (torchvision's MobileNetV2: 1.0)", Min = 0.1, Max = 4)] double WidthMultiplier = 0.5,
     [RecipeArg(Doc = "input stem")] StemKind Stem = StemKind.Small) : StudentOptions
 {
-    public override nn.Module<Tensor, Tensor> Create(int inChannels, int numClasses) => new MobileNetV2(this, inChannels, numClasses);
+    public override nn.Module<Tensor, Tensor> Create(int inChannels, int numClasses) => new MobileNetV2(WidthMultiplier, Stem == StemKind.ImageNet, inChannels, numClasses);
     public override int InputChannels(int dataChannels) => Stem.InputChannels(dataChannels);
 }
 
@@ -72,6 +72,6 @@ public sealed record EfficientNetV2Options(
     [RecipeArg("width", Doc = "channel multiplier (timm's EfficientNetV2-B0: 1.0)", Min = 0.1, Max = 4)] double WidthMultiplier = 0.5,
     [RecipeArg(Doc = "input stem")] StemKind Stem = StemKind.Small) : StudentOptions
 {
-    public override nn.Module<Tensor, Tensor> Create(int inChannels, int numClasses) => new EfficientNetV2(this, inChannels, numClasses);
+    public override nn.Module<Tensor, Tensor> Create(int inChannels, int numClasses) => new EfficientNetV2(WidthMultiplier, Stem == StemKind.ImageNet, inChannels, numClasses);
     public override int InputChannels(int dataChannels) => Stem.InputChannels(dataChannels);
 }

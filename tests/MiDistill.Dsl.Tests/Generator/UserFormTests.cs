@@ -143,7 +143,7 @@ public class UserFormTests
             public override int InputSize => 28;
             public override int InputChannels => 1;
             public override VisionTransformer Create(int numClasses) =>
-                new(new VitOptions { Name = ModelName, PatchSize = 7, EmbedDim = 32, Heads = 2, Depth = Depth }, numClasses);
+                (new VitOptions { Name = ModelName, PatchSize = 7, EmbedDim = 32, Heads = 2, Depth = Depth }).Create(numClasses);
         }
         """;
 

@@ -21,7 +21,7 @@ public sealed class BadCheckpointTests : IDisposable
 
     private string Temp(string name) => Path.Combine(_dir, name);
 
-    private static ResNet SmallResNet() => new(new ResNetOptions(8, StemKind.Small), 1, 10);
+    private static ResNet SmallResNet() => new(8, imageNetStem: false, 1, 10);
 
     private static CheckpointException LoadFails(nn.Module<Tensor, Tensor> model, string path)
     {
@@ -80,7 +80,7 @@ public sealed class BadCheckpointTests : IDisposable
     public void WrongShape_NamesKeyAndShapes()
     {
         // A small-stem checkpoint into the ImageNet stem: conv1 is 3x3 on 1 channel, not 7x7 on 3.
-        using var model = new ResNet(new ResNetOptions(8, StemKind.ImageNet), 3, 10);
+        using var model = new ResNet(8, imageNetStem: true, 3, 10);
         var e = LoadFails(model, Fixtures.PathOf("resnet18_w8_small.safetensors"));
         Assert.Contains("'conv1.weight' has shape [8, 1, 3, 3], but the model expects [8, 3, 7, 7]", e.Message);
     }
@@ -138,7 +138,7 @@ public sealed class BadCheckpointTests : IDisposable
             .Select(t => (t.Name, t.Tensor.is_floating_point() ? t.Tensor.to(ScalarType.Float16) : t.Tensor)).ToList();
         var path = Temp("half.safetensors");
         Safetensors.Write(path, tensors);
-        using var model = new SmallCnn(new SmallCnnOptions(8), 1, 10);
+        using var model = new SmallCnn(8, 1, 10);
         var report = ModelCheckpoints.Load(model, path);
         Assert.Equal(model.state_dict().Count, report.Loaded.Count);
     }

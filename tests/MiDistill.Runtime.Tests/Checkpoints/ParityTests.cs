@@ -20,14 +20,14 @@ public sealed class ParityTests
 
     private static nn.Module<Tensor, Tensor> Build(string architecture) => architecture switch
     {
-        "vit_micro" => new VisionTransformer(Fixtures.VitMicro(), 10),
-        "resnet18_w8_small" => new ResNet(new ResNetOptions(8, StemKind.Small), 1, 10),
-        "resnet18_w8_imagenet" => new ResNet(new ResNetOptions(8, StemKind.ImageNet), 3, 10),
-        "mobilenet_v2_w025_small" => new MobileNetV2(new MobileNetV2Options(0.25, StemKind.Small), 1, 10),
-        "mobilenet_v2_w025_imagenet" => new MobileNetV2(new MobileNetV2Options(0.25, StemKind.ImageNet), 3, 10),
-        "cnn_small_w8" => new SmallCnn(new SmallCnnOptions(8), 1, 10),
-        "efficientnetv2_b0_w025_small" => new EfficientNetV2(new EfficientNetV2Options(0.25, StemKind.Small), 1, 10, Fixtures.EffNetRepeats),
-        "efficientnetv2_b0_w025_imagenet" => new EfficientNetV2(new EfficientNetV2Options(0.25, StemKind.ImageNet), 3, 10, Fixtures.EffNetRepeats),
+        "vit_micro" => new VisionTransformer(Fixtures.VitMicro().Spec, 10),
+        "resnet18_w8_small" => new ResNet(8, imageNetStem: false, 1, 10),
+        "resnet18_w8_imagenet" => new ResNet(8, imageNetStem: true, 3, 10),
+        "mobilenet_v2_w025_small" => new MobileNetV2(0.25, imageNetStem: false, 1, 10),
+        "mobilenet_v2_w025_imagenet" => new MobileNetV2(0.25, imageNetStem: true, 3, 10),
+        "cnn_small_w8" => new SmallCnn(8, 1, 10),
+        "efficientnetv2_b0_w025_small" => new EfficientNetV2(0.25, imageNetStem: false, 1, 10, Fixtures.EffNetRepeats),
+        "efficientnetv2_b0_w025_imagenet" => new EfficientNetV2(0.25, imageNetStem: true, 3, 10, Fixtures.EffNetRepeats),
         _ => throw new ArgumentException(architecture),
     };
 
@@ -75,7 +75,7 @@ public sealed class ParityTests
     [Fact]
     public void ReweightedVit_MatchesPyTorch_AndLoadingExpectsNoAlphas()
     {
-        using var vit = new VisionTransformer(Fixtures.VitMicro(), 10);
+        using var vit = new VisionTransformer(Fixtures.VitMicro().Spec, 10);
         vit.SetMlpAlphas(new[] { 0.3, 0.3, 0.3 });
         var report = ModelCheckpoints.Load(vit, Fixtures.PathOf("vit_micro.safetensors"));
         Assert.Equal(new[] { "blocks.0.mlp_alpha", "blocks.0.residual_scale", "blocks.1.mlp_alpha", "blocks.1.residual_scale", "blocks.2.mlp_alpha", "blocks.2.residual_scale" }, report.KeptMissing);
@@ -100,7 +100,7 @@ public sealed class ParityTests
     [Fact]
     public void VitAtAnotherImageSize_ResamplesPosEmbedAsTimm()
     {
-        using var vit = new VisionTransformer(Fixtures.VitMicro(imageSize: 48), 10);
+        using var vit = new VisionTransformer(Fixtures.VitMicro(imageSize: 48).Spec, 10);
         var report = ModelCheckpoints.Load(vit, Fixtures.PathOf("vit_micro.safetensors"));
         Assert.Equal(new[] { "pos_embed [1, 17, 48] -> [1, 37, 48]" }, report.Adapted);
         vit.eval();
@@ -119,7 +119,7 @@ public sealed class ParityTests
     [Fact]
     public void NewClassCount_SkipsAndReportsTheCheckpointHead()
     {
-        using var vit = new VisionTransformer(Fixtures.VitMicro(), 5);
+        using var vit = new VisionTransformer(Fixtures.VitMicro().Spec, 5);
         using var before = vit.state_dict()["head.weight"].clone();
         var report = ModelCheckpoints.Load(vit, Fixtures.PathOf("vit_micro.safetensors"));
         Assert.Contains("head.weight [10, 48]", report.HeadSkipped);

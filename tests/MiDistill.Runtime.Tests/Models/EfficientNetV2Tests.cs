@@ -14,7 +14,7 @@ public sealed class EfficientNetV2Tests
     [Fact]
     public void Width1_ImageNet_HasTimmsB0ParameterCountAndKeys()
     {
-        using var net = new EfficientNetV2(new EfficientNetV2Options(1.0, StemKind.ImageNet), 3, 1000);
+        using var net = new EfficientNetV2(1.0, imageNetStem: true, 3, 1000);
         // timm's tf_efficientnetv2_b0 (1000 classes): 7,139,704 parameters, 420 state-dict entries.
         Assert.Equal(7_139_704L, net.parameters().Sum(p => p.numel()));
         var sd = net.state_dict();
@@ -38,7 +38,7 @@ public sealed class EfficientNetV2Tests
     [InlineData(StemKind.ImageNet, 3, 64)]
     public void Forward_GivesLogitsAndFeatures(StemKind stem, int channels, int size)
     {
-        using var net = new EfficientNetV2(new EfficientNetV2Options(0.5, stem), channels, 10);
+        using var net = new EfficientNetV2(0.5, imageNetStem: stem == StemKind.ImageNet, channels, 10);
         net.eval();
         using var _ = no_grad();
         using var x = randn(2, channels, size, size);
@@ -62,7 +62,7 @@ public sealed class EfficientNetV2Tests
     [Fact]
     public void BadArguments_Throw()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new EfficientNetV2(new EfficientNetV2Options(0, StemKind.Small), 1, 10));
-        Assert.Throws<ArgumentException>(() => new EfficientNetV2(new EfficientNetV2Options(1, StemKind.Small), 1, 10, new[] { 1, 2, 3 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new EfficientNetV2(0, imageNetStem: false, 1, 10));
+        Assert.Throws<ArgumentException>(() => new EfficientNetV2(1, imageNetStem: false, 1, 10, new[] { 1, 2, 3 }));
     }
 }

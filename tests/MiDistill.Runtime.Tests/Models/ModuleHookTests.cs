@@ -50,11 +50,11 @@ public sealed class ModuleHookTests
 
     private static (nn.Module<Tensor, Tensor> Model, Tensor Input) Build(string name) => name switch
     {
-        "vit" => (new VisionTransformer(TinyVit(), numClasses: 5), randn(2, 3, 16, 16)),
-        "resnet" => (new ResNet(new ResNetOptions(Width: 4), 1, 5), randn(2, 1, 28, 28)),
-        "mobilenet_v2" => (new MobileNetV2(new MobileNetV2Options(0.25), 1, 5), randn(2, 1, 28, 28)),
-        "efficientnet_v2" => (new EfficientNetV2(new EfficientNetV2Options(0.25), 1, 5), randn(2, 1, 28, 28)),
-        "cnn_small" => (new SmallCnn(new SmallCnnOptions(Width: 4), 1, 5), randn(2, 1, 28, 28)),
+        "vit" => (new VisionTransformer(TinyVit().Spec, numClasses: 5), randn(2, 3, 16, 16)),
+        "resnet" => (new ResNet(4, imageNetStem: false, 1, 5), randn(2, 1, 28, 28)),
+        "mobilenet_v2" => (new MobileNetV2(0.25, imageNetStem: false, 1, 5), randn(2, 1, 28, 28)),
+        "efficientnet_v2" => (new EfficientNetV2(0.25, imageNetStem: false, 1, 5), randn(2, 1, 28, 28)),
+        "cnn_small" => (new SmallCnn(4, 1, 5), randn(2, 1, 28, 28)),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
@@ -91,7 +91,7 @@ public sealed class ModuleHookTests
     {
         // A hook that changes the MLP's output changes the model's: the hook's return value is used.
         torch.manual_seed(0);
-        using var vit = new VisionTransformer(TinyVit(), numClasses: 5);
+        using var vit = new VisionTransformer(TinyVit().Spec, numClasses: 5);
         vit.eval();
         using var x = randn(2, 3, 16, 16);
         using var _ = no_grad();

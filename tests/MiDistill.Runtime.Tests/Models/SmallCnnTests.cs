@@ -14,7 +14,7 @@ public sealed class SmallCnnTests
     [Fact]
     public void Width16_HasAbout50kParameters()
     {
-        using var cnn = new SmallCnn(new SmallCnnOptions(16), inChannels: 1, numClasses: 10);
+        using var cnn = new SmallCnn(16, inChannels: 1, numClasses: 10);
 
         // conv3x3 without bias (in*out*9), BN weight+bias per channel, linear head.
         int[] widths = { 16, 16, 32, 32, 48, 48 };
@@ -40,7 +40,7 @@ public sealed class SmallCnnTests
     public void Forward_WorksForAnyInputOfAtLeast16(int inChannels, int size)
     {
         torch.manual_seed(0);
-        using var cnn = new SmallCnn(new SmallCnnOptions(8), inChannels, numClasses: 4);
+        using var cnn = new SmallCnn(8, inChannels, numClasses: 4);
         using var x = randn(2, inChannels, size, size);
 
         using var logits = cnn.forward(x);
@@ -54,7 +54,7 @@ public sealed class SmallCnnTests
     [Fact]
     public void Names_AreTorchvisionLike()
     {
-        using var cnn = new SmallCnn(new SmallCnnOptions(4), 1, 3);
+        using var cnn = new SmallCnn(4, 1, 3);
         var names = cnn.named_parameters().Select(p => p.name).ToList();
 
         Assert.Equal("features.0.weight", names[0]);

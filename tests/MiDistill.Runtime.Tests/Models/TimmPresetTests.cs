@@ -18,7 +18,7 @@ public sealed class TimmPresetTests
     public void ParameterCount_MatchesTimm(int dim, int depth, int heads, int patch, long expected)
     {
         var o = new VitOptions { Name = "timm", ImageSize = 224, PatchSize = patch, InChannels = 3, EmbedDim = dim, Depth = depth, Heads = heads, MlpRatio = 4 };
-        using var vit = new VisionTransformer(o, 1000);
+        using var vit = new VisionTransformer(o.Spec, 1000);
         Assert.Equal(expected, vit.parameters().Sum(p => p.numel()));
     }
 

@@ -34,7 +34,7 @@ public sealed class VisionTransformerTests
     [Fact]
     public void ParameterNames_AreTimms()
     {
-        using var vit = new VisionTransformer(Tiny(depth: 2), numClasses: 5);
+        using var vit = new VisionTransformer(Tiny(depth: 2).Spec, numClasses: 5);
 
         var expected = new List<string> { "cls_token", "pos_embed", "patch_embed.proj.weight", "patch_embed.proj.bias" };
         for (int i = 0; i < 2; i++) {
@@ -51,7 +51,7 @@ public sealed class VisionTransformerTests
     [Fact]
     public void MlpAlpha_IsAPersistentBufferNotAParameter()
     {
-        using var vit = new VisionTransformer(Tiny(depth: 2), numClasses: 5);
+        using var vit = new VisionTransformer(Tiny(depth: 2).Spec, numClasses: 5);
 
         Assert.Equal(new[] { "blocks.0.mlp_alpha", "blocks.0.residual_scale", "blocks.1.mlp_alpha", "blocks.1.residual_scale" }, vit.named_buffers().Select(b => b.name).ToArray());
         Assert.Contains("blocks.1.mlp_alpha", vit.state_dict().Keys);
@@ -61,7 +61,7 @@ public sealed class VisionTransformerTests
     [Fact]
     public void ParameterShapes_FollowTheOptions()
     {
-        using var vit = new VisionTransformer(Tiny(), numClasses: 5);
+        using var vit = new VisionTransformer(Tiny().Spec, numClasses: 5);
         var shapes = vit.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
 
         Assert.Equal(new long[] { 1, 1, 32 }, shapes["cls_token"]);
@@ -79,7 +79,7 @@ public sealed class VisionTransformerTests
     public void Forward_GivesLogitsAndFeatures()
     {
         torch.manual_seed(0);
-        using var vit = new VisionTransformer(Tiny(), numClasses: 5);
+        using var vit = new VisionTransformer(Tiny().Spec, numClasses: 5);
         using var x = randn(3, 3, 16, 16);
 
         using var logits = vit.forward(x);
@@ -94,7 +94,7 @@ public sealed class VisionTransformerTests
     [Fact]
     public void Forward_RejectsImagesOfAnotherSize()
     {
-        using var vit = new VisionTransformer(Tiny(), numClasses: 5);
+        using var vit = new VisionTransformer(Tiny().Spec, numClasses: 5);
         using var x = randn(1, 3, 20, 20);
 
         var ex = Assert.Throws<ArgumentException>(() => vit.forward(x));
@@ -105,7 +105,7 @@ public sealed class VisionTransformerTests
     public void Init_FollowsTimm()
     {
         torch.manual_seed(0);
-        using var vit = new VisionTransformer(Tiny(), numClasses: 5);
+        using var vit = new VisionTransformer(Tiny().Spec, numClasses: 5);
         var p = vit.named_parameters().ToDictionary(n => n.name, n => n.parameter);
 
         Assert.InRange(p["blocks.0.mlp.fc1.weight"].std().item<float>(), 0.016f, 0.024f);
@@ -121,7 +121,7 @@ public sealed class VisionTransformerTests
     public void BlockWithAlphaZero_EqualsTheBlockWithoutItsMlp()
     {
         torch.manual_seed(0);
-        using var vit = new VisionTransformer(Tiny(), numClasses: 5);
+        using var vit = new VisionTransformer(Tiny().Spec, numClasses: 5);
         vit.eval();
         vit.SetMlpAlphas(new[] { 1.0, 0.0 });
         var block = vit.Blocks[1];
@@ -138,7 +138,7 @@ public sealed class VisionTransformerTests
     public void BlockWithAlphaOne_EqualsThePlainPreNormBlock()
     {
         torch.manual_seed(0);
-        using var vit = new VisionTransformer(Tiny(), numClasses: 5);
+        using var vit = new VisionTransformer(Tiny().Spec, numClasses: 5);
         vit.eval();
         var block = vit.Blocks[0];
         using var _ = no_grad();
@@ -156,7 +156,7 @@ public sealed class VisionTransformerTests
     public void BlockWithFractionalAlpha_ScalesTheMlpBranch()
     {
         torch.manual_seed(0);
-        using var vit = new VisionTransformer(Tiny(), numClasses: 5);
+        using var vit = new VisionTransformer(Tiny().Spec, numClasses: 5);
         vit.SetMlpAlphas(new[] { 0.25, 1.0 });
         var block = vit.Blocks[0];
         using var _ = no_grad();
@@ -173,7 +173,7 @@ public sealed class VisionTransformerTests
     public void AlphaZeroInAllBlocks_ChangesTheOutputAndStillTrainsTheRest()
     {
         torch.manual_seed(0);
-        using var vit = new VisionTransformer(Tiny(), numClasses: 5);
+        using var vit = new VisionTransformer(Tiny().Spec, numClasses: 5);
         using var x = randn(2, 3, 16, 16);
         using var before = vit.forward(x).detach();
 
@@ -191,7 +191,7 @@ public sealed class VisionTransformerTests
     [Fact]
     public void SetMlpAlphas_RoundTripsAndValidates()
     {
-        using var vit = new VisionTransformer(Tiny(depth: 3), numClasses: 5);
+        using var vit = new VisionTransformer(Tiny(depth: 3).Spec, numClasses: 5);
 
         Assert.Equal(new[] { 1.0, 1.0, 1.0 }, vit.MlpAlphas);
         vit.SetMlpAlphas(new[] { 1.0, 0.5, 0.25 });
@@ -210,7 +210,7 @@ public sealed class VisionTransformerTests
     public void ResidualScale_WeighsTheSkipPathOfTheMlpSubBlock()
     {
         torch.manual_seed(0);
-        using var vit = new VisionTransformer(Tiny(), numClasses: 5);
+        using var vit = new VisionTransformer(Tiny().Spec, numClasses: 5);
         vit.SetMlpAlphas(new[] { 0.8, 1.0 });
         vit.SetResidualScales(new[] { 1.2, 1.0 });
         var block = vit.Blocks[0];
@@ -238,7 +238,7 @@ public sealed class VisionTransformerTests
         Assert.Equal(new[] { 1.0, 1.0, 1.0 }, new MlpReweight(1, a, new ConstantReweightSchedule()).BlockResidualScales(3, 0));
 
         torch.manual_seed(0);
-        using var vit = new VisionTransformer(Tiny(depth: 3), numClasses: 5);
+        using var vit = new VisionTransformer(Tiny(depth: 3).Spec, numClasses: 5);
         using var _ = no_grad();
         // No attention writes, and only block 0's MLP does.
         foreach (var (name, parameter) in vit.named_parameters())
@@ -261,9 +261,9 @@ public sealed class VisionTransformerTests
     [Fact]
     public void MlpAlphas_TravelWithTheStateDict()
     {
-        using var source = new VisionTransformer(Tiny(), numClasses: 5);
+        using var source = new VisionTransformer(Tiny().Spec, numClasses: 5);
         source.SetMlpAlphas(new[] { 1.0, 0.25 });
-        using var target = new VisionTransformer(Tiny(), numClasses: 5);
+        using var target = new VisionTransformer(Tiny().Spec, numClasses: 5);
 
         target.load_state_dict(source.state_dict());
 
@@ -274,7 +274,7 @@ public sealed class VisionTransformerTests
     public void ResetHead_ReplacesOnlyTheClassifier()
     {
         torch.manual_seed(0);
-        using var vit = new VisionTransformer(Tiny(), numClasses: 5);
+        using var vit = new VisionTransformer(Tiny().Spec, numClasses: 5);
         var namesBefore = vit.named_parameters().Select(p => p.name).ToList();
         using var qkvBefore = vit.named_parameters().Single(p => p.name == "blocks.0.attn.qkv.weight").parameter.detach().clone();
         using var x = randn(2, 3, 16, 16);
@@ -297,7 +297,7 @@ public sealed class VisionTransformerTests
     {
         VisionTransformer vit;
         using (var scope = NewDisposeScope()) {
-            vit = new VisionTransformer(Tiny(), numClasses: 5);
+            vit = new VisionTransformer(Tiny().Spec, numClasses: 5);
         }
         using (vit) {
             using var x = randn(1, 3, 16, 16);
@@ -310,8 +310,8 @@ public sealed class VisionTransformerTests
     [Fact]
     public void Constructor_RejectsInconsistentOptions()
     {
-        Assert.Throws<ArgumentException>(() => new VisionTransformer(Tiny() with { PatchSize = 5 }, 5));
-        Assert.Throws<ArgumentException>(() => new VisionTransformer(Tiny() with { Heads = 3 }, 5));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new VisionTransformer(Tiny(), 0));
+        Assert.Throws<ArgumentException>(() => new VisionTransformer((Tiny() with { PatchSize = 5 }).Spec, 5));
+        Assert.Throws<ArgumentException>(() => new VisionTransformer((Tiny() with { Heads = 3 }).Spec, 5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new VisionTransformer(Tiny().Spec, 0));
     }
 }

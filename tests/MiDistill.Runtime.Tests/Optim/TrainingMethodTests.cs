@@ -116,7 +116,7 @@ public sealed class TrainingMethodTests
     [Fact]
     public void Decay_exclusions_put_norms_biases_position_embeddings_and_tokens_in_the_no_decay_group()
     {
-        using var vit = new VisionTransformer(Vit(), 3);
+        using var vit = new VisionTransformer(Vit().Spec, 3);
         var (decay, noDecay) = OptimizerFactory.DecayGroups(vit);
         var decayNames = decay.Select(x => x.Name).ToHashSet();
         var noDecayNames = noDecay.Select(x => x.Name).ToHashSet();
@@ -139,7 +139,7 @@ public sealed class TrainingMethodTests
     [Fact]
     public void Optimizer_with_decay_exclusions_has_a_zero_decay_group_and_the_configured_one()
     {
-        using var vit = new VisionTransformer(Vit(), 3);
+        using var vit = new VisionTransformer(Vit().Spec, 3);
         using var adamw = OptimizerFactory.Create(new AdamWOptions(0.001, 0.9, 0.999, 0.05), vit, decayExclusions: true);
         var groups = adamw.ParamGroups.Cast<TorchSharp.Modules.AdamW.ParamGroup>().ToArray();
         Assert.Equal(2, groups.Length);
