@@ -39,13 +39,13 @@ public static class AnalysisPlots
         foreach (var variant in r.Blocks.Select(b => b.Variant).Distinct())
         {
             var color = palette.GetColor(colour++);
-            foreach (var phase in new[] { AnalysisStage.Pretrained, AnalysisStage.Finetuned })
+            foreach (var phase in new[] { AnalysisPhase.Pretrained, AnalysisPhase.Finetuned })
             {
                 var points = r.Blocks.Where(b => b.Variant == variant && b.Phase == phase && b.SubBlock == sub).OrderBy(b => b.Block).ToList();
                 if (points.Count == 0) continue;
                 var line = plot.Add.Scatter(points.Select(p => (double)p.Block).ToArray(), points.Select(p => p.Bits).ToArray(), color);
                 line.LegendText = $"{variant} ({phase})";
-                line.LinePattern = phase == AnalysisStage.Pretrained ? LinePattern.Dashed : LinePattern.Solid;
+                line.LinePattern = phase == AnalysisPhase.Pretrained ? LinePattern.Dashed : LinePattern.Solid;
             }
         }
         plot.Title($"I(X; H) after each {(sub == "attn" ? "attention" : "MLP")} sub-block\n{r.Estimator}");
@@ -64,13 +64,13 @@ public static class AnalysisPlots
         foreach (var variant in r.Sparsity.Select(s => s.Variant).Distinct())
         {
             var color = palette.GetColor(colour++);
-            foreach (var phase in new[] { AnalysisStage.Pretrained, AnalysisStage.Finetuned })
+            foreach (var phase in new[] { AnalysisPhase.Pretrained, AnalysisPhase.Finetuned })
             {
                 var points = r.Sparsity.Where(s => s.Variant == variant && s.Phase == phase).OrderBy(s => s.Block).ToList();
                 if (points.Count == 0) continue;
                 var line = plot.Add.Scatter(points.Select(p => (double)p.Block).ToArray(), points.Select(p => p.ActiveFraction).ToArray(), color);
                 line.LegendText = $"{variant} ({phase})";
-                line.LinePattern = phase == AnalysisStage.Pretrained ? LinePattern.Dashed : LinePattern.Solid;
+                line.LinePattern = phase == AnalysisPhase.Pretrained ? LinePattern.Dashed : LinePattern.Solid;
             }
         }
         plot.Title("MLP activation: fraction of hidden units with GELU input > 0");

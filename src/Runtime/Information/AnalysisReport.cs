@@ -56,7 +56,7 @@ public static class AnalysisReport
 
     public static Drop? LargestDrop(AnalysisResults r, string variant)
     {
-        var path = r.Blocks.Where(b => b.Variant == variant && b.Phase == AnalysisStage.Finetuned)
+        var path = r.Blocks.Where(b => b.Variant == variant && b.Phase == AnalysisPhase.Finetuned)
             .OrderBy(b => b.Block).ThenBy(b => b.SubBlock == "attn" ? 0 : 1).ToList();
         Drop? best = null;
         for (int i = 1; i < path.Count; i++)
@@ -97,7 +97,7 @@ public static class AnalysisReport
                     ? $"removing the top {mlpPeak.K} MLP sub-block(s) raises I(X; F_T) to {B(mlpPeak.Bits)} bits (probe accuracy {(100 * mlpPeak.ProbeAccuracy).ToString("0.0", CultureInfo.InvariantCulture)}%)"
                     : "removing top MLP sub-blocks never raises I(X; F_T)");
             }
-            var sparsity = r.Sparsity.Where(s => s.Variant == v && s.Phase == AnalysisStage.Finetuned).ToList();
+            var sparsity = r.Sparsity.Where(s => s.Variant == v && s.Phase == AnalysisPhase.Finetuned).ToList();
             if (sparsity.Count > 0)
                 parts.Add("MLP units active " + string.Join(" / ", sparsity.Select(s => (100 * s.ActiveFraction).ToString("0", CultureInfo.InvariantCulture) + "%")) + " (bottom to top)");
             md.Append("- ").Append(v).Append(": ").Append(string.Join("; ", parts)).Append('\n');

@@ -14,6 +14,12 @@ public sealed record RemovalPoint(string Variant, string Removed, int K, double 
 public sealed record PlanePoint(string Variant, int Seed, string Checkpoint, double Bits, double? CrossCheckBits, double TestError);
 
 /// <summary>Everything the diagnostics of one run measured.</summary>
+/// <summary>When a teacher was measured: as pretrained, or after fine-tuning.</summary>
+public static class AnalysisPhase
+{
+    public const string Pretrained = "pretrained", Finetuned = "finetuned";
+}
+
 public sealed class AnalysisResults
 {
     public string Estimator { get; set; } = "";

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using MiDistill.Runtime.Models;
 using MiDistill.Runtime.Options;
-using MiDistill.Runtime.Training;
 using static TorchSharp.torch;
 
 namespace MiDistill.Runtime.Information;
@@ -50,7 +49,7 @@ public static class TeacherProbe
     /// <param name="removedAttention">Blocks whose attention sub-block is skipped (h' = h).</param>
     /// <param name="removedMlp">Blocks whose MLP sub-block is skipped (h+ = h').</param>
     /// <param name="captureBlocks">Keep H after every sub-block (costs n x D floats per sub-block).</param>
-    public static ProbeCapture Run(VisionTransformer vit, Tensor images, InputAdapter adapter, ProbeToken token,
+    public static ProbeCapture Run(VisionTransformer vit, Tensor images, Func<Tensor, Tensor> input, ProbeToken token,
         IReadOnlySet<int>? removedAttention = null, IReadOnlySet<int>? removedMlp = null, bool captureBlocks = true)
     {
         ArgumentNullException.ThrowIfNull(vit);
@@ -76,7 +75,7 @@ public static class TeacherProbe
             for (long start = 0; start < n; start += BatchSize)
             {
                 using var scope = NewDisposeScope();
-                var batch = adapter.Apply(images.narrow(0, start, Math.Min(BatchSize, n - start)).to(device));
+                var batch = input(images.narrow(0, start, Math.Min(BatchSize, n - start)).to(device));
                 var h = vit.embed(batch);
                 for (int b = 0; b < depth; b++)
                 {

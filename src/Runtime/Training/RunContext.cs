@@ -9,7 +9,7 @@ namespace MiDistill.Runtime.Training;
 public sealed class RunContext
 {
     private readonly ExperimentHooks _hooks;
-    private Information.AnalysisStage? _analysis;
+    private Steps.AnalysisStage? _analysis;
 
     /// <summary>
     /// A context for stages composed by hand (docs/api.md): a fresh run state in <paramref name="folder"/>,
@@ -60,7 +60,7 @@ public sealed class RunContext
     public string CacheDirectory => Resources.CacheDirectory;
 
     /// <summary>The run's MI analyses: what the analysis steps measure, summarised when the run ends.</summary>
-    internal Information.AnalysisStage Analysis => _analysis ??= new Information.AnalysisStage(this);
+    internal Steps.AnalysisStage Analysis => _analysis ??= new Steps.AnalysisStage(this);
 
     public TextWriter Output { get; }
     public RunFolder Folder { get; }

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using MiDistill.Runtime.Information;
 using MiDistill.Runtime.Options;
 using MiDistill.Runtime.Training.Plan;
 using TorchSharp;

@@ -3,13 +3,14 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using MiDistill.Runtime.Data;
+using MiDistill.Runtime.Information;
 using MiDistill.Runtime.Models;
 using MiDistill.Runtime.Options;
 using MiDistill.Runtime.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MiDistill.Runtime.Information;
+namespace MiDistill.Runtime.Training.Steps;
 
 /// <summary>
 /// The `analyze` stage: MI per sub-block, MLP sparsity, the top-k removal (bottleneck) analysis and
@@ -18,7 +19,7 @@ namespace MiDistill.Runtime.Information;
 /// </summary>
 public sealed class AnalysisStage
 {
-    public const string Pretrained = "pretrained", Finetuned = "finetuned";
+    public const string Pretrained = AnalysisPhase.Pretrained, Finetuned = AnalysisPhase.Finetuned;
     private readonly RunContext _context;
     private readonly AnalysisResults _results = new();
 
@@ -65,7 +66,7 @@ public sealed class AnalysisStage
         var cross = a.CrossCheck is NoMiEstimator ? null : MiEstimators.Create(a.CrossCheck);
         using var x = estimator.Bind(images);
         using var xCross = cross?.Bind(images);
-        using var capture = TeacherProbe.Run(teacher, images, adapter, a.Token, captureBlocks: false);
+        using var capture = TeacherProbe.Run(teacher, images, adapter.Apply, a.Token, captureBlocks: false);
         double error = 1 - Evaluator.Accuracy(teacher, data.Test, _context.Device, adapter, _context.Workers);
         _results.Plane.Add(new PlanePoint(options.Variant, options.Run.Seed, $"epoch {epoch}", x.Estimate(capture.Features), xCross?.Estimate(capture.Features), error));
         Write();
@@ -96,7 +97,7 @@ public sealed class AnalysisStage
         double? Cross(Tensor h) => xCross?.Estimate(h);
 
         bool finetuned = phase == Finetuned;
-        using (var capture = TeacherProbe.Run(teacher, images, adapter, a.Token, captureBlocks: a.MiPerBlock))
+        using (var capture = TeacherProbe.Run(teacher, images, adapter.Apply, a.Token, captureBlocks: a.MiPerBlock))
         {
             if (a.MiPerBlock)
                 for (int b = 0; b < teacher.Depth; b++)
@@ -121,7 +122,7 @@ public sealed class AnalysisStage
                 for (int k = 0; k <= teacher.Depth; k++)
                 {
                     var top = Enumerable.Range(teacher.Depth - k, k).ToHashSet();
-                    using var capture = TeacherProbe.Run(teacher, images, adapter, a.Token,
+                    using var capture = TeacherProbe.Run(teacher, images, adapter.Apply, a.Token,
                         removedAttention: removed == "attn" ? top : null, removedMlp: removed == "mlp" ? top : null, captureBlocks: false);
                     double accuracy = capture.Logits.argmax(1).eq(truth).to(ScalarType.Float64).mean().item<double>();
                     _results.Removal.Add(new RemovalPoint(options.Variant, removed, k, x.Estimate(capture.Features), Cross(capture.Features), accuracy));
