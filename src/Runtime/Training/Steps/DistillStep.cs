@@ -1,7 +1,7 @@
 using System.Collections.Generic;
-using System.IO;
 using MiDistill.Runtime.Options;
 using MiDistill.Runtime.Training.Plan;
+using static TorchSharp.torch;
 
 namespace MiDistill.Runtime.Training.Steps;
 
@@ -10,22 +10,15 @@ namespace MiDistill.Runtime.Training.Steps;
 /// reads no teacher (the labels-only baseline), trains the student on labels alone. Under the
 /// paper's protocol <see cref="PaperSelectionStep"/> distils one student per kept epoch instead.
 /// </summary>
-internal sealed class DistillStep : RunStep
+internal sealed class DistillStep : KeptModelStep<nn.Module<Tensor, Tensor>>
 {
     public override string Name => "distill";
     public override string Doc => "distil the teacher into a new student (labels only when the loss reads no teacher)";
     public override bool AppliesTo(PlanUnit unit) => !PaperSelectionStep.Selects(unit);
     public override IEnumerable<Artefact> Needs(PlanUnit unit) =>
         unit.UsesTeacher ? new Artefact[] { StepArtefacts.Data, StepArtefacts.Teacher } : new Artefact[] { StepArtefacts.Data };
-    public override IEnumerable<Artefact> LoadNeeds(PlanUnit unit) => new[] { StepArtefacts.Data };
-    public override Artefact? Produces => StepArtefacts.Student;
-    public override bool KeepsWork => true;
-
-    private static string Key(UnitContext unit) => unit.Name + "/distill";
-    private static string Weights(UnitContext unit) => unit.Stem + "-student.safetensors";
-    private static string Checkpoint(UnitContext unit) => unit.Stem + "-distill.ckpt";
-
-    public override bool IsDone(UnitContext unit) => KeptModels.IsDone(unit, Key(unit), Weights(unit));
+    protected override Artefact<nn.Module<Tensor, Tensor>> Model => StepArtefacts.Student;
+    protected override string ModelName => "student";
 
     public override void Load(UnitContext unit) =>
         unit.Set(StepArtefacts.Student, Stages.LoadStudent(unit.Options, unit.Get(StepArtefacts.Data), Weights(unit), unit.Run.Device));
@@ -36,8 +29,4 @@ internal sealed class DistillStep : RunStep
             unit.Run.Output.WriteLine($"[{unit.Name}] no teacher: the loss uses labels only, so the teacher is neither fine-tuned nor evaluated");
         unit.Set(StepArtefacts.Student, Stages.Distill(unit.Run, unit.Options, unit.Get(StepArtefacts.Data), unit.Find(StepArtefacts.Teacher), new StageFiles(Checkpoint(unit))));
     }
-
-    public override void Record(UnitContext unit) => KeptModels.Save(unit, unit.Get(StepArtefacts.Student), Key(unit), Weights(unit));
-
-    public override void Committed(UnitContext unit) => File.Delete(Checkpoint(unit));
 }
