@@ -11,7 +11,8 @@ namespace MiDistill.Runtime.Checkpoints;
 /// Model weights MiDistill writes and reads back (the cached pretrained teacher, fine-tuned
 /// teachers, students, kept epochs): safetensors with the model's state_dict names, which are
 /// PyTorch's, and a checksum in the header, so a user can load them with
-/// <c>weights checkpoint(path: ...)</c> or in PyTorch, and a damaged file is never used.
+/// <c>weights checkpoint(path: ...)</c> or read them with any safetensors reader, and a damaged file
+/// is never used.
 /// </summary>
 public static class ModelFile
 {
