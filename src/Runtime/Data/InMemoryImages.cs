@@ -30,19 +30,26 @@ public sealed class InMemoryImages : IImageStore
         _imagesPerChunk = Math.Max(1, count);
     }
 
-    private InMemoryImages(int count, int channels, int height, int width)
+    private InMemoryImages(int count, int channels, int height, int width, long chunkBytes)
     {
         CheckShape(count, channels, height, width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(chunkBytes);
         (Count, Channels, Height, Width) = (count, channels, height, width);
-        _imagesPerChunk = ImagesPerChunk(ImageSize);
-        var lengths = ChunkLengths(count, ImageSize);
+        _imagesPerChunk = ImagesPerChunk(ImageSize, chunkBytes);
+        var lengths = ChunkLengths(count, ImageSize, chunkBytes);
         _chunks = new byte[lengths.Length][];
         for (int c = 0; c < lengths.Length; c++)
             _chunks[c] = new byte[lengths[c]];
     }
 
     /// <summary>An all-black store of <paramref name="count"/> images, to be filled with <see cref="Write"/>.</summary>
-    public static InMemoryImages Allocate(int count, int channels, int height, int width) => new(count, channels, height, width);
+    public static InMemoryImages Allocate(int count, int channels, int height, int width) => new(count, channels, height, width, ChunkBytes);
+
+    /// <summary>
+    /// As <see cref="Allocate(int, int, int, int)"/>, with chunks of at most <paramref name="chunkBytes"/>:
+    /// lets a test cross chunk boundaries with a few small images instead of gigabytes.
+    /// </summary>
+    internal static InMemoryImages Allocate(int count, int channels, int height, int width, long chunkBytes) => new(count, channels, height, width, chunkBytes);
 
     public int Count { get; }
     public int Channels { get; }
@@ -50,13 +57,21 @@ public sealed class InMemoryImages : IImageStore
     public int Width { get; }
     public int ImageSize => Channels * Height * Width;
 
-    /// <summary>Images one chunk holds: whole images only, so an image never straddles two chunks.</summary>
-    public static long ImagesPerChunk(long imageSize) => Math.Max(1, ChunkBytes / imageSize);
+    /// <summary>The number of chunks the pixels are held in.</summary>
+    internal int ChunkCount => _chunks.Length;
 
-    /// <summary>The byte lengths of the chunks <see cref="Allocate"/> makes for <paramref name="count"/> images of <paramref name="imageSize"/> bytes.</summary>
-    public static long[] ChunkLengths(long count, long imageSize)
+    /// <summary>Images one chunk holds: whole images only, so an image never straddles two chunks.</summary>
+    public static long ImagesPerChunk(long imageSize) => ImagesPerChunk(imageSize, ChunkBytes);
+
+    private static long ImagesPerChunk(long imageSize, long chunkBytes) => Math.Max(1, chunkBytes / imageSize);
+
+    /// <summary>The byte lengths of the chunks <see cref="Allocate(int, int, int, int)"/> makes for <paramref name="count"/> images of <paramref name="imageSize"/> bytes.</summary>
+    public static long[] ChunkLengths(long count, long imageSize) => ChunkLengths(count, imageSize, ChunkBytes);
+
+    /// <summary>The byte lengths of the chunks for chunks of at most <paramref name="chunkBytes"/> (one image each when an image is larger).</summary>
+    internal static long[] ChunkLengths(long count, long imageSize, long chunkBytes)
     {
-        long perChunk = ImagesPerChunk(imageSize);
+        long perChunk = ImagesPerChunk(imageSize, chunkBytes);
         long chunks = Math.Max(1, (count + perChunk - 1) / perChunk);
         var lengths = new long[chunks];
         for (long c = 0; c < chunks; c++)
