@@ -37,6 +37,8 @@ internal sealed class ChildRun : IDisposable
 
     public int Id => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
     /// <summary>Standard output so far.</summary>
     public string Output { get { lock (_output) return _output.ToString(); } }
 
