@@ -16,6 +16,13 @@ public sealed class RunFolder : IDisposable
 {
     public const string RecipeFileName = "recipe.distill";
     public const string SettingsFileName = "settings.json";
+    /// <summary>
+    /// The SHA-256 of settings.json as written when the run started, in <c>sha256sum</c>'s format
+    /// (<c>&lt;64 hex digits&gt;  settings.json</c>): resume checks the settings against it. A sidecar
+    /// rather than a field inside settings.json, so the settings file stays plain JSON of the options
+    /// and folders written before it existed keep their format.
+    /// </summary>
+    public const string SettingsChecksumFileName = "settings.json.sha256";
     public const string MetricsFileName = "metrics.jsonl";
     public const string CheckpointsFolderName = "checkpoints";
     /// <summary>Held (an OS file lock) by the one process working in the folder, for its whole life.</summary>
@@ -74,7 +81,7 @@ public sealed class RunFolder : IDisposable
 
         var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
         File.WriteAllText(System.IO.Path.Combine(path, RecipeFileName), recipeSourceText, utf8);
-        File.WriteAllText(System.IO.Path.Combine(path, SettingsFileName), settingsJson.EndsWith('\n') ? settingsJson : settingsJson + "\n", utf8);
+        WriteSettings(path, settingsJson);
         File.WriteAllText(System.IO.Path.Combine(path, RunEnvironment.FileName), RunEnvironment.Current().ToJson(), utf8);
         return new RunFolder(System.IO.Path.GetFullPath(path), runLock);
     }
@@ -89,8 +96,68 @@ public sealed class RunFolder : IDisposable
         var runLock = Lock(path);
         var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
         File.WriteAllText(System.IO.Path.Combine(path, RecipeFileName), recipeSourceText, utf8);
-        File.WriteAllText(System.IO.Path.Combine(path, SettingsFileName), settingsJson.EndsWith('\n') ? settingsJson : settingsJson + "\n", utf8);
+        WriteSettings(path, settingsJson);
         return new RunFolder(System.IO.Path.GetFullPath(path), runLock);
+    }
+
+    /// <summary>
+    /// settings.json and, first, its checksum: a kill between the two leaves a checksum that a torn
+    /// settings file does not match, never a torn file that passes for an old folder's.
+    /// </summary>
+    private static void WriteSettings(string folder, string settingsJson)
+    {
+        var bytes = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(settingsJson.EndsWith('\n') ? settingsJson : settingsJson + "\n");
+        WriteChecksum(folder, bytes);
+        File.WriteAllBytes(System.IO.Path.Combine(folder, SettingsFileName), bytes);
+    }
+
+    private static void WriteChecksum(string folder, byte[] settings) =>
+        File.WriteAllText(System.IO.Path.Combine(folder, SettingsChecksumFileName), $"{Sha256(settings)}  {SettingsFileName}\n", Encoding.ASCII);
+
+    private static string Sha256(byte[] bytes) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes)).ToLowerInvariant();
+
+    /// <summary>
+    /// The text of a run folder's settings.json, checked against settings.json.sha256: changed by hand
+    /// or damaged, it is an error naming the file, since resume would otherwise run other settings
+    /// than the run started with. A folder written before the checksum existed has none; its
+    /// settings are returned as they are and <paramref name="unchecked"/> is true.
+    /// </summary>
+    public static string ReadSettings(string folder, out bool @unchecked)
+    {
+        var path = System.IO.Path.Combine(folder, SettingsFileName);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{folder}: not a MiDistill run folder ({SettingsFileName} is missing)", path);
+        var bytes = File.ReadAllBytes(path);
+        var sidecar = System.IO.Path.Combine(folder, SettingsChecksumFileName);
+        @unchecked = !File.Exists(sidecar);
+        if (!@unchecked)
+        {
+            var recorded = File.ReadAllText(sidecar).Trim();
+            var expected = recorded.Length >= 64 && recorded[64..] == "  " + SettingsFileName ? recorded[..64] : null;
+            if (expected is null || !expected.All(Uri.IsHexDigit))
+                throw new InvalidDataException($"{sidecar}: not a checksum of {SettingsFileName} (expected `<64 hex digits>  {SettingsFileName}`, found `{(recorded.Length > 80 ? recorded[..80] + "..." : recorded)}`); it is damaged, so the settings cannot be checked: start a new run of the recipe");
+            var actual = Sha256(bytes);
+            if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
+                throw new InvalidDataException($"{path}: the run's settings were changed or damaged since the run started (SHA-256 {actual}, recorded {expected.ToLowerInvariant()} in {SettingsChecksumFileName}); resume continues only with the settings a run started with: restore the file, or start a new run of the recipe");
+        }
+        using var reader = new StreamReader(new MemoryStream(bytes), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>
+    /// The settings of this (opened, locked) run, checked as <see cref="ReadSettings(string, out bool)"/> does.
+    /// A folder written before the checksum existed gets one now, over the settings as they are, with a
+    /// note on <paramref name="notes"/>: later resumes check them.
+    /// </summary>
+    public string ReadSettings(TextWriter notes)
+    {
+        var text = ReadSettings(Path, out bool @unchecked);
+        if (@unchecked)
+        {
+            WriteChecksum(Path, File.ReadAllBytes(System.IO.Path.Combine(Path, SettingsFileName)));
+            notes.WriteLine($"note: {SettingsFileName} has no checksum (a run folder written before MiDistill kept one); resuming with it as it is, and recording its checksum in {SettingsChecksumFileName} now");
+        }
+        return text;
     }
 
     /// <summary>Opens the folder of an earlier run (to resume it); it must hold the recipe copy and settings.</summary>
@@ -102,6 +169,16 @@ public sealed class RunFolder : IDisposable
             if (!File.Exists(System.IO.Path.Combine(path, required)))
                 throw new FileNotFoundException($"{path}: not a MiDistill run folder ({required} is missing)", System.IO.Path.Combine(path, required));
         var folder = new RunFolder(System.IO.Path.GetFullPath(path), Lock(path));
+        try
+        {
+            // Settings changed since the run started stop a resume before it changes anything.
+            ReadSettings(path, out _);
+        }
+        catch
+        {
+            folder.Dispose();
+            throw;
+        }
         // The events of the process that ran before may hold epochs metrics.jsonl no longer does (or
         // lack its last lines): start them again from the file.
         folder.RebuildTensorBoard();

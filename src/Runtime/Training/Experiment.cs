@@ -38,7 +38,7 @@ public static class Experiment
         var settings = Path.Combine(runFolder, RunFolder.SettingsFileName);
         if (!Directory.Exists(runFolder)) throw new DirectoryNotFoundException($"{runFolder}: no such run folder");
         if (!File.Exists(settings)) throw new FileNotFoundException($"{runFolder}: not a MiDistill run folder ({RunFolder.SettingsFileName} is missing)", settings);
-        var saved = SettingsJson.Deserialize<List<ExperimentOptions>>(File.ReadAllText(settings));
+        var saved = SettingsJson.Deserialize<List<ExperimentOptions>>(RunFolder.ReadSettings(runFolder, out _));
         return Resume(new CodeRecipe(saved), runFolder, request ?? new RunRequest(), hooks ?? new ExperimentHooks());
     }
 
@@ -113,7 +113,7 @@ public static class Experiment
     public static ExperimentReport Resume(IRecipe recipe, string runFolder, RunRequest request, ExperimentHooks hooks)
     {
         using var folder = RunFolder.Open(runFolder);
-        var saved = SettingsJson.Deserialize<List<ExperimentOptions>>(File.ReadAllText(Path.Combine(folder.Path, RunFolder.SettingsFileName)))
+        var saved = SettingsJson.Deserialize<List<ExperimentOptions>>(folder.ReadSettings(request.Output))
             ?? throw new InvalidDataException($"{folder.Path}: settings.json holds no variants");
         if (saved.Count == 0 || saved.Any(v => v.Recipe != recipe.Name))
             throw new InvalidDataException($"{folder.Path}: this run belongs to recipe `{saved.FirstOrDefault()?.Recipe}`, not `{recipe.Name}`");
