@@ -1,1 +1,2 @@
+MiDistill.Recipes.KillPoints.Install();
 return MiDistill.Runtime.Hosting.RecipeHost.Main(args, MiDistill.Recipes.RecipeRegistry.All);

@@ -30,6 +30,7 @@ public static class ModelFile
         try
         {
             Safetensors.Write(temporary, module.state_dict().Select(kv => (kv.Key, kv.Value)), metadata);
+            TestSeams.BeforeRename?.Invoke(path);
             File.Move(temporary, path, overwrite: true);
         }
         catch

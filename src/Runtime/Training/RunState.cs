@@ -65,6 +65,7 @@ internal sealed class RunState
             stream.Write(Encoding.UTF8.GetBytes(text));
             stream.Flush(flushToDisk: true);
         }
+        Checkpoints.TestSeams.BeforeRename?.Invoke(path);
         File.Move(temporary, path, overwrite: true);
     }
 

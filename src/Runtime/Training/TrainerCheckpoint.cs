@@ -77,6 +77,7 @@ internal static class TrainerCheckpoint
             stream.Write(SHA256.HashData(bytes));
             stream.Flush(flushToDisk: true);
         }
+        Checkpoints.TestSeams.BeforeRename?.Invoke(path);
         File.Move(temporary, path, overwrite: true);
     }
 

@@ -39,6 +39,9 @@ internal sealed class ChildRun : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>Kills the process at once (SIGKILL, as <c>kill -9</c>).</summary>
+    public void Kill() => _process.Kill();
+
     /// <summary>Standard output so far.</summary>
     public string Output { get { lock (_output) return _output.ToString(); } }
 
