@@ -179,6 +179,7 @@ public sealed class RunFolder : IDisposable
             folder.Dispose();
             throw;
         }
+        folder.DeleteStaleTemporaries();
         // The events of the process that ran before may hold epochs metrics.jsonl no longer does (or
         // lack its last lines): start them again from the file.
         folder.RebuildTensorBoard();
@@ -193,6 +194,24 @@ public sealed class RunFolder : IDisposable
     private static FileLock Lock(string folder) =>
         FileLock.TryAcquire(System.IO.Path.Combine(folder, LockFileName), System.IO.Path.Combine(folder, OwnerFileName), out var holder)
         ?? throw new IOException($"{System.IO.Path.GetFullPath(folder)}: the run folder is in use by {holder}; wait for it to finish (or stop it) before running or resuming in it");
+
+    /// <summary>
+    /// Deletes <c>checkpoints/*.&lt;pid&gt;.tmp</c>: files (stage checkpoints, model files, the run
+    /// state) whose writer was killed between writing them and renaming them over the real file.
+    /// Every writer into checkpoints/ holds the folder's lock, so while this process holds it no
+    /// such file is anyone's work in progress; left alone they would pile up, one checkpoint's size each.
+    /// </summary>
+    private void DeleteStaleTemporaries()
+    {
+        var checkpoints = System.IO.Path.Combine(Path, CheckpointsFolderName);
+        if (!Directory.Exists(checkpoints)) return;
+        foreach (var file in Directory.EnumerateFiles(checkpoints, "*.tmp"))
+        {
+            var stem = System.IO.Path.GetFileNameWithoutExtension(file);
+            var pid = System.IO.Path.GetExtension(stem).TrimStart('.');
+            if (pid.Length > 0 && pid.All(char.IsAsciiDigit)) File.Delete(file);
+        }
+    }
 
     /// <summary>
     /// Cuts metrics.jsonl back to <paramref name="length"/> bytes: on resume, lines written after the

@@ -178,6 +178,9 @@ public sealed class ReproducibilityTests : IDisposable, IClassFixture<ResumableR
             Assert.True(i < resumed.Count && i < reference.Count && resumed[i] == reference[i],
                 $"metrics.jsonl line {i + 1} differs from the uninterrupted run's:\n  uninterrupted: {(i < reference.Count ? reference[i] : "(none)")}\n  killed+resumed: {(i < resumed.Count ? resumed[i] : "(none)")}\n" + story);
         Assert.Equal(RunComparison.ResultsWithoutTime(_reference.Folder), RunComparison.ResultsWithoutTime(folder!));
+        // The temporary files of the processes killed before their renames are gone from the run folder.
+        var left = Directory.GetFiles(folder!, "*.tmp", SearchOption.AllDirectories);
+        Assert.True(left.Length == 0, "temporary files of killed processes are still in the run folder: " + string.Join(", ", left));
     }
 
     private static bool StageCheckpointExists(string output)
