@@ -191,6 +191,10 @@ public static class Descriptors
         "checkpoint file \"{0}\" does not exist (looked for {1}); the run fails unless it appears before then",
         Warning, Semantics, "teacher",
         "The checkpoint file a recipe names does not exist at build time; the run fails unless it appears by then.");
+    public static readonly DiagnosticDescriptor MissingImageFolder = new("MD0206", "Image folder not found",
+        "image folder \"{0}\" {1} (looked for {2}); an image folder holds `train/<class>/` and `test/<class>/`, and the run fails unless they appear before then or `--data` points at another folder",
+        Warning, Semantics, "data",
+        "The folder an `image_folder` source reads does not exist at build time, or lacks its `train/` or `test/` folder; the run fails unless they appear by then.");
     public static readonly DiagnosticDescriptor AnalyzeNothingOn = new("MD0210", "Analysis settings without an analysis",
         "`analyze` sets `{0}` but turns no analysis on, so nothing is measured; add `mi_per_block true` (or `bottleneck`, `sparsity`, `information_plane`)",
         Warning, Semantics, "analyze",
@@ -240,7 +244,7 @@ public static class Descriptors
         ValidationTwice, RepeatedListForm, ReweightAlphasDepth, MixupAlone, PretrainWithCheckpoint,
         RecipeClassClash, VariantPropertyClash, ReservedName, SweepUnknownPath, SweepNotAList,
         UnknownSweepOption, SweepTooLarge, ProcessSettingInVariant, SmallRho, ReweightNoEffect, OverlappingClasses, LargeTeacherOnCpu,
-        MissingCheckpoint, AnalyzeNothingOn, SmallProbe, SmallAsamRho, StepNeverDecays, AlphasAllOne,
+        MissingCheckpoint, MissingImageFolder, AnalyzeNothingOn, SmallProbe, SmallAsamRho, StepNeverDecays, AlphasAllOne,
         SweepPointDuplicate, SweepOverLimit, GeneratorFailure, BadFormDeclaration,
     };
 }

@@ -29,7 +29,7 @@ internal sealed record ArgPath(FormPath Form, string Argument)
 internal static class Paths
 {
     public static readonly SettingPath TeacherModel = new("teacher", "model"), TeacherPretrain = new("teacher", "pretrain"), TeacherWeights = new("teacher", "weights");
-    public static readonly SettingPath DataSource = new("data", "source"), DataClasses = new("data", "classes"), DataRegime = new("data", "regime"),
+    public static readonly SettingPath DataSource = new("data", "source"), DataPath = new("data", "path"), DataClasses = new("data", "classes"), DataRegime = new("data", "regime"),
         DataValidation = new("data", "validation"), DataValidationPerClass = new("data", "validation_per_class"), DataTestImages = new("data", "test_images"), DataReserve = new("data", "reserve");
     public static readonly SettingPath FinetuneObjective = new("finetune", "objective"), FinetuneReweight = new("finetune", "reweight"),
         FinetuneSchedule = new("finetune", "schedule"), FinetuneEpochs = new("finetune", "epochs"), FinetuneAugment = new("finetune", "augment");
@@ -47,7 +47,7 @@ internal static class Paths
     public static readonly FormPath Sam = new(FinetuneObjective, "sam"), Asam = new(FinetuneObjective, "asam");
     public static readonly FormPath StepSchedule = new(FinetuneSchedule, "step"), Mixup = new(FinetuneAugment, "mixup");
     public static readonly FormPath PaperProtocol = new(EvaluateProtocol, "paper");
-    public static readonly FormPath FewShot = new(DataRegime, "few_shot"), LongTail = new(DataRegime, "long_tail");
+    public static readonly FormPath FewShot = new(DataRegime, "few_shot"), LongTail = new(DataRegime, "long_tail"), ImageFolder = new(DataSource, "image_folder");
     public static readonly FormPath Cuda = new(RunDevice, "cuda"), TestSplit = new(AnalyzeProbeSplit, "test");
     public static readonly FormPath Renyi = new(AnalyzeEstimator, "renyi"), Ksg = new(AnalyzeEstimator, "ksg");
 

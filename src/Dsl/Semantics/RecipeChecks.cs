@@ -197,6 +197,13 @@ internal static class RecipeChecks
             if (pretrain is not null)
                 CheckClasses(pretrain.Required(Paths.UpstreamClasses), "teacher.pretrain.classes", title, facts.Classes, Report);
         }
+        // An image folder counts its classes when the build can see it: its class folders are the classes.
+        else if (source.Is(Paths.ImageFolder) && ImageFolderClasses(settings[Paths.DataPath], inputs, Report) is { } folder)
+        {
+            CheckClasses(settings[Paths.DataClasses], "data.classes", folder.Title, folder.Classes, Report);
+            if (pretrain is not null)
+                CheckClasses(pretrain.Required(Paths.UpstreamClasses), "teacher.pretrain.classes", folder.Title, folder.Classes, Report);
+        }
 
         AnalyzeChecks.Run(schema, settings, facts, Report);
     }
@@ -227,6 +234,49 @@ internal static class RecipeChecks
         }
         if (!System.IO.File.Exists(resolved))
             report(Descriptors.MissingCheckpoint, argument.Span, new object[] { file, resolved });
+    }
+
+    /// <summary>
+    /// The class folders of an image folder the build can see (its `train/` subfolders, as the
+    /// runtime counts them), or null with MD0206 when the folder or its splits are missing. Like a
+    /// checkpoint, the folder may appear before the run, or `--data` may point elsewhere: a warning.
+    /// </summary>
+    private static (string Title, int Classes)? ImageFolderClasses(BoundValue path, string? folder, System.Action<DiagnosticDescriptor, SourceSpan, object[]> report)
+    {
+        var text = ((StringValue)((BoundScalar)path).Value).Value;
+        if (text.Length == 0) return null;  // the runtime says that an image folder needs a path
+        string resolved;
+        try
+        {
+            resolved = System.IO.Path.IsPathRooted(text) || string.IsNullOrEmpty(folder) ? text : System.IO.Path.Combine(folder, text);
+        }
+        catch (System.ArgumentException)
+        {
+            return null;
+        }
+        if (!System.IO.Directory.Exists(resolved))
+        {
+            report(Descriptors.MissingImageFolder, path.Span, new object[] { Printable(text), "does not exist", Printable(resolved) });
+            return null;
+        }
+        foreach (var split in new[] { "train", "test" })
+            if (!System.IO.Directory.Exists(System.IO.Path.Combine(resolved, split)))
+            {
+                report(Descriptors.MissingImageFolder, path.Span, new object[] { Printable(text), $"has no `{split}/` folder", Printable(resolved) });
+                return null;
+            }
+        int classes = System.IO.Directory.GetDirectories(System.IO.Path.Combine(resolved, "train")).Length;
+        return classes == 0 ? null : ($"the image folder \"{Printable(text)}\" ({classes} class folders in train/)", classes);
+    }
+
+    /// <summary>A path as a one-line message shows it: control characters and line separators (a newline in a string) escaped.</summary>
+    private static string Printable(string text)
+    {
+        var printable = new System.Text.StringBuilder(text.Length);
+        foreach (var c in text)
+            printable.Append(char.IsControl(c) || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator
+                ? "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture) : c.ToString());
+        return printable.ToString();
     }
 
     private static void CheckClasses(BoundValue classes, string label, string title, int count, System.Action<DiagnosticDescriptor, SourceSpan, object[]> report)

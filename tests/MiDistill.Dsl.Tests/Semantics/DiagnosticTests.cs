@@ -46,6 +46,52 @@ public class DiagnosticTests
     public void MD0170_the_recipe_itself_and_a_variant_seed_may_set_run_settings() => AssertDiagnostics(
         Recipe(Teacher + Data + "  run {\n    threads 2\n    workers 1\n  }\n  variants {\n    a { run.seed = [1, 2] }\n  }\n"));
 
+    // An image folder the build can see is checked like a source that declares its classes.
+    private static string ImageFolderRecipe(string path, string classes = "[2, 3]") => Recipe(
+        "  teacher {\n    pretrain upstream(classes: [0, 1])\n  }\n" +
+        "  data {\n    source image_folder\n    path \"" + path + "\"\n    classes " + classes + "\n  }\n");
+
+    private static string TempFolder(params string[] folders)
+    {
+        var root = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "midistill-md0206-" + System.Guid.NewGuid().ToString("N"));
+        foreach (var folder in folders) System.IO.Directory.CreateDirectory(System.IO.Path.Combine(root, folder));
+        System.IO.Directory.CreateDirectory(root);
+        return root;
+    }
+
+    [Fact]
+    public void MD0206_an_image_folder_that_does_not_exist_is_a_warning_at_its_path()
+    {
+        var missing = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "midistill-no-such-folder");
+        AssertDiagnostics(ImageFolderRecipe(missing),
+            $"r.distill(7,10): warning MD0206: image folder \"{missing}\" does not exist (looked for {missing}); an image folder holds `train/<class>/` and `test/<class>/`, and the run fails unless they appear before then or `--data` points at another folder");
+    }
+
+    [Fact]
+    public void MD0206_an_image_folder_without_its_test_split_is_a_warning_at_its_path()
+    {
+        var root = TempFolder("train/a", "train/b");
+        try
+        {
+            AssertDiagnostics(ImageFolderRecipe(root),
+                $"r.distill(7,10): warning MD0206: image folder \"{root}\" has no `test/` folder (looked for {root}); an image folder holds `train/<class>/` and `test/<class>/`, and the run fails unless they appear before then or `--data` points at another folder");
+        }
+        finally { System.IO.Directory.Delete(root, recursive: true); }
+    }
+
+    [Fact]
+    public void MD0115_classes_beyond_the_image_folders_class_folders_are_errors_at_build_time()
+    {
+        var root = TempFolder("train/a", "train/b", "train/c", "test/a", "test/b", "test/c");
+        try
+        {
+            AssertDiagnostics(ImageFolderRecipe(root, "[2, 3]"),
+                $"r.distill(8,17): error MD0115: class 3 in `data.classes` does not exist; the image folder \"{root}\" (3 class folders in train/) has classes 0..2");
+            AssertDiagnostics(ImageFolderRecipe(root, "[2]"));
+        }
+        finally { System.IO.Directory.Delete(root, recursive: true); }
+    }
+
     [Fact]
     public void MD0101_unknown_section_suggests_the_closest() => AssertDiagnostics(
         Recipe(Teacher + Data + "  finetun {\n    epochs 3\n  }\n"),
@@ -197,7 +243,12 @@ public class DiagnosticTests
 
     [Fact]
     public void Image_folder_classes_are_not_bounded_by_fashion_mnist() => AssertDiagnostics(
-        Recipe(Teacher + "  data {\n    source image_folder\n    path \"/data/pets\"\n    classes [5, 12, 30]\n  }\n"));
+        Recipe(Teacher + "  data {\n    source image_folder\n    path \"/data/pets\"\n    classes [5, 12, 30]\n  }\n"),
+        NoPets(7));
+
+    // The image folder these tests name does not exist on the build machine: a warning, never an error (MD0206).
+    private static string NoPets(int line) =>
+        $"r.distill({line},10): warning MD0206: image folder \"/data/pets\" does not exist (looked for /data/pets); an image folder holds `train/<class>/` and `test/<class>/`, and the run fails unless they appear before then or `--data` points at another folder";
 
     [Fact]
     public void MD0115_empty_class_range() => AssertDiagnostics(
@@ -356,7 +407,8 @@ public class DiagnosticTests
     public void Training_methods_compile_without_diagnostics() => AssertDiagnostics(
         Recipe(Teacher + "  data {\n    source image_folder(image_size: 32, color: rgb)\n    path \"/data/pets\"\n    classes 5..7\n  }\n"
             + "  finetune {\n    objective asam(rho: 1.0, eta: 0.01)\n    reweight mlp_blocks(alphas: [1, 1, 0.5, 0.25], schedule: ramp(epochs: 2))\n    schedule step(every: 3, gamma: 0.5, warmup: 1)\n    clip_grad 1.0\n    decay_exclusions false\n    augment [crop(padding: 4), flip, mixup(alpha: 1.0, prob: 0.5)]\n  }\n"
-            + "  distill {\n    loss dist(inter: 1, intra: 2, temperature: 4, weight: 0.5)\n    augment [crop, flip]\n    clip_grad 5\n  }\n"));
+            + "  distill {\n    loss dist(inter: 1, intra: 2, temperature: 4, weight: 0.5)\n    augment [crop, flip]\n    clip_grad 5\n  }\n"),
+        NoPets(7));
 
     // Issue #10: values that used to allocate (or loop) before they were checked, and generated
     // names that used to clash in C#. Each of these hung, ran out of memory or broke the build.
