@@ -18,13 +18,13 @@ namespace MiDistill.Dsl.Generator.Pipeline;
 /// </summary>
 internal static class FormReader
 {
-    private const string Namespace = "MiDistill.Runtime.Options.";
+    internal const string Namespace = "MiDistill.Runtime.Options.";
     public const string FormAttribute = Namespace + "RecipeFormAttribute";
     private const string ChoiceAttribute = Namespace + "RecipeChoiceAttribute";
     private const string ArgAttribute = Namespace + "RecipeArgAttribute";
-    private const string NameAttribute = Namespace + "RecipeNameAttribute";
+    internal const string NameAttribute = Namespace + "RecipeNameAttribute";
     private const string FactsAttribute = Namespace + "DataSourceFactsAttribute";
-    private const string RuntimeAssembly = "MiDistill.Runtime";
+    internal const string RuntimeAssembly = "MiDistill.Runtime";
 
     /// <summary>Every form declared in the runtime and in the other assemblies the project references that reference it.</summary>
     public static EquatableArray<FormReading> FromReferences(Compilation compilation, CancellationToken ct)
@@ -47,7 +47,7 @@ internal static class FormReader
     /// <summary>One form declared in the project's own source; <paramref name="site"/> is where problems are reported.</summary>
     public static FormReading FromSource(INamedTypeSymbol type, DeclarationSite? site) => Read(type, site);
 
-    private static IEnumerable<INamedTypeSymbol> Types(INamespaceSymbol ns)
+    internal static IEnumerable<INamedTypeSymbol> Types(INamespaceSymbol ns)
     {
         foreach (var type in ns.GetTypeMembers())
             foreach (var t in WithNested(type)) yield return t;
@@ -116,9 +116,24 @@ internal static class FormReader
 
     private static ArgDecl? ReadArgument(IParameterSymbol parameter, List<EnumDecl> enums, out string why)
     {
-        why = "";
         var attr = Attribute(parameter, ArgAttribute);
-        string name = attr is { ConstructorArguments.Length: > 0 } && attr.ConstructorArguments[0].Value is string n ? n : SnakeCase(parameter.Name);
+        var argument = ReadValue(parameter.Name, parameter.Type, attr, enums, out why);
+        if (argument is not null && argument.Default is null && parameter.HasExplicitDefaultValue)
+            argument = argument with { Default = DefaultText(parameter.ExplicitDefaultValue, parameter.Type, enums) };
+        return argument;
+    }
+
+    /// <summary>
+    /// A value a recipe writes for a C# parameter or property: its name (the attribute's, else
+    /// <paramref name="clrName"/> in snake_case), how it is written (from <paramref name="type"/> and the
+    /// attribute's Kind, or as the forms of <paramref name="choice"/> when the language defines the
+    /// choice), range, doc and the attribute's recipe-syntax default. Null, with the reason, when a
+    /// recipe cannot write the type.
+    /// </summary>
+    internal static ArgDecl? ReadValue(string clrName, ITypeSymbol type, AttributeData? attr, List<EnumDecl> enums, out string why, string? choice = null)
+    {
+        why = "";
+        string name = attr is { ConstructorArguments.Length: > 0 } && attr.ConstructorArguments[0].Value is string n ? n : SnakeCase(clrName);
         string doc = attr is null ? "" : Named<string>(attr, "Doc") ?? "";
         double min = attr is null ? double.NaN : Named(attr, "Min", double.NaN);
         double max = attr is null ? double.NaN : Named(attr, "Max", double.NaN);
@@ -127,10 +142,11 @@ internal static class FormReader
         string? @default = attr is null ? null : Named<string>(attr, "Default");
         int kind = attr is null ? 0 : Named<int>(attr, "Kind");  // RecipeArgKind: 0 value, 1 fraction, 2 classes
 
-        var type = parameter.Type;
         ArgKind argKind;
         string reference;
-        if (ValueKind(type, kind, enums) is { } single)
+        if (choice is not null)
+            (argKind, reference) = (ArgKind.Form, choice);
+        else if (ValueKind(type, kind, enums) is { } single)
             (argKind, reference) = single;
         else if (ElementOf(type) is { } element)
         {
@@ -160,10 +176,7 @@ internal static class FormReader
             why = kind == 1 ? "Kind = Fraction needs a double" : "Kind = Classes needs IReadOnlyList<int>";
             return null;
         }
-
-        if (@default is null && parameter.HasExplicitDefaultValue)
-            @default = DefaultText(parameter.ExplicitDefaultValue, type, enums);
-        return new ArgDecl(name, parameter.Name, argKind, reference, min, max, minExclusive, maxExclusive, @default, doc);
+        return new ArgDecl(name, clrName, argKind, reference, min, max, minExclusive, maxExclusive, @default, doc);
     }
 
     /// <summary>How one value of <paramref name="type"/> is written: its kind and the enum or choice it names; null when a recipe cannot write it.</summary>
@@ -203,7 +216,7 @@ internal static class FormReader
         return enums.First(e => e.ClrType == clr).Members.First(m => m.ClrMember == field.Name).Name;
     }
 
-    private static string AddEnum(INamedTypeSymbol type, List<EnumDecl> enums)
+    internal static string AddEnum(INamedTypeSymbol type, List<EnumDecl> enums)
     {
         var clr = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
         if (enums.All(e => e.ClrType != clr))
@@ -240,12 +253,12 @@ internal static class FormReader
         return null;
     }
 
-    private static bool HasAttribute(ISymbol symbol, string name) => Attribute(symbol, name) is not null;
+    internal static bool HasAttribute(ISymbol symbol, string name) => Attribute(symbol, name) is not null;
 
-    private static AttributeData? Attribute(ISymbol symbol, string name) =>
+    internal static AttributeData? Attribute(ISymbol symbol, string name) =>
         symbol.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == name);
 
-    private static T? Named<T>(AttributeData attribute, string name) =>
+    internal static T? Named<T>(AttributeData attribute, string name) =>
         attribute.NamedArguments.FirstOrDefault(a => a.Key == name).Value.Value is T value ? value : default;
 
     private static double Named(AttributeData attribute, string name, double fallback) =>
@@ -278,7 +291,7 @@ internal sealed record FormReading(string ClrType, FormDecl? Form, ChoiceDecl? C
 /// <summary>The project's catalog and the declaration problems to report (at their sites).</summary>
 internal sealed record CatalogReading(FormCatalog Catalog, EquatableArray<FormProblem> Problems)
 {
-    public static CatalogReading Merge(EquatableArray<FormReading> referenced, IEnumerable<FormReading> declared)
+    public static CatalogReading Merge(EquatableArray<FormReading> referenced, IEnumerable<FormReading> declared, SectionReading sections)
     {
         var all = referenced.Concat(declared).ToList();
         var choices = all.Where(r => r.Choice is not null).Select(r => r.Choice!).Distinct().ToList();
@@ -286,9 +299,13 @@ internal sealed record CatalogReading(FormCatalog Catalog, EquatableArray<FormPr
         var catalog = new FormCatalog(
             choices.OrderBy(c => c.Id, StringComparer.Ordinal).ToEquatableArray(),
             all.Where(r => r.Form is not null).Select(r => r.Form!).ToEquatableArray(),
-            all.SelectMany(r => r.Enums).Distinct().ToEquatableArray());
+            all.SelectMany(r => r.Enums).Concat(sections.Enums).Distinct().ToEquatableArray(),
+            sections.Sections,
+            sections.SettingRecords);
         var sites = all.GroupBy(r => r.ClrType).ToDictionary(g => g.Key, g => g.First().Site);
-        var problems = all.SelectMany(r => r.Problems.Select(p => new FormProblem(r.ClrType.Replace("global::", ""), p, r.Site))).ToList();
+        var problems = all.SelectMany(r => r.Problems.Select(p => new FormProblem(r.ClrType.Replace("global::", ""), p, r.Site)))
+            .Concat(sections.Problems.Select(p => new FormProblem(p.ClrType.Replace("global::", ""), p.Message, null)))
+            .ToList();
         try
         {
             problems.AddRange(RecipeSchema.Create(catalog).Problems.Select(p =>

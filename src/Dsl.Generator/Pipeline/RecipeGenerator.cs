@@ -32,6 +32,11 @@ public sealed class RecipeGenerator : IIncrementalGenerator
             .Select(static (compilation, ct) => FormReader.FromReferences(compilation, ct))
             .WithTrackingName(StepNames.ReferencedForms);
 
+        // The sections and their settings, declared by the runtime's section records; equal unless a declaration changed.
+        var referencedSections = context.CompilationProvider
+            .Select(static (compilation, ct) => SectionReader.FromRuntime(compilation, ct))
+            .WithTrackingName(StepNames.ReferencedSections);
+
         // The project's own forms ([RecipeForm] records in its source), read per declaration.
         var declaredForms = context.SyntaxProvider
             .ForAttributeWithMetadataName(FormReader.FormAttribute,
@@ -39,10 +44,11 @@ public sealed class RecipeGenerator : IIncrementalGenerator
                 static (ctx, _) => FormReader.FromSource((INamedTypeSymbol)ctx.TargetSymbol, Site((TypeDeclarationSyntax)ctx.TargetNode)))
             .WithTrackingName(StepNames.DeclaredForms);
 
-        // One catalog of every form; declaration problems go to their own output, at the C# record.
+        // One catalog of every section and form; declaration problems go to their own output, at the C# record.
         var catalogReading = referencedForms
             .Combine(declaredForms.Collect())
-            .Select(static (pair, _) => CatalogReading.Merge(pair.Left, pair.Right))
+            .Combine(referencedSections)
+            .Select(static (pair, _) => CatalogReading.Merge(pair.Left.Left, pair.Left.Right, pair.Right))
             .WithTrackingName(StepNames.CatalogReading);
         var catalog = catalogReading
             .Select(static (reading, _) => reading.Catalog)

@@ -5,6 +5,7 @@ public static class StepNames
 {
     public const string RecipeFiles = nameof(RecipeFiles);
     public const string ReferencedForms = nameof(ReferencedForms);
+    public const string ReferencedSections = nameof(ReferencedSections);
     public const string DeclaredForms = nameof(DeclaredForms);
     public const string CatalogReading = nameof(CatalogReading);
     public const string Catalog = nameof(Catalog);

@@ -7,30 +7,48 @@ namespace MiDistill.Runtime.Options;
 // a recipe asks for it, so a recipe without `analyze` costs nothing extra.
 
 /// <summary>Which diagnostics run, on which probe images, with which MI estimators.</summary>
+[RecipeSection("analyze", "Mutual-information diagnostics of the teacher (docs/information.md). Every analysis is off unless turned on.", Order = 7)]
 public sealed record AnalyzeOptions
 {
     /// <summary>I(X; H) after every attention and MLP sub-block, before and after fine-tuning.</summary>
+    [RecipeSetting(Doc = "I(X; H) after every attention and MLP sub-block, before and after fine-tuning", Default = "false")]
     public bool MiPerBlock { get; init; }
     /// <summary>Remove the top-k MLP vs attention sub-blocks (k = 0..depth): MI of F_T and accuracy.</summary>
+    [RecipeSetting(Doc = "remove the top-k MLP vs attention sub-blocks (k = 0..depth): MI of F_T and probe accuracy", Default = "false")]
     public bool Bottleneck { get; init; }
     /// <summary>Fraction of MLP hidden units with positive GELU input, per block.</summary>
+    [RecipeSetting(Doc = "fraction of MLP hidden units active (GELU input > 0) per block", Default = "false")]
     public bool Sparsity { get; init; }
     /// <summary>Teacher test error against I(X; F_T): a point per variant and seed, and per kept epoch under the paper protocol.</summary>
+    [RecipeSetting(Doc = "teacher test error against I(X; F_T): a point per variant and seed, and per kept epoch under `protocol paper`", Default = "false")]
     public bool InformationPlane { get; init; }
+    [RecipeSetting(Doc = "MI estimator of every analysis", Default = "renyi")]
     public MiEstimatorOptions Estimator { get; init; } = new RenyiEstimatorOptions(1.01, new MedianKernelWidth(1));
     /// <summary>A second estimator of another family, reported beside the first; <see cref="NoMiEstimator"/> for none.</summary>
+    [RecipeSetting(Doc = "a second estimator reported beside the first", Choice = "cross_check", Default = "none")]
     public MiEstimatorOptions CrossCheck { get; init; } = new NoMiEstimator();
     /// <summary>Number of probe images (fewer when the probe split is smaller).</summary>
+    [RecipeSetting("probe", Doc = "probe images (a fixed, class-stratified draw; fewer if the split is smaller)", Min = 2, Max = 10000, Default = "500")]
     public int ProbeImages { get; init; } = 500;
+    [RecipeSetting(Doc = "where probe images come from; never the fine-tuning images", Default = "test")]
     public ProbeSplit ProbeSplit { get; init; } = ProbeSplit.Test;
+    [RecipeSetting(Doc = "which token represents a sub-block's output H", Default = "cls")]
     public ProbeToken Token { get; init; } = ProbeToken.Cls;
 }
 
 /// <summary>Where probe images come from; never the images the teacher is fitted on.</summary>
-public enum ProbeSplit { Test, Validation }
+public enum ProbeSplit
+{
+    [RecipeName("test", "The downstream test split.")] Test,
+    [RecipeName("validation", "The held-out validation split (small in few-shot regimes).")] Validation,
+}
 
 /// <summary>Which token stands for a block's representation H.</summary>
-public enum ProbeToken { Cls, Mean }
+public enum ProbeToken
+{
+    [RecipeName("cls", "The CLS token: the path to F_T, which is the normed CLS token.")] Cls,
+    [RecipeName("mean", "The mean over all tokens.")] Mean,
+}
 
 /// <summary>A mutual-information estimator of the analyses (see docs/information.md).</summary>
 [RecipeChoice("estimator")]

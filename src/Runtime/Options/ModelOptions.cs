@@ -20,10 +20,10 @@ public sealed record CheckpointWeights(string Path, Normalization Normalize) : W
 /// <summary>Per-channel input normalisation a pretrained model expects.</summary>
 public enum Normalization
 {
-    /// <summary>The data set's own per-channel statistics (declared by its source or computed on its training split), as models trained here.</summary>
+    [RecipeName("dataset", "The data set's own per-channel statistics (declared by its source, or computed on its training split), as for models trained here.")]
     Dataset,
-    /// <summary>mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225): torchvision models, timm CNNs.</summary>
+    [RecipeName("imagenet", "mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225): torchvision models and timm CNNs.")]
     ImageNet,
-    /// <summary>mean 0.5, std 0.5 per channel: timm's ViT checkpoints (augreg and most others).</summary>
+    [RecipeName("inception", "mean 0.5, std 0.5 per channel: timm's ViT checkpoints (augreg and most others).")]
     Inception,
 }

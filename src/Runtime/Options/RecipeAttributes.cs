@@ -7,6 +7,8 @@ namespace MiDistill.Runtime.Options;
 // default, docs) on the primary constructor's parameters, its behaviour in the record's overrides.
 // The generator finds these attributes in the runtime and in the user's own project at build time
 // and checks recipes against them, so a user's own student is checked exactly like ours.
+// A recipe section (`finetune { ... }`) is one record too: its name and doc on the record, each
+// setting (name, range, default, doc) on its property; the generator reads them from this assembly.
 
 /// <summary>
 /// Marks an abstract options record as a choice a recipe setting can take, e.g. the student. Every
@@ -99,4 +101,78 @@ public sealed class DataSourceFactsAttribute : Attribute
     public int Classes { get; init; }
     public int TrainImagesPerClass { get; init; }
     public int TestImagesPerClass { get; init; }
+}
+
+/// <summary>
+/// Makes an options record a section of a recipe, written <c>name { setting value ... }</c>. Its
+/// properties with <see cref="RecipeSettingAttribute"/> are the section's settings, listed in the
+/// order they are declared; the record is the type of one property of <see cref="ExperimentOptions"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class RecipeSectionAttribute(string name, string doc) : Attribute
+{
+    /// <summary>The name recipes write (lower snake_case).</summary>
+    public string Name { get; } = name;
+
+    /// <summary>One sentence for docs/language.md.</summary>
+    public string Doc { get; } = doc;
+
+    /// <summary>Where the section is listed among the sections (docs, the sections an unknown one is told of); lowest first.</summary>
+    public int Order { get; init; }
+}
+
+/// <summary>
+/// Makes an init-only property a setting of its section (or of the built-in form whose record holds
+/// it: the <c>upstream</c> pretraining of <see cref="PretrainOptions"/>): its recipe name when it is
+/// not the property's name in snake_case, its range, its one-line doc and its default.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class RecipeSettingAttribute : Attribute
+{
+    public RecipeSettingAttribute() { }
+
+    public RecipeSettingAttribute(string name) => Name = name;
+
+    /// <summary>The name recipes write; null = the property's name in snake_case.</summary>
+    public string? Name { get; }
+
+    public string Doc { get; init; } = "";
+
+    /// <summary>Smallest accepted value (numbers, and each item of a number list); NaN = the type's own limit.</summary>
+    public double Min { get; init; } = double.NaN;
+
+    /// <summary>Largest accepted value; NaN = the type's own limit.</summary>
+    public double Max { get; init; } = double.NaN;
+
+    public bool MinExclusive { get; init; }
+
+    public bool MaxExclusive { get; init; }
+
+    public RecipeArgKind Kind { get; init; }
+
+    /// <summary>
+    /// The default in recipe syntax (<c>"10"</c>, <c>"10%"</c>, <c>"cosine(warmup: 1)"</c>), and the
+    /// property's initial value written again: an initialiser is compiled into the constructor, not
+    /// into metadata, so the recipe compiler cannot read it from this assembly. A test compiles a
+    /// recipe that sets nothing optional and compares every setting with the record's initial value.
+    /// Null for a setting without a default: a <c>required</c> property, or one with <see cref="DefaultDoc"/>.
+    /// </summary>
+    public string? Default { get; init; }
+
+    /// <summary>What the docs say in place of a default for a setting that has none and is not always required.</summary>
+    public string? DefaultDoc { get; init; }
+
+    /// <summary>
+    /// A resource of the process that runs the recipe (device, threads, workers, folders), not a choice
+    /// of the experiment: one value for every variant, so a variant or a sweep may not set it (MD0170).
+    /// </summary>
+    public bool PerProcess { get; init; }
+
+    /// <summary>
+    /// The id of a choice the recipe language defines itself (<c>pretrain</c>, <c>teacher_weights</c>,
+    /// <c>student_weights</c>, <c>protocol</c>, <c>cross_check</c>), for a property whose forms the
+    /// runtime's own code tells apart rather than the records' overrides, so no project adds one.
+    /// Null = the property's type says what the setting takes.
+    /// </summary>
+    public string? Choice { get; init; }
 }

@@ -6,12 +6,15 @@ namespace MiDistill.Dsl.Tests.Infrastructure;
 
 /// <summary>
 /// The schema a project that references only MiDistill.Runtime compiles its recipes against: the
-/// forms are read from the runtime assembly by the generator's own reader, as in a real build.
+/// sections and forms are read from the runtime assembly by the generator's own readers, as in a real build.
 /// </summary>
 public static class BuiltInSchema
 {
     private static readonly System.Lazy<CatalogReading> Reading = new(() =>
-        CatalogReading.Merge(FormReader.FromReferences(GeneratorHarness.EmptyCompilation(), default), Enumerable.Empty<FormReading>()));
+    {
+        var compilation = GeneratorHarness.EmptyCompilation();
+        return CatalogReading.Merge(FormReader.FromReferences(compilation, default), Enumerable.Empty<FormReading>(), SectionReader.FromRuntime(compilation, default));
+    });
 
     public static FormCatalog Catalog => Reading.Value.Catalog;
 

@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Reflection;
 using System.Text.Json;
 using MiDistill.Recipes;
 using MiDistill.Runtime.Options;
@@ -102,17 +104,55 @@ public sealed class GeneratedRecipeRunTests : IDisposable
         Assert.Contains("device cpu", e.Message);
     }
 
-    [Fact]
-    public void The_option_records_defaults_are_the_recipe_languages_defaults()
+    // One recipe that sets only the class lists (defaults.distill), against C# options that set only the class lists.
+    private static readonly ExperimentOptions DefaultsFromCSharp = new()
     {
-        // One recipe that sets only the class lists, against C# options that set only the class lists.
-        var fromRecipe = DefaultsRecipe.Settings.Default;
-        var fromCSharp = new ExperimentOptions
-        {
-            Recipe = "defaults",
-            Teacher = new TeacherOptions { Pretrain = new PretrainOptions { Classes = new[] { 0, 1, 2, 3, 4 } } },
-            Data = new DataOptions { Classes = new[] { 5, 6, 7, 8, 9 } },
-        };
-        Assert.Equal(MiDistill.Runtime.Reporting.SettingsJson.Serialize(fromRecipe), MiDistill.Runtime.Reporting.SettingsJson.Serialize(fromCSharp));
+        Recipe = "defaults",
+        Teacher = new TeacherOptions { Pretrain = new PretrainOptions { Classes = new[] { 0, 1, 2, 3, 4 } } },
+        Data = new DataOptions { Classes = new[] { 5, 6, 7, 8, 9 } },
+    };
+
+    [Fact]
+    public void The_option_records_defaults_are_the_recipe_languages_defaults() =>
+        Assert.Equal(MiDistill.Runtime.Reporting.SettingsJson.Serialize(DefaultsFromCSharp), MiDistill.Runtime.Reporting.SettingsJson.Serialize(DefaultsRecipe.Settings.Default));
+
+    // Where each setting with a default is: the section records' [RecipeSetting] properties, and
+    // PretrainOptions' (the `upstream` form's arguments), found the way the generator finds them.
+    private static IEnumerable<(string Label, Func<ExperimentOptions, object?> Record, PropertyInfo Property)> SettingsWithDefaults()
+    {
+        var holders = typeof(ExperimentOptions).GetProperties()
+            .Where(p => p.PropertyType.GetCustomAttribute<RecipeSectionAttribute>() is not null)
+            .Select(p => (Name: p.PropertyType.GetCustomAttribute<RecipeSectionAttribute>()!.Name, Record: (Func<ExperimentOptions, object?>)p.GetValue, Type: p.PropertyType))
+            .Append(("upstream", o => o.Teacher.Pretrain, typeof(PretrainOptions)));
+        foreach (var (name, record, type) in holders)
+            foreach (var property in type.GetProperties())
+                if (property.GetCustomAttribute<RecipeSettingAttribute>() is { Default: not null })
+                    yield return ($"{name}.{property.Name}", record, property);
+    }
+
+    public static TheoryData<string> SettingLabels() => new(SettingsWithDefaults().Select(s => s.Label));
+
+    /// <summary>
+    /// A setting's default is written twice, as the property's initialiser (for C# callers) and as its
+    /// attribute's Default in recipe syntax (what the generator reads: initialisers are not in
+    /// metadata). The recipe that sets nothing optional must compile to every initial value.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(SettingLabels))]
+    public void Every_settings_recipe_default_is_its_records_initial_value(string label)
+    {
+        var (_, record, property) = SettingsWithDefaults().Single(s => s.Label == label);
+        string Value(ExperimentOptions options) => JsonSerializer.Serialize(property.GetValue(record(options)), property.PropertyType, MiDistill.Runtime.Reporting.SettingsJson.Options);
+        Assert.Equal(Value(DefaultsFromCSharp), Value(DefaultsRecipe.Settings.Default));
+    }
+
+    [Fact]
+    public void Every_section_and_its_settings_are_compared_with_the_recipe_defaults()
+    {
+        var labels = SettingsWithDefaults().Select(s => s.Label).ToList();
+        Assert.Equal(new[] { "teacher", "data", "finetune", "distill", "evaluate", "run", "analyze", "upstream" }, labels.Select(l => l.Split('.')[0]).Distinct());
+        Assert.Contains("data.ValidationFraction", labels);
+        Assert.Contains("upstream.Epochs", labels);
+        Assert.True(labels.Count >= 55, $"only {labels.Count} settings with defaults found");
     }
 }
