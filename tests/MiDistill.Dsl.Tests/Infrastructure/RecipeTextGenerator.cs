@@ -39,12 +39,13 @@ public static class RecipeTextGenerator
         };
         foreach (var (section, setting) in Optional(random).OrderBy(_ => random.Next()))
         {
-            var settings = sections.FirstOrDefault(s => s.Name == section).Settings;
-            bool added = settings is null;
-            if (added) sections.Add((section, settings = new List<string>(), random.Next(2) == 0));
+            List<string>? existing = sections.FirstOrDefault(s => s.Name == section).Settings;
+            bool added = existing is null;
+            var settings = existing ?? new List<string>();
+            if (added) sections.Add((section, settings, random.Next(2) == 0));
             // Each setting at most once: the pool's first word is the setting's name.
             var key = setting.Split(' ')[0];
-            if (settings!.Any(s => s.Split(' ')[0] == key)) continue;
+            if (settings.Any(s => s.Split(' ')[0] == key)) continue;
             settings.Add(setting);
             if (Render(name, sections).Length > budget)
             {

@@ -49,20 +49,23 @@ public sealed class LiveProgressDisplay : IProgressDisplay
     public IStageProgress Start(string stage, string variant, int epochs, int stepsPerEpoch, int batchSize)
     {
         var task = _context.AddTask(Markup.Escape($"[{stage}/{variant}] starting"), autoStart: true, maxValue: Math.Max(1, (double)epochs * stepsPerEpoch));
-        return new Stage(task, stage, variant, epochs, stepsPerEpoch, batchSize, _lines);
+        return new Stage(_context, task, stage, variant, epochs, stepsPerEpoch, batchSize, _lines);
     }
 
     private sealed class Stage : IStageProgress
     {
+        private readonly ProgressContext _context;
         private readonly ProgressTask _task;
         private readonly string _prefix;
         private readonly int _epochs, _steps, _batchSize;
         private readonly ConsoleProgress _epochLines;
         private readonly Stopwatch _epochClock = Stopwatch.StartNew();
         private int _firstStep = -1;
+        private bool _drawnThisEpoch;
 
-        public Stage(ProgressTask task, string stage, string variant, int epochs, int steps, int batchSize, TextWriter lines)
+        public Stage(ProgressContext context, ProgressTask task, string stage, string variant, int epochs, int steps, int batchSize, TextWriter lines)
         {
+            _context = context;
             _task = task;
             _prefix = $"[{stage}/{variant}]";
             _epochs = epochs;
@@ -81,12 +84,16 @@ public sealed class LiveProgressDisplay : IProgressDisplay
             _task.Value = (epoch - 1) * (double)_steps + step;
             _task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
                 $"{_prefix} {epoch}/{_epochs} step {step}/{_steps} loss {loss:0.000} acc {accuracy * 100:0.0}% {imagesPerSecond:0} img/s"));
+            // Spectre redraws on its own clock (every 100 ms); an epoch shorter than that would never
+            // show a step. The first step of each epoch is drawn at once, the rest on the clock.
+            if (!_drawnThisEpoch) { _drawnThisEpoch = true; _context.Refresh(); }
         }
 
         public void EpochEnd(int epoch, IReadOnlyDictionary<string, double> values)
         {
             _epochLines.EpochEnd(epoch, values);
             _firstStep = -1;
+            _drawnThisEpoch = false;
         }
 
         public void Dispose() => _task.StopTask();
