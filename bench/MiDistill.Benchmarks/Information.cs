@@ -60,7 +60,7 @@ internal static class Information
             var estimator = new RenyiMi(1.01, new MedianKernelWidth(1));
             var total = Stopwatch.StartNew();
             var forward = Stopwatch.StartNew();
-            using var capture = TeacherProbe.Run(vit, images, new InputAdapter(28, 1).Apply, ProbeToken.Cls);
+            using var capture = TeacherProbe.Run(vit, images, new InputAdapter(28, 1).Apply, TokenReadout.Cls);
             double forwardSeconds = forward.Elapsed.TotalSeconds;
             using var reference = estimator.Bind(images);
             var bits = capture.AfterAttention.Zip(capture.AfterMlp).SelectMany(p => new[] { reference.Estimate(p.First), reference.Estimate(p.Second) }).ToList();

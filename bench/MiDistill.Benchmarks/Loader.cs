@@ -101,7 +101,7 @@ internal static class Loader
     private static BatchAugmenter Augmenter(ImageSet set) =>
         new(new AugmentOptions[] { new RandomResizedCropAugment(Size: 224), new FlipAugment() }, Classes, set.Statistics.Black());
 
-    private static ImageSet Load(string folder) => ImageFolder.Load(folder, Stored, ColorMode.Rgb, Interpolation.Bilinear, cacheBytes: 0).Train;
+    private static ImageSet Load(string folder) => ImageFolder.Load(folder, Stored, 3, ResizeFilter.Bilinear, cacheBytes: 0).Train;
 
     /// <summary>Images/s through decode, normalisation, tensors, random-resized-crop and flip; the consumer's torch ops on 1 thread.</summary>
     private static double MiDistillRate(ImageSet set, int images, int workers)
@@ -132,7 +132,7 @@ internal static class Loader
         var files = ((ImageFiles)set.Store).Files.Take(256).ToArray();
         var buffer = new byte[3 * Stored * Stored];
         var watch = Stopwatch.StartNew();
-        foreach (var f in files) ImageFiles.Decode(f, Stored, ColorMode.Rgb, Interpolation.Bilinear, buffer);
+        foreach (var f in files) ImageFiles.Decode(f, Stored, 3, ResizeFilter.Bilinear, buffer);
         double decode = watch.Elapsed.TotalMilliseconds / files.Length;
         var plan = new[] { Enumerable.Range(0, Batch).ToArray() };
         watch.Restart();

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using MiDistill.Runtime.Data;
-using MiDistill.Runtime.Options;
 using static TorchSharp.torch;
 
 namespace MiDistill.Runtime.Augment;
@@ -19,12 +18,12 @@ public sealed class BatchAugmenter
     // A seed stream of its own (see Data/Seeds): far from the data streams 1..5.
     private const int AugmentStream = 101;
 
-    private readonly AugmentOptions[] _steps;
+    private readonly IBatchAugmentation[] _steps;
     private readonly int _numClasses;
     private readonly float[] _blackPixel;
 
     /// <param name="blackPixel">A black pixel after normalisation, per channel of the data (the data's own statistics).</param>
-    public BatchAugmenter(IReadOnlyList<AugmentOptions> steps, int numClasses, IReadOnlyList<float> blackPixel)
+    public BatchAugmenter(IReadOnlyList<IBatchAugmentation> steps, int numClasses, IReadOnlyList<float> blackPixel)
     {
         ArgumentNullException.ThrowIfNull(steps);
         ArgumentNullException.ThrowIfNull(blackPixel);
@@ -45,7 +44,7 @@ public sealed class BatchAugmenter
     internal HostCrop? Host { get; }
 
     /// <summary>One black value for every channel (single-channel data).</summary>
-    public BatchAugmenter(IReadOnlyList<AugmentOptions> steps, int numClasses, double padValue)
+    public BatchAugmenter(IReadOnlyList<IBatchAugmentation> steps, int numClasses, double padValue)
         : this(steps, numClasses, new[] { (float)padValue }) { }
 
     public bool IsEmpty => _steps.Length == 0;
@@ -155,13 +154,15 @@ public sealed class BatchAugmenter
     /// output pixel u samples the window at (u + 0.5) width / outWidth - 0.5 (align_corners false),
     /// with an antialiasing filter where the window shrinks, as PIL and torchvision resize.
     /// </summary>
-    internal static Tensor CropAndResize(Tensor x, (int Top, int Left, int Height, int Width)[] boxes, int outHeight, int outWidth, Interpolation interpolation)
+    internal static Tensor CropAndResize(Tensor x, (int Top, int Left, int Height, int Width)[] boxes, int outHeight, int outWidth, InterpolationMode interpolation)
     {
-        if (interpolation == Interpolation.Bilinear && boxes.All(b => b.Height <= outHeight && b.Width <= outWidth))
+        if (interpolation != InterpolationMode.Bilinear && interpolation != InterpolationMode.Bicubic)
+            throw new ArgumentOutOfRangeException(nameof(interpolation), interpolation, "a window is resized bilinearly or bicubically");
+        if (interpolation == InterpolationMode.Bilinear && boxes.All(b => b.Height <= outHeight && b.Width <= outWidth))
             return BilinearWindows(x, boxes, outHeight, outWidth);
         // One interpolate per image: TorchSharp's grid_sample has no bicubic mode, and a window that
         // shrinks needs interpolate's antialiasing filter.
-        var mode = interpolation == Interpolation.Bicubic ? InterpolationMode.Bicubic : InterpolationMode.Bilinear;
+        var mode = interpolation;
         var resized = new Tensor[boxes.Length];
         try {
             for (int i = 0; i < boxes.Length; i++) {

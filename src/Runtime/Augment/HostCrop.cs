@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using MiDistill.Runtime.Options;
 
 namespace MiDistill.Runtime.Augment;
 
@@ -14,9 +13,9 @@ namespace MiDistill.Runtime.Augment;
 /// </summary>
 internal sealed class HostCrop
 {
-    private readonly RandomResizedCropAugment _crop;
+    private readonly HostResizedCrop _crop;
 
-    private HostCrop(RandomResizedCropAugment crop, bool flip) => (_crop, Flips) = (crop, flip);
+    private HostCrop(HostResizedCrop crop, bool flip) => (_crop, Flips) = (crop, flip);
 
     /// <summary>Whether the flip that follows the crop is done here too.</summary>
     public bool Flips { get; }
@@ -24,18 +23,18 @@ internal sealed class HostCrop
     /// <summary>How many of the recipe's leading steps this does: 1 (the crop) or 2 (crop, then flip).</summary>
     public int Steps => Flips ? 2 : 1;
 
-    /// <summary>The host part of <paramref name="steps"/>, or null when they do not start with a bilinear random_resized_crop.</summary>
-    public static HostCrop? For(IReadOnlyList<AugmentOptions> steps) =>
-        steps.Count > 0 && steps[0] is RandomResizedCropAugment { Interpolation: Interpolation.Bilinear } crop
-            ? new HostCrop(crop, steps.Count > 1 && steps[1] is FlipAugment)
+    /// <summary>The host part of <paramref name="steps"/>, or null when they do not start with a bilinear random-resized crop.</summary>
+    public static HostCrop? For(IReadOnlyList<IBatchAugmentation> steps) =>
+        steps.Count > 0 && steps[0].Host is HostResizedCrop crop
+            ? new HostCrop(crop, steps.Count > 1 && steps[1].Host is HostFlip)
             : null;
 
     public int OutHeight(int height) => _crop.Size > 0 ? _crop.Size : height;
     public int OutWidth(int width) => _crop.Size > 0 ? _crop.Size : width;
 
     /// <summary>
-    /// The batch's windows and flips, drawn as <see cref="RandomResizedCropAugment.Apply"/> and
-    /// <see cref="FlipAugment.Apply"/> draw them; null when a window shrinks, which needs the tensor
+    /// The batch's windows and flips, drawn as the tensor path's crop and flip
+    /// (<see cref="BatchAugmenter.ResizedCropBox"/>, <see cref="BatchAugmenter.Flip"/>) draw them; null when a window shrinks, which needs the tensor
     /// path's antialiased resize (the training thread then augments the whole batch from the seed).
     /// </summary>
     public (Box[] Boxes, bool[] Flipped)? Draw(Random random, int count, int height, int width)

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using MiDistill.Runtime.Options;
 
 namespace MiDistill.Runtime.Data;
 
@@ -27,6 +26,45 @@ public sealed record ExperimentData(
     public ImageSet Transfer { get; init; } = Train.Subset(Array.Empty<int>());
 }
 
+/// <summary>
+/// How many images of each downstream class are labelled (train + validation), given how many the
+/// training split has of each, in class order. The recipe's regimes (<c>Options.RegimeOptions</c>)
+/// are such selections.
+/// </summary>
+public interface ISelectionRegime
+{
+    int[] Counts(IReadOnlyList<int> available);
+
+    /// <summary>The regime in words, for messages.</summary>
+    string Describe();
+}
+
+/// <summary>What <see cref="DataSplits.Build"/> selects: the downstream classes and regime, validation, test and transfer sizes, and the upstream images.</summary>
+public sealed record DataSplitSpec
+{
+    /// <summary>Downstream classes; labels 0..C-1 follow this order.</summary>
+    public required IReadOnlyList<int> Classes { get; init; }
+    public required ISelectionRegime Regime { get; init; }
+    /// <summary>Seeds the selection of labelled, validation, transfer and test images.</summary>
+    public int Seed { get; init; }
+    /// <summary>Share of each class's selected images held out for validation.</summary>
+    public double ValidationFraction { get; init; }
+    /// <summary>Validation images per class taken beside the selected ones (not with a fraction).</summary>
+    public int ValidationPerClass { get; init; }
+    /// <summary>Images per class the downstream splits are drawn from, with a fixed seed (0 = all).</summary>
+    public int ReservedPerClass { get; init; }
+    /// <summary>Test images at most, class-proportional (0 = all).</summary>
+    public int MaxTestImages { get; init; }
+    /// <summary>The classes the teacher is pretrained on (empty = no upstream split).</summary>
+    public IReadOnlyList<int> UpstreamClasses { get; init; } = [];
+    /// <summary>Upstream images at most (0 = every image left over).</summary>
+    public int UpstreamMaxImages { get; init; }
+    /// <summary>Seeds the upstream cap's draw: replicates with other data seeds keep one upstream set.</summary>
+    public int UpstreamSeed { get; init; }
+    /// <summary>Unlabeled images per downstream class set aside for distillation (the transfer set).</summary>
+    public int TransferPerClass { get; init; }
+}
+
 public static class DataSplits
 {
     /// <summary>
@@ -35,25 +73,24 @@ public static class DataSplits
     /// class sets overlap: a teacher that saw the downstream images during pretraining would make
     /// the few-shot numbers meaningless.
     /// </summary>
-    /// <param name="transferPerClass">Unlabeled images per downstream class set aside for distillation (the transfer set).</param>
-    public static ExperimentData Build(ImageSet train, ImageSet test, DataOptions data, PretrainOptions pretrain, int transferPerClass = 0)
+    public static ExperimentData Build(ImageSet train, ImageSet test, DataSplitSpec data)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
         ArgumentNullException.ThrowIfNull(data);
-        ArgumentNullException.ThrowIfNull(pretrain);
+        int transferPerClass = data.TransferPerClass;
         if (train.NumClasses != test.NumClasses || train.Channels != test.Channels || train.Height != test.Height || train.Width != test.Width)
             throw new ArgumentException(
                 $"training ({train.NumClasses} classes, {train.Channels}x{train.Height}x{train.Width}) and test ({test.NumClasses} classes, {test.Channels}x{test.Height}x{test.Width}) splits do not match");
         CheckClasses(data.Classes, train.NumClasses, "data classes", allowEmpty: false);
-        CheckClasses(pretrain.Classes, train.NumClasses, "pretrain classes", allowEmpty: true);
+        CheckClasses(data.UpstreamClasses, train.NumClasses, "pretrain classes", allowEmpty: true);
         if (!(data.ValidationFraction >= 0 && data.ValidationFraction < 1))
             throw new ArgumentException($"validation fraction {data.ValidationFraction} must be in [0, 1)");
         if (data.ValidationPerClass < 0)
             throw new ArgumentException($"validation images per class must be 0 or positive, got {data.ValidationPerClass}");
         if (data.ValidationPerClass > 0 && data.ValidationFraction > 0)
             throw new ArgumentException($"validation comes either out of the selected images (fraction {data.ValidationFraction}) or beside them ({data.ValidationPerClass} per class), not both");
-        if (pretrain.MaxImages < 0 || data.MaxTestImages < 0)
+        if (data.UpstreamMaxImages < 0 || data.MaxTestImages < 0)
             throw new ArgumentException("image caps must be 0 (no cap) or positive");
 
         if (data.ReservedPerClass < 0)
@@ -106,36 +143,36 @@ public static class DataSplits
         validationIndices.Sort();
 
         var upstreamClass = new bool[train.NumClasses];
-        foreach (int c in pretrain.Classes)
+        foreach (int c in data.UpstreamClasses)
             upstreamClass[c] = true;
         var upstreamIndices = new List<int>();
         for (int i = 0; i < train.Count; i++)
             if (upstreamClass[train.Labels[i]] && !taken[i] && !reserved[i])
                 upstreamIndices.Add(i);
-        if (pretrain.MaxImages > 0 && pretrain.MaxImages < upstreamIndices.Count)
+        if (data.UpstreamMaxImages > 0 && data.UpstreamMaxImages < upstreamIndices.Count)
         {
             // The pretraining seed, not the data seed: replicates (data seed + i) keep one upstream set.
-            var order = Seeds.Shuffled(upstreamIndices, new Random(Seeds.Derive(pretrain.Seed, SeedStreams.Upstream)));
-            upstreamIndices = order.Take(pretrain.MaxImages).Order().ToList();
+            var order = Seeds.Shuffled(upstreamIndices, new Random(Seeds.Derive(data.UpstreamSeed, SeedStreams.Upstream)));
+            upstreamIndices = order.Take(data.UpstreamMaxImages).Order().ToList();
         }
 
         var testIndices = TestIndices(test, data);
 
         return new ExperimentData(
-            Upstream: train.Subset(upstreamIndices).WithClasses(pretrain.Classes),
+            Upstream: train.Subset(upstreamIndices).WithClasses(data.UpstreamClasses),
             Train: train.Subset(trainIndices).WithClasses(data.Classes),
             Validation: train.Subset(validationIndices).WithClasses(data.Classes),
             // Every split is normalised like the training split, the test split included.
             Test: test.Subset(testIndices).WithClasses(data.Classes).WithStatistics(train.Statistics),
             DownstreamClasses: data.Classes.ToArray(),
-            UpstreamClasses: pretrain.Classes.ToArray())
+            UpstreamClasses: data.UpstreamClasses.ToArray())
         {
             Transfer = train.Subset(transferIndices).WithClasses(data.Classes),
         };
     }
 
     /// <summary>Images per downstream class (train + validation) the regime asks for, in class order.</summary>
-    public static int[] SelectionCounts(RegimeOptions regime, IReadOnlyList<int> classes, IReadOnlyList<int> available)
+    public static int[] SelectionCounts(ISelectionRegime regime, IReadOnlyList<int> classes, IReadOnlyList<int> available)
     {
         ArgumentNullException.ThrowIfNull(regime);
         int n = classes.Count;
@@ -170,7 +207,7 @@ public static class DataSplits
         return Math.Clamp(count, 1, selected - 1);
     }
 
-    private static List<int> TestIndices(ImageSet test, DataOptions data)
+    private static List<int> TestIndices(ImageSet test, DataSplitSpec data)
     {
         var pools = data.Classes.Select(test.IndicesOf).ToArray();
         int total = pools.Sum(p => p.Length);

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Security.Cryptography;
 using System.Threading;
-using MiDistill.Runtime.Options;
 using SkiaSharp;
 
 namespace MiDistill.Runtime.Data;
@@ -18,21 +17,22 @@ namespace MiDistill.Runtime.Data;
 public sealed class ImageFiles : IImageStore
 {
     private readonly string[] _files;
-    private readonly ColorMode _color;
-    private readonly Interpolation _resize;
+    private readonly ResizeFilter _resize;
     private readonly bool _caching;
     private InMemoryImages? _cache;
     // 1 once an image's bytes are in the cache; written after the bytes, read before them.
     private readonly int[] _cached;
     private int _cachedCount;
 
-    public ImageFiles(IReadOnlyList<string> files, int size, ColorMode color, Interpolation resize = Interpolation.Bilinear, long cacheBytes = 0)
+    /// <param name="channels">1 (grayscale, ITU-R BT.601 luma) or 3 (RGB).</param>
+    public ImageFiles(IReadOnlyList<string> files, int size, int channels, ResizeFilter resize = ResizeFilter.Bilinear, long cacheBytes = 0)
     {
         ArgumentNullException.ThrowIfNull(files);
         if (size < 1) throw new ArgumentOutOfRangeException(nameof(size), size, "image size must be >= 1");
         _files = [.. files];
-        (Height, Width, Channels) = (size, size, color == ColorMode.Rgb ? 3 : 1);
-        (_color, _resize) = (color, resize);
+        CheckChannels(channels);
+        (Height, Width, Channels) = (size, size, channels);
+        _resize = resize;
         _caching = (long)_files.Length * ImageSize <= cacheBytes;
         _cached = _caching ? new int[_files.Length] : [];
     }
@@ -59,7 +59,7 @@ public sealed class ImageFiles : IImageStore
             _cache!.Read(index, destination);
             return;
         }
-        Decode(_files[index], Height, _color, _resize, destination);
+        Decode(_files[index], Height, Channels, _resize, destination);
         if (!_caching) return;
         LazyInitializer.EnsureInitialized(ref _cache, () => InMemoryImages.Allocate(_files.Length, Channels, Height, Width));
         // Two workers decoding the same image write the same bytes; the flag goes up after them.
@@ -71,15 +71,16 @@ public sealed class ImageFiles : IImageStore
     public void AppendContent(int index, IncrementalHash hash) => hash.AppendData(File.ReadAllBytes(_files[index]));
 
     /// <summary>One image as bytes [C, size, size]; an undecodable file is an error naming it.</summary>
-    public static byte[] Decode(string file, int size, ColorMode color, Interpolation resize = Interpolation.Bilinear)
+    public static byte[] Decode(string file, int size, int channels, ResizeFilter resize = ResizeFilter.Bilinear)
     {
-        var result = new byte[(color == ColorMode.Rgb ? 3 : 1) * size * size];
-        Decode(file, size, color, resize, result);
+        CheckChannels(channels);
+        var result = new byte[channels * size * size];
+        Decode(file, size, channels, resize, result);
         return result;
     }
 
     /// <summary>Decodes <paramref name="file"/> into <paramref name="destination"/> ([C, size, size]).</summary>
-    public static void Decode(string file, int size, ColorMode color, Interpolation resize, Span<byte> destination)
+    public static void Decode(string file, int size, int channels, ResizeFilter resize, Span<byte> destination)
     {
         using var original = DecodeWhole(file, size);
         var info = new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Unpremul);
@@ -94,7 +95,7 @@ public sealed class ImageFiles : IImageStore
             {
                 byte r = row[4 * x], g = row[4 * x + 1], b = row[4 * x + 2];
                 int at = y * size + x;
-                if (color == ColorMode.Rgb)
+                if (channels == 3)
                 {
                     destination[at] = r;
                     destination[plane + at] = g;
@@ -110,9 +111,9 @@ public sealed class ImageFiles : IImageStore
     // Bicubic is Catmull-Rom (Keys a = -0.5, as PIL's BICUBIC that timm's transforms use); bilinear
     // the tent filter. Neither prefilters, which is why a large JPEG is first decoded at a reduced
     // scale (below) so the last step shrinks by less than 2x.
-    private static SKSamplingOptions Sampling(Interpolation resize) => resize switch
+    private static SKSamplingOptions Sampling(ResizeFilter resize) => resize switch
     {
-        Interpolation.Bicubic => new SKSamplingOptions(SKCubicResampler.CatmullRom),
+        ResizeFilter.Bicubic => new SKSamplingOptions(SKCubicResampler.CatmullRom),
         _ => new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None),
     };
 
@@ -142,4 +143,19 @@ public sealed class ImageFiles : IImageStore
             ? $"image folder data set: `{file}` is truncated (its image data ends early); replace or remove it"
             : $"image folder data set: cannot decode `{file}` ({result}); replace or remove it");
     }
+
+    private static void CheckChannels(int channels)
+    {
+        if (channels is not (1 or 3))
+            throw new ArgumentOutOfRangeException(nameof(channels), channels, "images are decoded to 1 (grayscale) or 3 (RGB) channels");
+    }
+}
+
+/// <summary>How a decoded image is resized to the size the store holds.</summary>
+public enum ResizeFilter
+{
+    /// <summary>The tent filter: linear in each direction (2x2 neighbours).</summary>
+    Bilinear,
+    /// <summary>Catmull-Rom cubic convolution (Keys a = -0.5, PIL's BICUBIC, which timm's transforms use).</summary>
+    Bicubic,
 }

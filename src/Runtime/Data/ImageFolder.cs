@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using MiDistill.Runtime.Options;
 
 namespace MiDistill.Runtime.Data;
 
@@ -21,9 +20,10 @@ public static class ImageFolder
     /// <summary>Training images the per-channel statistics are computed from, drawn with a fixed seed when there are more.</summary>
     public const int StatisticsImages = 1000;
 
+    /// <param name="channels">1 (grayscale) or 3 (RGB): what every image is decoded to.</param>
     /// <param name="cacheBytes">Keep decoded images when a split's fit under this many bytes (0 = never).</param>
-    public static (ImageSet Train, ImageSet Test, IReadOnlyList<string> ClassNames) Load(string root, int size, ColorMode color,
-        Interpolation resize = Interpolation.Bilinear, long cacheBytes = 0)
+    public static (ImageSet Train, ImageSet Test, IReadOnlyList<string> ClassNames) Load(string root, int size, int channels,
+        ResizeFilter resize = ResizeFilter.Bilinear, long cacheBytes = 0)
     {
         ArgumentNullException.ThrowIfNull(root);
         if (size < 1) throw new ArgumentOutOfRangeException(nameof(size), size, "image size must be >= 1");
@@ -42,16 +42,16 @@ public static class ImageFolder
         foreach (var name in ClassFolders(testRoot))
             if (!classes.Contains(name, StringComparer.Ordinal))
                 throw new InvalidDataException($"image folder data set: `{Path.Combine(testRoot, name)}` is a class that `{trainRoot}` does not have; test/ must have exactly the class folders of train/ ({string.Join(", ", classes)})");
-        var train = LoadSplit(trainRoot, classes, size, color, resize, cacheBytes, statistics: null);
+        var train = LoadSplit(trainRoot, classes, size, channels, resize, cacheBytes, statistics: null);
         // The test split is normalised like the training split: no need to decode it for its own.
-        var test = LoadSplit(testRoot, classes, size, color, resize, cacheBytes, train.Statistics);
+        var test = LoadSplit(testRoot, classes, size, channels, resize, cacheBytes, train.Statistics);
         return (train, test, classes);
     }
 
     private static string[] ClassFolders(string splitRoot) =>
         Directory.GetDirectories(splitRoot).Select(d => Path.GetFileName(d)!).OrderBy(n => n, StringComparer.Ordinal).ToArray();
 
-    private static ImageSet LoadSplit(string splitRoot, string[] classes, int size, ColorMode color, Interpolation resize, long cacheBytes, ChannelStatistics? statistics)
+    private static ImageSet LoadSplit(string splitRoot, string[] classes, int size, int channels, ResizeFilter resize, long cacheBytes, ChannelStatistics? statistics)
     {
         var files = new List<string>();
         var labels = new List<int>();
@@ -68,10 +68,10 @@ public static class ImageFolder
             files.AddRange(found);
             labels.AddRange(Enumerable.Repeat(c, found.Count));
         }
-        var store = new ImageFiles(files, size, color, resize, cacheBytes);
+        var store = new ImageFiles(files, size, channels, resize, cacheBytes);
         return new ImageSet(store, labels.ToArray(), classes.Length, statistics: statistics ?? ChannelStatistics.Sample(store, StatisticsImages));
     }
 
     /// <summary>One image as bytes [C, size, size]; an undecodable file is an error naming it.</summary>
-    public static byte[] Decode(string file, int size, ColorMode color) => ImageFiles.Decode(file, size, color);
+    public static byte[] Decode(string file, int size, int channels) => ImageFiles.Decode(file, size, channels);
 }

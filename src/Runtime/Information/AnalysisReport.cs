@@ -4,7 +4,8 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
-using MiDistill.Runtime.Reporting;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace MiDistill.Runtime.Information;
 
@@ -12,6 +13,25 @@ namespace MiDistill.Runtime.Information;
 public static class AnalysisReport
 {
     public const string FolderName = "analysis";
+
+    // The settings.json conventions (indented, camelCase members, enums by name, NaN as a name), for
+    // files people read beside it; analysis records hold no abstract record that needs a "kind".
+    private static readonly JsonSerializerOptions Json = CreateJson();
+
+    private static JsonSerializerOptions CreateJson()
+    {
+        var options = new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            NewLine = "\n",
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        };
+        options.Converters.Add(new JsonStringEnumConverter());
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
 
     public static string Folder(string runFolder)
     {
@@ -38,7 +58,7 @@ public static class AnalysisReport
         if (r.Plane.Count > 0)
             Csv(folder, "information_plane.csv", "variant,seed,checkpoint,mi_bits,cross_check_bits,test_error",
                 r.Plane.Select(p => $"{p.Variant},{p.Seed},{p.Checkpoint},{N(p.Bits)},{N(p.CrossCheckBits)},{N(p.TestError)}"));
-        WriteAtomically(Path.Combine(folder, "analysis.json"), SettingsJson.Serialize(new
+        WriteAtomically(Path.Combine(folder, "analysis.json"), JsonSerializer.Serialize(new
         {
             estimator = r.Estimator,
             cross_check = r.CrossCheck,
@@ -48,7 +68,7 @@ public static class AnalysisReport
             information_plane = r.Plane,
             mi_student = r.Students,
             largest_drop = r.Blocks.Select(b => b.Variant).Distinct().Select(v => LargestDrop(r, v)).Where(d => d is not null).ToList(),
-        }));
+        }, Json));
     }
 
     /// <summary>The fine-tuned teacher's sub-block with the largest fall of I(X; H) from the sub-block before it.</summary>

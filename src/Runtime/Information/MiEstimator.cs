@@ -1,5 +1,4 @@
 using System;
-using MiDistill.Runtime.Options;
 using static TorchSharp.torch;
 
 namespace MiDistill.Runtime.Information;
@@ -25,12 +24,6 @@ public interface IMiReference : IDisposable
 
 public static class MiEstimators
 {
-    public static IMiEstimator Create(MiEstimatorOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return options.Create();
-    }
-
     /// <summary>I(X; Y) in one call.</summary>
     public static double Estimate(this IMiEstimator estimator, Tensor x, Tensor y)
     {

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using MiDistill.Runtime.Data;
-using MiDistill.Runtime.Options;
 
 namespace MiDistill.Runtime.Information;
 
@@ -13,15 +12,11 @@ namespace MiDistill.Runtime.Information;
 /// </summary>
 public static class ProbeSet
 {
-    public static ImageSet Select(ExperimentData data, AnalyzeOptions options, int seed)
+    /// <summary>At most <paramref name="count"/> images of <paramref name="split"/>, class-stratified (<see cref="Stratified"/>).</summary>
+    public static ImageSet Select(ImageSet split, int count, int seed)
     {
-        var split = options.ProbeSplit switch
-        {
-            ProbeSplit.Test => data.Test,
-            ProbeSplit.Validation => data.Validation,
-            _ => throw new ArgumentOutOfRangeException(nameof(options), options.ProbeSplit, null),
-        };
-        return split.Subset(Stratified(split, options.ProbeImages, seed));
+        ArgumentNullException.ThrowIfNull(split);
+        return split.Subset(Stratified(split, count, seed));
     }
 
     /// <summary>Round-robin over the classes, each class in a seeded random order: at most <paramref name="count"/> indices.</summary>

@@ -1,5 +1,4 @@
 using System;
-using MiDistill.Runtime.Options;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,7 +18,7 @@ namespace MiDistill.Runtime.Information;
 /// </remarks>
 public sealed class RenyiMi : IMiEstimator
 {
-    public RenyiMi(double alpha, KernelWidthOptions kernel)
+    public RenyiMi(double alpha, IKernelWidth kernel)
     {
         if (!(alpha > 0) || Math.Abs(alpha - 1) < 1e-9 || double.IsInfinity(alpha))
             throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be positive and not 1 (the Shannon limit divides by zero); the usual choice is 1.01");
@@ -30,7 +29,7 @@ public sealed class RenyiMi : IMiEstimator
 
     public string Name => "renyi";
     public double Alpha { get; }
-    public KernelWidthOptions Kernel { get; }
+    public IKernelWidth Kernel { get; }
 
     public IMiReference Bind(Tensor x) => new Reference(this, x);
 
@@ -115,4 +114,17 @@ public sealed class RenyiMi : IMiEstimator
 
         public void Dispose() => _ax.Dispose();
     }
+}
+
+/// <summary>
+/// The Gaussian kernel width of <see cref="RenyiMi"/>: sigma given the samples' typical pairwise
+/// distance (<paramref name="medianDistance"/> computes it on demand). The recipe's width rules
+/// (<c>Options.KernelWidthOptions</c>) are such widths.
+/// </summary>
+public interface IKernelWidth
+{
+    double Width(Func<double> medianDistance);
+
+    /// <summary>Throws when the width cannot work.</summary>
+    void Validate();
 }

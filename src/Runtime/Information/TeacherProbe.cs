@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using MiDistill.Runtime.Models;
-using MiDistill.Runtime.Options;
 using static TorchSharp.torch;
 
 namespace MiDistill.Runtime.Information;
@@ -37,6 +36,15 @@ public sealed class ProbeCapture : IDisposable
     }
 }
 
+/// <summary>Which token of a sub-block's output [n, T, D] represents it, [n, D].</summary>
+public enum TokenReadout
+{
+    /// <summary>The CLS token: the path to F_T, which is the normed CLS token.</summary>
+    Cls,
+    /// <summary>The mean over all tokens.</summary>
+    Mean,
+}
+
 /// <summary>
 /// Runs probe images through a ViT sub-block by sub-block, so diagnostics can read the representation
 /// after each attention and MLP sub-block and remove sub-blocks without touching the model.
@@ -49,7 +57,7 @@ public static class TeacherProbe
     /// <param name="removedAttention">Blocks whose attention sub-block is skipped (h' = h).</param>
     /// <param name="removedMlp">Blocks whose MLP sub-block is skipped (h+ = h').</param>
     /// <param name="captureBlocks">Keep H after every sub-block (costs n x D floats per sub-block).</param>
-    public static ProbeCapture Run(VisionTransformer vit, Tensor images, Func<Tensor, Tensor> input, ProbeToken token,
+    public static ProbeCapture Run(VisionTransformer vit, Tensor images, Func<Tensor, Tensor> input, TokenReadout token,
         IReadOnlySet<int>? removedAttention = null, IReadOnlySet<int>? removedMlp = null, bool captureBlocks = true)
     {
         ArgumentNullException.ThrowIfNull(vit);
@@ -109,10 +117,10 @@ public static class TeacherProbe
             Concat(features), Concat(logits), fractions);
     }
 
-    private static Tensor Token(Tensor h, ProbeToken token) => token switch
+    private static Tensor Token(Tensor h, TokenReadout token) => token switch
     {
-        ProbeToken.Cls => h.select(1, 0),
-        ProbeToken.Mean => h.mean(new long[] { 1 }),
+        TokenReadout.Cls => h.select(1, 0),
+        TokenReadout.Mean => h.mean(new long[] { 1 }),
         _ => throw new ArgumentOutOfRangeException(nameof(token), token, null),
     };
 

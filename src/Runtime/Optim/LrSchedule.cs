@@ -1,7 +1,17 @@
 using System;
-using MiDistill.Runtime.Options;
 
 namespace MiDistill.Runtime.Optim;
+
+/// <summary>
+/// A learning-rate schedule: the multiplier of the base rate at 0-based optimizer step
+/// <paramref name="step"/> of <paramref name="totalSteps"/>, with <paramref name="stepsPerEpoch"/>
+/// steps per epoch (all checked by <see cref="LrSchedule.Factor"/> before it asks). The recipe's
+/// schedules (<c>Options.LrScheduleOptions</c>) are such schedules.
+/// </summary>
+public interface ILearningRateSchedule
+{
+    double Factor(long step, long totalSteps, long stepsPerEpoch);
+}
 
 public static class LrSchedule
 {
@@ -11,7 +21,7 @@ public static class LrSchedule
     /// MinLrFactor + (1 - MinLrFactor)(1 + cos(pi p))/2 with p going from 0 at step W to 1 at totalSteps.
     /// Step: Gamma^floor(step / (EveryEpochs x stepsPerEpoch)), times the same linear warmup while it lasts.
     /// </summary>
-    public static double Factor(LrScheduleOptions s, long step, long totalSteps, long stepsPerEpoch)
+    public static double Factor(ILearningRateSchedule s, long step, long totalSteps, long stepsPerEpoch)
     {
         ArgumentNullException.ThrowIfNull(s);
         if (step < 0) throw new ArgumentOutOfRangeException(nameof(step), step, "step must be >= 0.");

@@ -1,17 +1,26 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using MiDistill.Runtime.Options;
 using TorchSharp;
 using Parameter = TorchSharp.Modules.Parameter;
 using static TorchSharp.torch;
 
 namespace MiDistill.Runtime.Optim;
 
+/// <summary>
+/// A base optimizer over a model's parameters, split by whether weight decay applies: the
+/// configured decay for <paramref name="decay"/>, 0 for <paramref name="noDecay"/> (either may be
+/// empty, not both). The recipe's optimizers (<c>Options.OptimizerOptions</c>) are such builders.
+/// </summary>
+public interface IOptimizerBuilder
+{
+    optim.Optimizer Create(IReadOnlyList<Parameter> decay, IReadOnlyList<Parameter> noDecay);
+}
+
 public static class OptimizerFactory
 {
     /// <summary>The base optimizer a recipe names over <paramref name="parameters"/>, all with its weight decay.</summary>
-    public static optim.Optimizer Create(OptimizerOptions o, IEnumerable<Parameter> parameters)
+    public static optim.Optimizer Create(IOptimizerBuilder o, IEnumerable<Parameter> parameters)
     {
         ArgumentNullException.ThrowIfNull(o);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -24,7 +33,7 @@ public static class OptimizerFactory
     /// parameter (biases, norm scales and shifts) and for position embeddings and class tokens
     /// (names ending in <c>pos_embed</c> or <c>cls_token</c>), as in timm and big_vision.
     /// </summary>
-    public static optim.Optimizer Create(OptimizerOptions o, nn.Module module, bool decayExclusions)
+    public static optim.Optimizer Create(IOptimizerBuilder o, nn.Module module, bool decayExclusions)
     {
         ArgumentNullException.ThrowIfNull(o);
         ArgumentNullException.ThrowIfNull(module);
@@ -33,7 +42,7 @@ public static class OptimizerFactory
         return o.Create(decay.Select(x => x.Parameter).ToArray(), noDecay.Select(x => x.Parameter).ToArray());
     }
 
-    /// <summary>The named parameters that take weight decay, and those excluded from it (see <see cref="Create(OptimizerOptions, nn.Module, bool)"/>).</summary>
+    /// <summary>The named parameters that take weight decay, and those excluded from it (see <see cref="Create(IOptimizerBuilder, nn.Module, bool)"/>).</summary>
     public static (IReadOnlyList<(string Name, Parameter Parameter)> Decay, IReadOnlyList<(string Name, Parameter Parameter)> NoDecay) DecayGroups(nn.Module module)
     {
         ArgumentNullException.ThrowIfNull(module);

@@ -1,8 +1,18 @@
 using System;
 using System.Linq;
-using MiDistill.Runtime.Options;
 
 namespace MiDistill.Runtime.Optim;
+
+/// <summary>
+/// How a ViT teacher's blocks are reweighted in each 0-based fine-tuning epoch: the weight of each
+/// block's MLP branch and the scale of its residual path, bottom block first, one per block. The
+/// recipe's reweightings (<c>Options.ReweightOptions</c>) are such weightings.
+/// </summary>
+public interface IBlockReweighting
+{
+    double[] BlockAlphas(int depth, int epoch);
+    double[] BlockResidualScales(int depth, int epoch);
+}
 
 public static class ReweightSchedule
 {
@@ -10,9 +20,9 @@ public static class ReweightSchedule
     /// MLP-branch weights for each of <paramref name="depth"/> blocks (bottom first) in 0-based
     /// <paramref name="epoch"/>. The top blocks get alpha (constant) or
     /// 1 + (alpha - 1) min(1, (epoch + 1) / E) (ramp over E epochs); the others keep 1. Per-block
-    /// alphas (<see cref="MlpBlocksReweight"/>) follow the same schedule, each towards its own target.
+    /// alphas (the recipe's <c>mlp_blocks</c>) follow the same schedule, each towards its own target.
     /// </summary>
-    public static double[] Alphas(ReweightOptions o, int depth, int epoch)
+    public static double[] Alphas(IBlockReweighting o, int depth, int epoch)
     {
         ArgumentNullException.ThrowIfNull(o);
         if (depth < 1) throw new ArgumentOutOfRangeException(nameof(depth), depth, "depth must be >= 1.");
@@ -25,7 +35,7 @@ public static class ReweightSchedule
     }
 
     /// <summary>The residual scale of each block in 0-based <paramref name="epoch"/> (1 unless the form scales the residual path).</summary>
-    public static double[] ResidualScales(ReweightOptions o, int depth, int epoch)
+    public static double[] ResidualScales(IBlockReweighting o, int depth, int epoch)
     {
         ArgumentNullException.ThrowIfNull(o);
         var scales = o.BlockResidualScales(depth, epoch);

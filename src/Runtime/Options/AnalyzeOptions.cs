@@ -1,4 +1,5 @@
 using System;
+using MiDistill.Runtime.Data;
 using MiDistill.Runtime.Information;
 
 namespace MiDistill.Runtime.Options;
@@ -50,6 +51,29 @@ public enum ProbeToken
     [RecipeName("mean", "The mean over all tokens.")] Mean,
 }
 
+/// <summary>The recipe's probe choices in the primitives of the data and the probe, which know no recipe.</summary>
+public static class ProbeChoices
+{
+    /// <summary>The split the probe images are drawn from.</summary>
+    public static ImageSet In(this ProbeSplit split, ExperimentData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return split switch
+        {
+            ProbeSplit.Test => data.Test,
+            ProbeSplit.Validation => data.Validation,
+            _ => throw new ArgumentOutOfRangeException(nameof(split), split, null),
+        };
+    }
+
+    public static TokenReadout Readout(this ProbeToken token) => token switch
+    {
+        ProbeToken.Cls => TokenReadout.Cls,
+        ProbeToken.Mean => TokenReadout.Mean,
+        _ => throw new ArgumentOutOfRangeException(nameof(token), token, null),
+    };
+}
+
 /// <summary>A mutual-information estimator of the analyses (see docs/information.md).</summary>
 [RecipeChoice("estimator")]
 public abstract record MiEstimatorOptions
@@ -90,7 +114,7 @@ public sealed record KsgEstimatorOptions(
 
 /// <summary>The Gaussian kernel width of the Renyi estimator.</summary>
 [RecipeChoice("kernel_width")]
-public abstract record KernelWidthOptions
+public abstract record KernelWidthOptions : IKernelWidth
 {
     /// <summary>sigma given the samples' typical pairwise distance (<paramref name="medianDistance"/> computes it on demand).</summary>
     public abstract double Width(Func<double> medianDistance);

@@ -10,8 +10,14 @@ namespace MiDistill.Runtime.Options;
 /// <see cref="AugmentContext.Random"/>, so a step is augmented the same way after a resume.
 /// </summary>
 [RecipeChoice("augmentation")]
-public abstract record AugmentOptions
+public abstract record AugmentOptions : IBatchAugmentation
 {
+    // Not a property of the record: settings.json and the record's text stay its recipe arguments.
+    HostStep? IBatchAugmentation.Host => HostPart();
+
+    /// <summary>What the decoding workers may do of this step per image (only the runtime's own steps).</summary>
+    internal virtual HostStep? HostPart() => null;
+
     /// <summary>Throws when the settings cannot work; called once, before training starts.</summary>
     public virtual void Validate() { }
 
@@ -20,22 +26,6 @@ public abstract record AugmentOptions
     /// probabilities [B, K] once a batch is mixed). Tensors belong to the caller's dispose scope.
     /// </summary>
     public abstract (Tensor Images, Tensor Targets) Apply(Tensor images, Tensor targets, AugmentContext context);
-}
-
-/// <summary>What an augmentation may use besides the batch: the step's random stream, the class count, what black is after normalisation.</summary>
-public sealed class AugmentContext
-{
-    internal AugmentContext(Random random, int numClasses, float[] blackPixel)
-    {
-        Random = random;
-        NumClasses = numClasses;
-        BlackPixel = blackPixel;
-    }
-
-    public Random Random { get; }
-    public int NumClasses { get; }
-    /// <summary>A black pixel in the batch's normalisation, per channel (one value for every channel when the data has fewer).</summary>
-    public float[] BlackPixel { get; }
 }
 
 /// <summary>Pads each image by <see cref="Padding"/> pixels (black) and crops it back to its size at a random offset.</summary>
@@ -58,6 +48,8 @@ public sealed record FlipAugment : AugmentOptions
 {
     public override (Tensor Images, Tensor Targets) Apply(Tensor images, Tensor targets, AugmentContext context) =>
         (BatchAugmenter.Flip(images, context.Random), targets);
+
+    internal override HostStep? HostPart() => new HostFlip();
 }
 
 /// <summary>
@@ -114,6 +106,10 @@ public sealed record RandomResizedCropAugment(
         var boxes = new (int Top, int Left, int Height, int Width)[images.shape[0]];
         for (int i = 0; i < boxes.Length; i++)
             boxes[i] = BatchAugmenter.ResizedCropBox(context.Random, height, width, ScaleMin, ScaleMax, RatioMin, RatioMax);
-        return (BatchAugmenter.CropAndResize(images, boxes, Size > 0 ? Size : height, Size > 0 ? Size : width, Interpolation), targets);
+        return (BatchAugmenter.CropAndResize(images, boxes, Size > 0 ? Size : height, Size > 0 ? Size : width, Interpolation.Mode()), targets);
     }
+
+    // The workers sample bilinearly only; a bicubic crop stays on the tensor path.
+    internal override HostStep? HostPart() =>
+        Interpolation == Interpolation.Bilinear ? new HostResizedCrop(Size, ScaleMin, ScaleMax, RatioMin, RatioMax) : null;
 }

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using MiDistill.Runtime.Data;
 
@@ -54,6 +55,31 @@ public enum Interpolation
     Bicubic,
 }
 
+/// <summary>The recipe's choices in the primitives of the data and augmentation layers, which know no recipe.</summary>
+internal static class ImageChoices
+{
+    public static int Channels(this ColorMode color) => color switch
+    {
+        ColorMode.Grayscale => 1,
+        ColorMode.Rgb => 3,
+        _ => throw new ArgumentOutOfRangeException(nameof(color), color, null),
+    };
+
+    public static ResizeFilter Filter(this Interpolation interpolation) => interpolation switch
+    {
+        Interpolation.Bilinear => ResizeFilter.Bilinear,
+        Interpolation.Bicubic => ResizeFilter.Bicubic,
+        _ => throw new ArgumentOutOfRangeException(nameof(interpolation), interpolation, null),
+    };
+
+    public static TorchSharp.torch.InterpolationMode Mode(this Interpolation interpolation) => interpolation switch
+    {
+        Interpolation.Bilinear => TorchSharp.torch.InterpolationMode.Bilinear,
+        Interpolation.Bicubic => TorchSharp.torch.InterpolationMode.Bicubic,
+        _ => throw new ArgumentOutOfRangeException(nameof(interpolation), interpolation, null),
+    };
+}
+
 /// <summary>PNG or JPEG files in one folder per class under <c>path/train/</c> and <c>path/test/</c>.</summary>
 [RecipeForm("image_folder", "PNG or JPEG images in `path/train/<class>/` and `path/test/<class>/`; classes are the folder names in ordinal order (class 0 first); images are decoded when a batch reads them, by `run.workers` background threads; normalised with the per-channel statistics of (at most 1,000 of) the training images.")]
 public sealed record ImageFolderSource(
@@ -65,8 +91,8 @@ public sealed record ImageFolderSource(
     public override LoadedData Load(string path)
     {
         if (string.IsNullOrEmpty(path))
-            throw new System.ArgumentException("an `image_folder` data source needs `data { path \"...\" }`: the folder holding train/ and test/");
-        var (train, test, names) = ImageFolder.Load(path, ImageSize, Color, Resize, (long)CacheMb << 20);
+            throw new ArgumentException("an `image_folder` data source needs `data { path \"...\" }`: the folder holding train/ and test/");
+        var (train, test, names) = ImageFolder.Load(path, ImageSize, Color.Channels(), Resize.Filter(), (long)CacheMb << 20);
         return new LoadedData(train, test, names);
     }
 }

@@ -1,4 +1,6 @@
+using System;
 using System.Collections.Generic;
+using MiDistill.Runtime.Data;
 
 namespace MiDistill.Runtime.Options;
 
@@ -162,6 +164,29 @@ public sealed record DataOptions
     public int ReservedPerClass { get; init; }
     [RecipeSetting(Doc = "seed of every data sampling decision", Min = 0, Default = "0")]
     public int Seed { get; init; }
+
+    /// <summary>
+    /// The splits these settings select, with the teacher's upstream images (<paramref name="upstream"/>'s
+    /// classes, cap and seed) and <paramref name="transferPerClass"/> transfer images per class.
+    /// </summary>
+    public DataSplitSpec Splits(PretrainOptions upstream, int transferPerClass = 0)
+    {
+        ArgumentNullException.ThrowIfNull(upstream);
+        return new DataSplitSpec
+        {
+            Classes = Classes,
+            Regime = Regime,
+            Seed = Seed,
+            ValidationFraction = ValidationFraction,
+            ValidationPerClass = ValidationPerClass,
+            ReservedPerClass = ReservedPerClass,
+            MaxTestImages = MaxTestImages,
+            UpstreamClasses = upstream.Classes,
+            UpstreamMaxImages = upstream.MaxImages,
+            UpstreamSeed = upstream.Seed,
+            TransferPerClass = transferPerClass,
+        };
+    }
 }
 
 [RecipeSection("finetune", "Fine-tuning the pretrained teacher on the downstream task (the ReMem stage).", Order = 3)]

@@ -43,7 +43,7 @@ public sealed record AsamObjective(
 
 /// <summary>Down-weighting of the teacher's MLP branches: h = h + alpha_l * MLP(LN(h)) in block l.</summary>
 [RecipeChoice("reweight")]
-public abstract record ReweightOptions
+public abstract record ReweightOptions : IBlockReweighting
 {
     /// <summary>The MLP-branch weight of each of <paramref name="depth"/> blocks (bottom first) in 0-based <paramref name="epoch"/>.</summary>
     public abstract double[] BlockAlphas(int depth, int epoch);

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using MiDistill.Runtime.Optim;
 using TorchSharp;
 using Parameter = TorchSharp.Modules.Parameter;
 
@@ -8,7 +9,7 @@ namespace MiDistill.Runtime.Options;
 
 /// <summary>A base optimizer: builds itself over a model's parameters, split by whether weight decay applies.</summary>
 [RecipeChoice("optimizer")]
-public abstract record OptimizerOptions
+public abstract record OptimizerOptions : IOptimizerBuilder
 {
     /// <summary>The rate the learning-rate schedule multiplies.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

@@ -7,7 +7,7 @@ namespace MiDistill.Runtime.Options;
 
 /// <summary>Which training images of each downstream class are labelled (train + validation).</summary>
 [RecipeChoice("regime")]
-public abstract record RegimeOptions
+public abstract record RegimeOptions : ISelectionRegime
 {
     /// <summary>Images per class, in class order, given how many the training split has of each.</summary>
     public abstract int[] Counts(IReadOnlyList<int> available);

@@ -1,10 +1,11 @@
 using System;
+using MiDistill.Runtime.Optim;
 
 namespace MiDistill.Runtime.Options;
 
 /// <summary>A learning-rate schedule: the multiplier of the base rate at each optimizer step.</summary>
 [RecipeChoice("lr_schedule")]
-public abstract record LrScheduleOptions
+public abstract record LrScheduleOptions : ILearningRateSchedule
 {
     /// <summary>
     /// Multiplier of the base learning rate at 0-based optimizer step <paramref name="step"/> of

@@ -74,7 +74,7 @@ public sealed class ApiExampleTests : IDisposable
         using var folder = RunFolder.Create(options.Run.OutputDirectory, "composed", "all", "", SettingsJson.Serialize(new[] { options }));
         var context = new RunContext(CPU, Console.Out, folder, new ExperimentHooks());
         var loaded = options.Data.Source.Load(options.Data.Path);
-        var data = DataSplits.Build(loaded.Train, loaded.Test, options.Data, Stages.Upstream(options));
+        var data = DataSplits.Build(loaded.Train, loaded.Test, options.Data.Splits(Stages.Upstream(options)));
         string pretrained = Stages.PretrainedTeacher(context, options, data);
         using var teacher = Stages.Finetune(context, options, data, pretrained, new StageFiles(Path.Combine(folder.CheckpointsPath, "finetune.ckpt")));
         using var student = Stages.Distill(context, options, data, teacher, new StageFiles(Path.Combine(folder.CheckpointsPath, "distill.ckpt")));

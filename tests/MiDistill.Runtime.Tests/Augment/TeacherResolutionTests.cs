@@ -28,9 +28,9 @@ public sealed class TeacherResolutionTests : IDisposable
     // u samples x = (u + 0.5) / 2 - 0.5 = -0.25, 0.25, 0.75, 1.25, clamped to the edge.
     // Bilinear: 255 x (0, 0.25, 0.75, 1). Catmull-Rom (Keys a = -0.5) at t = 0.25 with the edge
     // pixel repeated: 255 x (w(0.75) + w(1.75)) = 255 x (0.2265625 - 0.0234375) = 51.8.
-    [InlineData(Interpolation.Bilinear, new[] { 0, 64, 191, 255 })]
-    [InlineData(Interpolation.Bicubic, new[] { 0, 52, 203, 255 })]
-    public void Decoding_resizes_with_the_declared_interpolation(Interpolation resize, int[] expected)
+    [InlineData(ResizeFilter.Bilinear, new[] { 0, 64, 191, 255 })]
+    [InlineData(ResizeFilter.Bicubic, new[] { 0, 52, 203, 255 })]
+    public void Decoding_resizes_with_the_declared_interpolation(ResizeFilter resize, int[] expected)
     {
         Directory.CreateDirectory(_root);
         var file = Path.Combine(_root, "edge.png");
@@ -41,7 +41,7 @@ public sealed class TeacherResolutionTests : IDisposable
             using var image = SKImage.FromBitmap(bitmap);
             File.WriteAllBytes(file, image.Encode(SKEncodedImageFormat.Png, 100).ToArray());
         }
-        var pixels = ImageFiles.Decode(file, 4, ColorMode.Grayscale, resize);
+        var pixels = ImageFiles.Decode(file, 4, 1, resize);
         for (int y = 0; y < 4; y++)
             for (int x = 0; x < 4; x++)
                 Assert.InRange(pixels[y * 4 + x], expected[x] - 1, expected[x] + 1);
@@ -68,11 +68,11 @@ public sealed class TeacherResolutionTests : IDisposable
     // One output sample of a 1-D resize of `values` to `outputs` samples, written from the
     // definitions: half-pixel centres, edge samples repeated; bilinear clamps the source position at
     // 0, bicubic is Keys' cubic convolution with a = -0.75 (PyTorch's interpolate; PIL uses -0.5).
-    private static double Reference(Func<int, double> values, int n, int outputs, int u, Interpolation interpolation)
+    private static double Reference(Func<int, double> values, int n, int outputs, int u, InterpolationMode interpolation)
     {
         double s = (u + 0.5) * n / outputs - 0.5;
         double At(int i) => values(Math.Clamp(i, 0, n - 1));
-        if (interpolation == Interpolation.Bilinear)
+        if (interpolation == InterpolationMode.Bilinear)
         {
             s = Math.Max(0, s);
             int i0 = (int)Math.Floor(s);
@@ -90,9 +90,9 @@ public sealed class TeacherResolutionTests : IDisposable
     }
 
     [Theory]
-    [InlineData(Interpolation.Bilinear)]
-    [InlineData(Interpolation.Bicubic)]
-    public void A_window_is_resized_as_the_interpolation_formula_says(Interpolation interpolation)
+    [InlineData(InterpolationMode.Bilinear)]
+    [InlineData(InterpolationMode.Bicubic)]
+    public void A_window_is_resized_as_the_interpolation_formula_says(InterpolationMode interpolation)
     {
         using var scope = NewDisposeScope();
         // Pixel (y, x) = x + 100 y: separable, so the 2-D resize is the sum of two 1-D ones.

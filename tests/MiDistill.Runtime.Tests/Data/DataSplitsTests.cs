@@ -40,13 +40,17 @@ public sealed class DataSplitsTests
         Seed = 0,
     };
 
+    // The splits a recipe's data and pretraining settings ask for (DataOptions.Splits), as a run selects them.
+    private static ExperimentData Build(ImageSet train, ImageSet test, DataOptions data, PretrainOptions pretrain, int transferPerClass = 0) =>
+        DataSplits.Build(train, test, data.Splits(pretrain, transferPerClass));
+
     private static readonly int[] Downstream = { 5, 6, 7, 8, 9 };
     private static readonly int[] Upstream = { 0, 1, 2, 3, 4 };
 
     [Fact]
     public void Few_shot_selects_exactly_k_per_class_and_remaps_labels()
     {
-        var split = DataSplits.Build(Synthetic(100), Synthetic(20), Data(new FewShotRegime(10), Downstream), Pretrain(Upstream));
+        var split = Build(Synthetic(100), Synthetic(20), Data(new FewShotRegime(10), Downstream), Pretrain(Upstream));
         Assert.Equal(new[] { 10, 10, 10, 10, 10 }, split.Train.ClassCounts());
         Assert.Equal(5, split.Train.NumClasses);
         for (int i = 0; i < split.Train.Count; i++)
@@ -59,7 +63,7 @@ public sealed class DataSplitsTests
     public void Few_shot_beyond_the_available_images_names_the_class()
     {
         var e = Assert.Throws<ArgumentException>(() =>
-            DataSplits.Build(Synthetic(8), Synthetic(2), Data(new FewShotRegime(10), Downstream), Pretrain(Upstream)));
+            Build(Synthetic(8), Synthetic(2), Data(new FewShotRegime(10), Downstream), Pretrain(Upstream)));
         Assert.Equal("the few-shot (10 per class) regime asks for 10 images of class 5, but the training split has only 8", e.Message);
     }
 
@@ -67,7 +71,7 @@ public sealed class DataSplitsTests
     public void Long_tail_counts_follow_the_closed_form()
     {
         // 100 * 10^(-c/4) for c = 0..4: 100, 56.23, 31.62, 17.78, 10.
-        var split = DataSplits.Build(Synthetic(300), Synthetic(2), Data(new LongTailRegime(10, 100), Downstream), Pretrain(Upstream));
+        var split = Build(Synthetic(300), Synthetic(2), Data(new LongTailRegime(10, 100), Downstream), Pretrain(Upstream));
         Assert.Equal(new[] { 100, 56, 32, 18, 10 }, split.Train.ClassCounts());
     }
 
@@ -75,7 +79,7 @@ public sealed class DataSplitsTests
     public void Long_tail_without_a_maximum_starts_from_the_smallest_class()
     {
         // 50 * 100^(-c/2) for c = 0..2: 50, 5, 0.5 -> at least 1.
-        var split = DataSplits.Build(Synthetic(50), Synthetic(2), Data(new LongTailRegime(100, 0), new[] { 2, 0, 1 }), Pretrain(Array.Empty<int>()));
+        var split = Build(Synthetic(50), Synthetic(2), Data(new LongTailRegime(100, 0), new[] { 2, 0, 1 }), Pretrain(Array.Empty<int>()));
         Assert.Equal(new[] { 50, 5, 1 }, split.Train.ClassCounts());
         Assert.Equal(0, split.Upstream.Count);
     }
@@ -83,7 +87,7 @@ public sealed class DataSplitsTests
     [Fact]
     public void Stratified_validation_is_held_out_of_training()
     {
-        var split = DataSplits.Build(Synthetic(300), Synthetic(2), Data(new LongTailRegime(10, 100), Downstream, validation: 0.2), Pretrain(Upstream));
+        var split = Build(Synthetic(300), Synthetic(2), Data(new LongTailRegime(10, 100), Downstream, validation: 0.2), Pretrain(Upstream));
         // round(0.2 * n) with n = 100, 56, 32, 18, 10; each class keeps at least one validation image.
         Assert.Equal(new[] { 20, 11, 6, 4, 2 }, split.Validation.ClassCounts());
         Assert.Equal(new[] { 80, 45, 26, 14, 8 }, split.Train.ClassCounts());
@@ -93,7 +97,7 @@ public sealed class DataSplitsTests
     [Fact]
     public void Validation_keeps_one_image_per_class_when_the_fraction_rounds_to_zero()
     {
-        var split = DataSplits.Build(Synthetic(100), Synthetic(2), Data(new FewShotRegime(2), Downstream, validation: 0.1), Pretrain(Upstream));
+        var split = Build(Synthetic(100), Synthetic(2), Data(new FewShotRegime(2), Downstream, validation: 0.1), Pretrain(Upstream));
         Assert.Equal(new[] { 1, 1, 1, 1, 1 }, split.Validation.ClassCounts());
         Assert.Equal(new[] { 1, 1, 1, 1, 1 }, split.Train.ClassCounts());
         Assert.Equal(0, DataSplits.ValidationCount(0.5, 1));
@@ -103,7 +107,7 @@ public sealed class DataSplitsTests
     public void Upstream_never_shares_an_image_with_downstream_even_when_classes_overlap()
     {
         var all = Enumerable.Range(0, 10).ToArray();
-        var split = DataSplits.Build(Synthetic(100), Synthetic(2), Data(new FewShotRegime(5), new[] { 3, 4, 5 }, validation: 0.2), Pretrain(all));
+        var split = Build(Synthetic(100), Synthetic(2), Data(new FewShotRegime(5), new[] { 3, 4, 5 }, validation: 0.2), Pretrain(all));
         var downstream = split.Train.SourceIndices.Concat(split.Validation.SourceIndices).ToHashSet();
         Assert.Equal(15, downstream.Count);
         Assert.DoesNotContain(split.Upstream.SourceIndices, downstream.Contains);
@@ -115,7 +119,7 @@ public sealed class DataSplitsTests
     public void A_reserved_pool_leaves_pretraining_the_same_images_for_every_seed()
     {
         var all = Enumerable.Range(0, 10).ToArray();
-        DataSplitsResult Split(int seed) => new(DataSplits.Build(Synthetic(100), Synthetic(2),
+        DataSplitsResult Split(int seed) => new(Build(Synthetic(100), Synthetic(2),
             Data(new FewShotRegime(5), new[] { 3, 4, 5 }, validation: 0.2, seed: seed) with { ReservedPerClass = 20 }, Pretrain(all)));
         var a = Split(1);
         var b = Split(2);
@@ -133,7 +137,7 @@ public sealed class DataSplitsTests
     public void The_transfer_set_is_disjoint_from_every_other_split()
     {
         var all = Enumerable.Range(0, 10).ToArray();
-        var split = DataSplits.Build(Synthetic(100), Synthetic(20),
+        var split = Build(Synthetic(100), Synthetic(20),
             Data(new FewShotRegime(5), new[] { 3, 4, 5 }, validation: 0.2) with { ReservedPerClass = 30 }, Pretrain(all), transferPerClass: 12);
         Assert.Equal(36, split.Transfer.Count);
         Assert.Equal(new[] { 12, 12, 12 }, split.Transfer.ClassCounts());
@@ -142,7 +146,7 @@ public sealed class DataSplitsTests
             Assert.DoesNotContain(other.SourceIndices, transfer.Contains);
         // 30 reserved per class: 5 labelled + 12 transfer leaves 13 unused, none of them pretraining's.
         Assert.Equal(new[] { 100, 100, 100, 70, 70, 70, 100, 100, 100, 100 }, split.Upstream.ClassCounts());
-        var e = Assert.Throws<ArgumentException>(() => DataSplits.Build(Synthetic(100), Synthetic(20),
+        var e = Assert.Throws<ArgumentException>(() => Build(Synthetic(100), Synthetic(20),
             Data(new FewShotRegime(5), new[] { 3 }) with { ReservedPerClass = 10 }, Pretrain(all), transferPerClass: 6));
         Assert.Contains("5 labelled and 6 transfer images of class 3 make 11, but the reserved pool has only 10", e.Message);
     }
@@ -151,10 +155,10 @@ public sealed class DataSplitsTests
     public void Validation_beside_the_budget_leaves_the_labelled_images_whole()
     {
         var all = Enumerable.Range(0, 10).ToArray();
-        ExperimentData Build(int beside, int transfer) => DataSplits.Build(Synthetic(100), Synthetic(20),
+        ExperimentData Make(int beside, int transfer) => Build(Synthetic(100), Synthetic(20),
             Data(new FewShotRegime(5), new[] { 3, 4, 5 }, validation: 0) with { ReservedPerClass = 30, ValidationPerClass = beside }, Pretrain(all), transferPerClass: transfer);
-        var without = Build(0, 0);
-        var with = Build(4, 0);
+        var without = Make(0, 0);
+        var with = Make(4, 0);
         // The same 5 labelled images per class as without validation: none is spent on validation.
         Assert.Equal(without.Train.SourceIndices, with.Train.SourceIndices);
         Assert.Equal(new[] { 5, 5, 5 }, with.Train.ClassCounts());
@@ -164,15 +168,15 @@ public sealed class DataSplitsTests
         Assert.Empty(with.Validation.SourceIndices.Intersect(with.Upstream.SourceIndices));
         Assert.Equal(new[] { 100, 100, 100, 70, 70, 70, 100, 100, 100, 100 }, with.Upstream.ClassCounts());
         // The transfer images follow the validation ones: all three sets disjoint.
-        var both = Build(4, 6);
+        var both = Make(4, 6);
         Assert.Equal(with.Validation.SourceIndices, both.Validation.SourceIndices);
         Assert.Empty(both.Transfer.SourceIndices.Intersect(both.Validation.SourceIndices.Concat(both.Train.SourceIndices)));
         Assert.Equal(18, both.Transfer.Count);
 
-        var twice = Assert.Throws<ArgumentException>(() => DataSplits.Build(Synthetic(100), Synthetic(20),
+        var twice = Assert.Throws<ArgumentException>(() => Build(Synthetic(100), Synthetic(20),
             Data(new FewShotRegime(5), new[] { 3 }, validation: 0.2) with { ValidationPerClass = 2 }, Pretrain(all)));
         Assert.Contains("not both", twice.Message);
-        var tooMany = Assert.Throws<ArgumentException>(() => DataSplits.Build(Synthetic(100), Synthetic(20),
+        var tooMany = Assert.Throws<ArgumentException>(() => Build(Synthetic(100), Synthetic(20),
             Data(new FewShotRegime(5), new[] { 3 }, validation: 0) with { ReservedPerClass = 10, ValidationPerClass = 4 }, Pretrain(all), transferPerClass: 2));
         Assert.Contains("5 labelled, 4 validation and 2 transfer images of class 3 make 11, but the reserved pool has only 10", tooMany.Message);
     }
@@ -185,7 +189,7 @@ public sealed class DataSplitsTests
     [Fact]
     public void Upstream_cap_and_test_cap_are_honoured()
     {
-        var split = DataSplits.Build(Synthetic(100), Synthetic(40), Data(new FullRegime(), Downstream, maxTest: 50), Pretrain(Upstream, maxImages: 123));
+        var split = Build(Synthetic(100), Synthetic(40), Data(new FullRegime(), Downstream, maxTest: 50), Pretrain(Upstream, maxImages: 123));
         Assert.Equal(123, split.Upstream.Count);
         Assert.Equal(new[] { 10, 10, 10, 10, 10 }, split.Test.ClassCounts());
         Assert.Equal(new[] { 100, 100, 100, 100, 100 }, split.Train.ClassCounts());
@@ -202,7 +206,7 @@ public sealed class DataSplitsTests
     [Fact]
     public void Same_seed_same_split_other_seed_other_split()
     {
-        ExperimentData Make(int seed) => DataSplits.Build(Synthetic(100), Synthetic(30),
+        ExperimentData Make(int seed) => Build(Synthetic(100), Synthetic(30),
             Data(new FewShotRegime(5), Downstream, validation: 0.2, maxTest: 20, seed: seed), Pretrain(Upstream, maxImages: 50));
         var a = Make(1);
         var b = Make(1);
@@ -220,8 +224,8 @@ public sealed class DataSplitsTests
     [Fact]
     public void Few_shot_sets_are_nested_across_k()
     {
-        var five = DataSplits.Build(Synthetic(100), Synthetic(2), Data(new FewShotRegime(5), Downstream), Pretrain(Upstream));
-        var ten = DataSplits.Build(Synthetic(100), Synthetic(2), Data(new FewShotRegime(10), Downstream), Pretrain(Upstream));
+        var five = Build(Synthetic(100), Synthetic(2), Data(new FewShotRegime(5), Downstream), Pretrain(Upstream));
+        var ten = Build(Synthetic(100), Synthetic(2), Data(new FewShotRegime(10), Downstream), Pretrain(Upstream));
         Assert.Subset(ten.Train.SourceIndices.ToHashSet(), five.Train.SourceIndices.ToHashSet());
     }
 
@@ -240,7 +244,7 @@ public sealed class DataSplitsTests
     {
         var (train, test) = FashionMnist.Load(FashionMnist.DefaultPath);
         Assert.Equal(10, FashionMnist.ClassNames.Count);
-        var split = DataSplits.Build(train, test, Data(new FewShotRegime(10), Downstream, validation: 0.2), Pretrain(Upstream));
+        var split = Build(train, test, Data(new FewShotRegime(10), Downstream, validation: 0.2), Pretrain(Upstream));
         Assert.Equal(new[] { 8, 8, 8, 8, 8 }, split.Train.ClassCounts());
         Assert.Equal(5000, split.Test.Count);
         Assert.Equal(30000, split.Upstream.Count);

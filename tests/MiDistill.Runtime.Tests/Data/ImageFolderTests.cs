@@ -40,7 +40,7 @@ public sealed class ImageFolderTests : IDisposable
     public void Classes_come_from_folder_names_in_ordinal_order_and_images_are_resized_and_converted()
     {
         Layout();
-        var (train, test, names) = ImageFolder.Load(_root, 4, ColorMode.Rgb);
+        var (train, test, names) = ImageFolder.Load(_root, 4, 3);
         Assert.Equal(new[] { "bird", "cat" }, names);
         Assert.Equal(new[] { 0, 1, 1 }, train.Labels);
         Assert.Equal((3, 4, 4), (train.Channels, train.Height, train.Width));
@@ -50,7 +50,7 @@ public sealed class ImageFolderTests : IDisposable
         Assert.Equal(10, cat[16]);          // green plane
         Assert.Equal(20, cat[32]);          // blue plane
 
-        var (gray, _, _) = ImageFolder.Load(_root, 5, ColorMode.Grayscale);
+        var (gray, _, _) = ImageFolder.Load(_root, 5, 1);
         Assert.Equal((1, 5, 5), (gray.Channels, gray.Height, gray.Width));
         Assert.Equal((byte)Math.Round(0.299 * 200 + 0.587 * 10 + 0.114 * 20), gray.Image(1)[12]);
         Assert.Equal((byte)Math.Round(0.114 * 255), gray.Image(0)[0]);
@@ -72,7 +72,7 @@ public sealed class ImageFolderTests : IDisposable
         Layout();
         var bad = Path.Combine(_root, "train", "cat", "broken.png");
         File.WriteAllText(bad, "not a png");
-        var e = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(_root, 4, ColorMode.Rgb));
+        var e = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(_root, 4, 3));
         Assert.Contains(bad, e.Message);
     }
 
@@ -84,7 +84,7 @@ public sealed class ImageFolderTests : IDisposable
         var file = Path.Combine(_root, "train", "cat", "big.png");
         var bytes = File.ReadAllBytes(file);
         File.WriteAllBytes(file, bytes[..(bytes.Length * 2 / 3)]);
-        var e = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(_root, 4, ColorMode.Rgb));
+        var e = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(_root, 4, 3));
         Assert.Contains($"`{file}` is truncated", e.Message);
     }
 
@@ -98,7 +98,7 @@ public sealed class ImageFolderTests : IDisposable
         Directory.CreateDirectory(Path.Combine(_root, "test", "dog"));
         if (split == "test") Png("train", "dog", "a.png", SKColors.Brown);
         else Png("test", "dog", "a.png", SKColors.Brown);
-        var e = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(_root, 4, ColorMode.Rgb));
+        var e = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(_root, 4, 3));
         Assert.Contains($"class folder `{Path.Combine(_root, split, "dog")}` has no images", e.Message);
     }
 
@@ -107,7 +107,7 @@ public sealed class ImageFolderTests : IDisposable
     {
         Layout();
         Png("test", "dog", "a.png", SKColors.Brown);
-        var e = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(_root, 4, ColorMode.Rgb));
+        var e = Assert.Throws<InvalidDataException>(() => ImageFolder.Load(_root, 4, 3));
         Assert.Contains($"`{Path.Combine(_root, "test", "dog")}` is a class that", e.Message);
     }
 
@@ -115,11 +115,11 @@ public sealed class ImageFolderTests : IDisposable
     public void A_missing_folder_is_an_error_naming_it()
     {
         Png("train", "cat", "a.png", SKColors.Red);
-        var e = Assert.Throws<DirectoryNotFoundException>(() => ImageFolder.Load(_root, 4, ColorMode.Rgb));
+        var e = Assert.Throws<DirectoryNotFoundException>(() => ImageFolder.Load(_root, 4, 3));
         Assert.Contains(Path.Combine(_root, "test"), e.Message);
 
         Png("test", "dog", "a.png", SKColors.Red);
-        e = Assert.Throws<DirectoryNotFoundException>(() => ImageFolder.Load(_root, 4, ColorMode.Rgb));
+        e = Assert.Throws<DirectoryNotFoundException>(() => ImageFolder.Load(_root, 4, 3));
         Assert.Contains(Path.Combine(_root, "test", "cat"), e.Message);
     }
 }

@@ -66,7 +66,7 @@ public sealed class StreamingTests : IDisposable
     public void The_same_seed_gives_identical_batches_with_1_2_and_4_workers()
     {
         Folder();
-        var (train, _, _) = ImageFolder.Load(_root, Size, ColorMode.Rgb);
+        var (train, _, _) = ImageFolder.Load(_root, Size, 3);
         var plan = BatchPlan.Epoch(train.Count, 16, shuffle: true, seed: 3, epoch: 1);
         var one = Stream(train, plan, 1);
         Assert.Equal(plan.Length, one.Length);
@@ -85,7 +85,7 @@ public sealed class StreamingTests : IDisposable
     public void An_epoch_visits_every_image_exactly_once_with_its_own_pixels_and_label()
     {
         var (files, labels) = Folder();
-        var (train, _, _) = ImageFolder.Load(_root, Size, ColorMode.Rgb);
+        var (train, _, _) = ImageFolder.Load(_root, Size, 3);
         var mean = train.Statistics.Mean;
         var std = train.Statistics.Std;
         var seen = new List<int>();
@@ -111,7 +111,7 @@ public sealed class StreamingTests : IDisposable
     public void At_most_the_window_of_batches_is_in_flight_and_nothing_is_kept_without_a_cache()
     {
         var (files, labels) = Folder();
-        var store = new ImageFiles(files, Size, ColorMode.Rgb, cacheBytes: 0);
+        var store = new ImageFiles(files, Size, 3, cacheBytes: 0);
         var set = new ImageSet(store, labels, Classes, statistics: new ChannelStatistics(new[] { 0.5f, 0.5f, 0.5f }, new[] { 0.25f, 0.25f, 0.25f }));
         var plan = BatchPlan.Epoch(set.Count, 4, shuffle: true, seed: 0, epoch: 0);
         Assert.True(plan.Length > 10 * 4);
@@ -135,7 +135,7 @@ public sealed class StreamingTests : IDisposable
     public void Disposed_batches_reuse_window_plus_one_buffers_and_a_reused_buffer_never_changes_a_tensor(int workers)
     {
         Folder();
-        var (train, _, _) = ImageFolder.Load(_root, Size, ColorMode.Rgb);
+        var (train, _, _) = ImageFolder.Load(_root, Size, 3);
         var plan = BatchPlan.Epoch(train.Count, 4, shuffle: true, seed: 5, epoch: 0);   // 75 full batches
         var expected = Stream(train, plan, 1);
         var tensors = new List<TorchSharp.torch.Tensor>();
@@ -166,7 +166,7 @@ public sealed class StreamingTests : IDisposable
     public void A_small_folder_is_decoded_once_into_its_cache()
     {
         var (files, labels) = Folder();
-        var store = new ImageFiles(files, Size, ColorMode.Rgb, cacheBytes: 1 << 20);
+        var store = new ImageFiles(files, Size, 3, cacheBytes: 1 << 20);
         var set = new ImageSet(store, labels, Classes);
         Assert.True(store.Caching);
         var first = set.ReadPixels();
@@ -191,7 +191,7 @@ public sealed class StreamingTests : IDisposable
             var bytes = image.Encode(SKEncodedImageFormat.Png, 100).ToArray();
             File.WriteAllBytes(bad, bytes[..(bytes.Length * 2 / 3)]);
         }
-        var set = new ImageSet(new ImageFiles(files, Size, ColorMode.Rgb), labels, Classes, statistics: new ChannelStatistics(new[] { 0f, 0f, 0f }, new[] { 1f, 1f, 1f }));
+        var set = new ImageSet(new ImageFiles(files, Size, 3), labels, Classes, statistics: new ChannelStatistics(new[] { 0f, 0f, 0f }, new[] { 1f, 1f, 1f }));
         var plan = BatchPlan.Epoch(set.Count, 10, shuffle: false, seed: 0, epoch: 0);
         using var stream = new BatchStream(set, plan, workers: 2);
         var e = Assert.Throws<InvalidDataException>(() => stream.All().Count());

@@ -77,10 +77,10 @@ public sealed class OwnFormsRunTests : IDisposable
     {
         var root = WriteColourFolder("colour", 1);
         var loaded = new ImageFolderSource(16, ColorMode.Rgb).Load(root);
-        var data = DataSplits.Build(loaded.Train, loaded.Test, OwnData(), new PretrainOptions
+        var data = DataSplits.Build(loaded.Train, loaded.Test, OwnData().Splits(new PretrainOptions
         {
             Classes = new[] { 0, 1 }, Epochs = 1, BatchSize = 8, Optimizer = new SgdOptions(), Schedule = new ConstantLr(), MaxImages = 0, Seed = 0,
-        });
+        }));
         using var scope = NewDisposeScope();
         // Statistics of the whole training split; the downstream classes alone are close to them.
         var (images, _) = loaded.Train.ToTensors(Enumerable.Range(0, loaded.Train.Count).ToArray());

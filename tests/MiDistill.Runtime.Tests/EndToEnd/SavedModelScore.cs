@@ -31,7 +31,7 @@ internal static class SavedModelScore
         var options = RunPlan.Replicates(variant).ElementAt(replicate).Options;
         if (dataPath is not null) options = options with { Data = options.Data with { Path = dataPath } };
         var loaded = options.Data.Source.Load(options.Data.Path);
-        return DataSplits.Build(loaded.Train, loaded.Test, options.Data, Stages.Upstream(options), options.Distill.Transfer);
+        return DataSplits.Build(loaded.Train, loaded.Test, options.Data.Splits(Stages.Upstream(options), options.Distill.Transfer));
     }
 
     /// <summary>The saved student of (variant, seed) on the test split.</summary>

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Linq;
 using MiDistill.Runtime.Data;
 using MiDistill.Runtime.Information;
+using MiDistill.Runtime.Reporting.TensorBoard;
 using MiDistill.Runtime.Models;
 using MiDistill.Runtime.Options;
 using MiDistill.Runtime.Training;
@@ -57,16 +58,16 @@ public sealed class AnalysisStage
     {
         var a = options.Analyze;
         if (!a.InformationPlane) return;
-        var probeSet = ProbeSet.Select(data, a, options.Data.Seed);
+        var probeSet = ProbeSet.Select(a.ProbeSplit.In(data), a.ProbeImages, options.Data.Seed);
         if (probeSet.Count < 2) return;
         using var scope = NewDisposeScope();
         var (images, _) = probeSet.ToTensors(Enumerable.Range(0, probeSet.Count).ToArray());
         var adapter = InputAdapter.ForTeacher(options.Teacher, data.Train.Statistics);
-        var estimator = MiEstimators.Create(a.Estimator);
-        var cross = a.CrossCheck is NoMiEstimator ? null : MiEstimators.Create(a.CrossCheck);
+        var estimator = a.Estimator.Create();
+        var cross = a.CrossCheck is NoMiEstimator ? null : a.CrossCheck.Create();
         using var x = estimator.Bind(images);
         using var xCross = cross?.Bind(images);
-        using var capture = TeacherProbe.Run(teacher, images, adapter.Apply, a.Token, captureBlocks: false);
+        using var capture = TeacherProbe.Run(teacher, images, adapter.Apply, a.Token.Readout(), captureBlocks: false);
         double error = 1 - Evaluator.Accuracy(teacher, data.Test, _context.Device, adapter, _context.Workers);
         _results.Plane.Add(new PlanePoint(options.Variant, options.Run.Seed, $"epoch {epoch}", x.Estimate(capture.Features), xCross?.Estimate(capture.Features), error));
         Write();
@@ -76,7 +77,7 @@ public sealed class AnalysisStage
     {
         var a = options.Analyze;
         var watch = Stopwatch.StartNew();
-        var probeSet = ProbeSet.Select(data, a, options.Data.Seed);
+        var probeSet = ProbeSet.Select(a.ProbeSplit.In(data), a.ProbeImages, options.Data.Seed);
         if (probeSet.Count < 2)
         {
             _context.Output.WriteLine($"[analyze/{options.Variant}] the {a.ProbeSplit.ToString().ToLowerInvariant()} split has {probeSet.Count} image(s); MI needs at least 2, skipping the analysis");
@@ -86,8 +87,8 @@ public sealed class AnalysisStage
         var all = Enumerable.Range(0, probeSet.Count).ToArray();
         var (images, labels) = probeSet.ToTensors(all);
         var adapter = InputAdapter.ForTeacher(options.Teacher, data.Train.Statistics);
-        var estimator = MiEstimators.Create(a.Estimator);
-        var cross = a.CrossCheck is NoMiEstimator ? null : MiEstimators.Create(a.CrossCheck);
+        var estimator = a.Estimator.Create();
+        var cross = a.CrossCheck is NoMiEstimator ? null : a.CrossCheck.Create();
         _results.Estimator = Describe(a.Estimator);
         _results.CrossCheck = cross is null ? null : Describe(a.CrossCheck);
         // X: the probe images as normalised pixels, as the data set stores them (resizing for the
@@ -97,7 +98,7 @@ public sealed class AnalysisStage
         double? Cross(Tensor h) => xCross?.Estimate(h);
 
         bool finetuned = phase == Finetuned;
-        using (var capture = TeacherProbe.Run(teacher, images, adapter.Apply, a.Token, captureBlocks: a.MiPerBlock))
+        using (var capture = TeacherProbe.Run(teacher, images, adapter.Apply, a.Token.Readout(), captureBlocks: a.MiPerBlock))
         {
             if (a.MiPerBlock)
                 for (int b = 0; b < teacher.Depth; b++)
@@ -122,7 +123,7 @@ public sealed class AnalysisStage
                 for (int k = 0; k <= teacher.Depth; k++)
                 {
                     var top = Enumerable.Range(teacher.Depth - k, k).ToHashSet();
-                    using var capture = TeacherProbe.Run(teacher, images, adapter.Apply, a.Token,
+                    using var capture = TeacherProbe.Run(teacher, images, adapter.Apply, a.Token.Readout(),
                         removedAttention: removed == "attn" ? top : null, removedMlp: removed == "mlp" ? top : null, captureBlocks: false);
                     double accuracy = capture.Logits.argmax(1).eq(truth).to(ScalarType.Float64).mean().item<double>();
                     _results.Removal.Add(new RemovalPoint(options.Variant, removed, k, x.Estimate(capture.Features), Cross(capture.Features), accuracy));

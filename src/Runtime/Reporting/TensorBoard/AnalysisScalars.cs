@@ -1,8 +1,8 @@
 using System.Linq;
 using System.Text.RegularExpressions;
-using MiDistill.Runtime.Reporting.TensorBoard;
+using MiDistill.Runtime.Information;
 
-namespace MiDistill.Runtime.Information;
+namespace MiDistill.Runtime.Reporting.TensorBoard;
 
 /// <summary>
 /// The MI analyses as TensorBoard scalars, in each variant's <c>analysis</c> run: MI and sparsity per
