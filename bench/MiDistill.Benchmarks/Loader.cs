@@ -9,7 +9,7 @@ using MiDistill.Runtime.Data;
 using MiDistill.Runtime.Models;
 using MiDistill.Runtime.Optim;
 using MiDistill.Runtime.Options;
-using MiDistill.Runtime.Reporting;
+using MiDistill.Runtime.RunFolders;
 using MiDistill.Runtime.Training;
 using SkiaSharp;
 using TorchSharp;

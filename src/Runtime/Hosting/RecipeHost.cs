@@ -4,7 +4,7 @@ using System.CommandLine;
 using System.IO;
 using System.Linq;
 using MiDistill.Runtime.Options;
-using MiDistill.Runtime.Reporting;
+using MiDistill.Runtime.RunFolders;
 using MiDistill.Runtime.Training;
 
 namespace MiDistill.Runtime.Hosting;

@@ -117,12 +117,12 @@ public sealed class RenyiMi : IMiEstimator
 }
 
 /// <summary>
-/// The Gaussian kernel width of <see cref="RenyiMi"/>: sigma given the samples' typical pairwise
-/// distance (<paramref name="medianDistance"/> computes it on demand). The recipe's width rules
+/// The Gaussian kernel width of <see cref="RenyiMi"/>. The recipe's width rules
 /// (<c>Options.KernelWidthOptions</c>) are such widths.
 /// </summary>
 public interface IKernelWidth
 {
+    /// <summary>sigma given the samples' typical pairwise distance (<paramref name="medianDistance"/> computes it on demand).</summary>
     double Width(Func<double> medianDistance);
 
     /// <summary>Throws when the width cannot work.</summary>

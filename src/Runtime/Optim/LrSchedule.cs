@@ -2,14 +2,14 @@ using System;
 
 namespace MiDistill.Runtime.Optim;
 
-/// <summary>
-/// A learning-rate schedule: the multiplier of the base rate at 0-based optimizer step
-/// <paramref name="step"/> of <paramref name="totalSteps"/>, with <paramref name="stepsPerEpoch"/>
-/// steps per epoch (all checked by <see cref="LrSchedule.Factor"/> before it asks). The recipe's
-/// schedules (<c>Options.LrScheduleOptions</c>) are such schedules.
-/// </summary>
+/// <summary>A learning-rate schedule. The recipe's schedules (<c>Options.LrScheduleOptions</c>) are such schedules.</summary>
 public interface ILearningRateSchedule
 {
+    /// <summary>
+    /// The multiplier of the base rate at 0-based optimizer step <paramref name="step"/> of
+    /// <paramref name="totalSteps"/>, with <paramref name="stepsPerEpoch"/> steps per epoch (all
+    /// checked by <see cref="LrSchedule.Factor"/> before it asks).
+    /// </summary>
     double Factor(long step, long totalSteps, long stepsPerEpoch);
 }
 

@@ -7,13 +7,14 @@ using static TorchSharp.torch;
 
 namespace MiDistill.Runtime.Optim;
 
-/// <summary>
-/// A base optimizer over a model's parameters, split by whether weight decay applies: the
-/// configured decay for <paramref name="decay"/>, 0 for <paramref name="noDecay"/> (either may be
-/// empty, not both). The recipe's optimizers (<c>Options.OptimizerOptions</c>) are such builders.
-/// </summary>
+/// <summary>Builds a base optimizer. The recipe's optimizers (<c>Options.OptimizerOptions</c>) are such builders.</summary>
 public interface IOptimizerBuilder
 {
+    /// <summary>
+    /// The optimizer over a model's parameters, split by whether weight decay applies: the
+    /// configured decay for <paramref name="decay"/>, 0 for <paramref name="noDecay"/> (either may
+    /// be empty, not both).
+    /// </summary>
     optim.Optimizer Create(IReadOnlyList<Parameter> decay, IReadOnlyList<Parameter> noDecay);
 }
 

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using MiDistill.Runtime.Options;
 using MiDistill.Runtime.Reporting;
+using MiDistill.Runtime.RunFolders;
 using MiDistill.Runtime.Training;
 
 namespace MiDistill.Runtime.Sweeps;
@@ -69,10 +70,10 @@ public static class SweepReport
                 missing.Add((unit, state == UnitState.Failed ? $"failed: {status?.Error}" : Name(state)));
                 continue;
             }
-            var runState = RunState.Load(Path.Combine(run, RunFolder.CheckpointsFolderName));
+            var runState = RunState<VariantResult>.Load(Path.Combine(run, RunFolder.CheckpointsFolderName));
             if (!runState.Results.TryGetValue($"{unit.Variant}/seed{unit.Seed}", out var result))
             {
-                missing.Add((unit, $"done, but {Path.Combine(run, RunFolder.CheckpointsFolderName, RunState.FileName)} holds no result for it"));
+                missing.Add((unit, $"done, but {Path.Combine(run, RunFolder.CheckpointsFolderName, RunState<VariantResult>.FileName)} holds no result for it"));
                 continue;
             }
             // The table's protocol line and reference come from the first variant, as in a single run.

@@ -4,7 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
 using MiDistill.Runtime.Hosting;
-using MiDistill.Runtime.Reporting;
+using MiDistill.Runtime.RunFolders;
 using MiDistill.Runtime.Training;
 
 namespace MiDistill.Runtime.Sweeps;

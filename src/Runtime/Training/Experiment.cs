@@ -7,7 +7,7 @@ using System.Linq;
 using MiDistill.Runtime.Data;
 using MiDistill.Runtime.Models;
 using MiDistill.Runtime.Options;
-using MiDistill.Runtime.Reporting;
+using MiDistill.Runtime.RunFolders;
 using MiDistill.Runtime.Training.Plan;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -173,11 +173,13 @@ public static class Experiment
         output.WriteLine($"MiDistill: recipe `{recipe.Name}` ({recipe.SourceFileName}), {variants.Count} variant(s), device {resources.Device.type.ToString().ToLowerInvariant()}, {torch.get_num_threads()} thread(s) ({threads}{ThreadDefaults.Describe()}), {resources.Workers} data worker(s)");
         output.WriteLine($"run folder: {folder.Path}");
 
-        var state = RunState.Load(folder.CheckpointsPath);
+        var state = RunState<VariantResult>.Load(folder.CheckpointsPath);
+        var context = new RunContext(resources, output, folder, hooks, state) { Progress = progress ?? new Reporting.Progress.PlainProgressDisplay(output) };
         // Lines after the last finished step belong to a step that did not finish: its checkpoint
         // holds them and writes them again when it resumes; without one (deleted) it starts afresh.
-        folder.TruncateMetrics(state.MetricsBytes);
-        var context = new RunContext(resources, output, folder, hooks, state) { Progress = progress ?? new Reporting.Progress.PlainProgressDisplay(output) };
+        // What mirrors the file (TensorBoard's events, which the process before may have left ahead
+        // of it or behind it) starts again from what the file holds.
+        context.RewindMetrics(always: true);
         var results = PlanRunner.Execute(plan, context, RunObservers.Standard(recipe.Name, variants[0].Evaluate));
         return new ExperimentReport(folder.Path, results);
     }

@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
-using MiDistill.Runtime.Reporting;
+using MiDistill.Runtime.Reporting.TensorBoard;
+using MiDistill.Runtime.RunFolders;
 using TorchSharp;
 
 namespace MiDistill.Runtime.Training;
@@ -10,6 +12,8 @@ public sealed class RunContext
 {
     private readonly ExperimentHooks _hooks;
     private Steps.AnalysisStage? _analysis;
+    private TensorBoardLog? _tensorBoard;
+    private IReadOnlyList<ITrainingObserver>? _observers;
 
     /// <summary>
     /// A context for stages composed by hand (docs/api.md): a fresh run state in <paramref name="folder"/>,
@@ -29,18 +33,32 @@ public sealed class RunContext
     public RunContext(Plan.RunResources resources, TextWriter output, RunFolder folder, ExperimentHooks hooks)
         : this(resources, output, folder, hooks, null) { }
 
-    internal RunContext(Plan.RunResources resources, TextWriter output, RunFolder folder, ExperimentHooks hooks, RunState? state)
+    internal RunContext(Plan.RunResources resources, TextWriter output, RunFolder folder, ExperimentHooks hooks, RunState<VariantResult>? state)
     {
         Resources = resources;
         Output = output;
         Folder = folder;
         _hooks = hooks;
-        State = state ?? new RunState();
+        State = state ?? new RunState<VariantResult>();
         Progress = new Reporting.Progress.PlainProgressDisplay(output);
     }
 
     /// <summary>Where stages show their progress; default: the plain console output on <see cref="Output"/>.</summary>
     public Reporting.Progress.IProgressDisplay Progress { get; init; }
+
+    /// <summary>
+    /// Who watches training, in order; default: <see cref="TrainingObservers.Standard"/> (the
+    /// <see cref="Progress"/> display, metrics.jsonl, TensorBoard, the hooks). Every metrics line
+    /// reaches the run folder through these.
+    /// </summary>
+    public IReadOnlyList<ITrainingObserver> Observers
+    {
+        get => _observers ??= TrainingObservers.Standard(Progress, Folder, TensorBoard, _hooks);
+        init => _observers = value;
+    }
+
+    /// <summary>The run folder's tensorboard/ (the MI analyses add their scalars beside the metrics').</summary>
+    public TensorBoardLog TensorBoard => _tensorBoard ??= new TensorBoardLog(Folder.Path);
 
     /// <summary>Device, threads, workers and folders: resolved once for the process, used by every step.</summary>
     public Plan.RunResources Resources { get; }
@@ -66,7 +84,7 @@ public sealed class RunContext
     public RunFolder Folder { get; }
 
     /// <summary>What the run has finished (checkpoints/state.json).</summary>
-    internal RunState State { get; }
+    internal RunState<VariantResult> State { get; }
 
     /// <summary>The replicate (0-based index into <c>run.seed</c>) now running, recorded on every metrics line.</summary>
     public int Replicate { get; set; }
@@ -99,11 +117,35 @@ public sealed class RunContext
     public void ModelReady(string stage, string variant, int seed, torch.nn.Module model) =>
         _hooks.ModelReady?.Invoke(new ModelReadyReport(stage, variant, seed, model));
 
-    /// <summary>Each finished epoch goes to metrics.jsonl and to the recipe's hook; returns the line written.</summary>
-    public string EpochCompleted(EpochReport report, int seed)
+    /// <summary>A metrics line of this replicate stamped now (its time and the metrics file's elapsed seconds).</summary>
+    public MetricsRecord Stamp(string stage, string variant, int seed, int epoch, IReadOnlyDictionary<string, double> values) =>
+        new(stage, variant, seed, Replicate, epoch, DateTimeOffset.Now, Folder.Metrics.ElapsedSeconds, values);
+
+    /// <summary>Tells every observer, in order.</summary>
+    public void Notify(Action<ITrainingObserver> report)
     {
-        var line = Folder.Metrics.Write(report.Stage, report.Variant, seed, Replicate, report.Epoch, report.Metrics);
-        _hooks.EpochCompleted?.Invoke(report);
-        return line;
+        ArgumentNullException.ThrowIfNull(report);
+        foreach (var observer in Observers) report(observer);
+    }
+
+    /// <summary>
+    /// Cuts metrics.jsonl back to the last commit (a stage starts, or a result follows the last
+    /// finished step) and, when lines went, tells the observers what the file holds now;
+    /// <paramref name="always"/> tells them even when none went (a run folder opened to resume).
+    /// </summary>
+    public void RewindMetrics(bool always = false)
+    {
+        if (Folder.TruncateMetrics(CommittedMetricsBytes) || always)
+        {
+            var lines = Folder.MetricsLines();
+            Notify(o => o.Rewound(lines));
+        }
+    }
+
+    /// <summary>Records again lines written before (a resumed stage's finished epochs, a cached teacher's pretraining).</summary>
+    public void Replay(IReadOnlyList<string> lines)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        if (lines.Count > 0) Notify(o => o.Replayed(lines));
     }
 }

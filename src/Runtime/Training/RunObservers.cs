@@ -17,16 +17,17 @@ internal static class RunObservers
         new HtmlReport(),
     };
 
-    /// <summary>A unit's test metrics: one "evaluate" line in metrics.jsonl and one on the console.</summary>
+    /// <summary>A unit's test metrics: one "evaluate" line to the training observers (metrics.jsonl, TensorBoard) and one on the console.</summary>
     private sealed class TestResultLines : IRunObserver
     {
         public void ResultComputed(UnitContext unit, VariantResult result)
         {
             var run = unit.Run;
             // Lines after the last commit belong to work that did not finish; the result follows the last commit.
-            run.Folder.TruncateMetrics(run.CommittedMetricsBytes);
+            run.RewindMetrics();
             var values = Experiment.Prefixed(result);
-            run.Folder.Metrics.Write("evaluate", unit.Options.Variant, unit.Options.Run.Seed, unit.Unit.Replicate, 0, values);
+            var record = run.Stamp("evaluate", unit.Options.Variant, unit.Options.Run.Seed, 0, values) with { Replicate = unit.Unit.Replicate };
+            run.Notify(o => o.Recorded(record));
             run.Output.WriteLine($"[{unit.Name}] test: " + string.Join(", ", values.Select(kv => $"{kv.Key} {Percent(kv.Value)}")));
         }
 

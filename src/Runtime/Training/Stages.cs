@@ -10,7 +10,7 @@ using MiDistill.Runtime.Distill;
 using MiDistill.Runtime.Models;
 using MiDistill.Runtime.Optim;
 using MiDistill.Runtime.Options;
-using MiDistill.Runtime.Reporting;
+using MiDistill.Runtime.RunFolders;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -120,10 +120,9 @@ public static class Stages
     private static void RecordCachedPretraining(RunContext context, string entry, string path)
     {
         if (!context.State.Pretraining.Contains(entry) || context.State.Finished.Contains("pretrain/" + entry)) return;
-        context.Folder.TruncateMetrics(context.CommittedMetricsBytes);
+        context.RewindMetrics();
         if (Safetensors.ReadMetadata(path).TryGetValue(MetricsKey, out var lines))
-            foreach (var line in lines.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-                context.Folder.Metrics.Append(line);
+            context.Replay(lines.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         context.State.Finished.Add("pretrain/" + entry);
         context.Commit();
     }

@@ -7,7 +7,6 @@ using System.Linq;
 using MiDistill.Runtime.Data;
 using MiDistill.Runtime.Optim;
 using MiDistill.Runtime.Options;
-using MiDistill.Runtime.Reporting;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -57,7 +56,11 @@ public sealed record FitResult(int BestEpoch, double BestValidationAccuracy, dou
 /// <summary>A loss became NaN or infinite; the stage's last good checkpoint stays on disk.</summary>
 public sealed class TrainingDivergedException(string message) : InvalidOperationException(message);
 
-/// <summary>The one training loop every stage uses.</summary>
+/// <summary>
+/// The one training loop every stage uses. It reports what happens (a stage starts, a step, an
+/// epoch's values, a resumed stage's replayed epochs) to the run's <see cref="ITrainingObserver"/>s,
+/// which show and record it; it writes no console line of progress, metrics line or event itself.
+/// </summary>
 public sealed class Trainer
 {
     // Finalizers of TorchSharp tensors only run when the GC does; collecting every few dozen
@@ -75,7 +78,8 @@ public sealed class Trainer
         var watch = Stopwatch.StartNew();
         int steps = (spec.Train.Count + spec.BatchSize - 1) / spec.BatchSize;
         long totalSteps = (long)steps * spec.Epochs;
-        using var progress = _context.Progress.Start(spec.Stage, spec.Variant, spec.Epochs, steps, spec.BatchSize);
+        var stage = new StageStart(spec.Stage, spec.Variant, spec.Epochs, steps, spec.BatchSize);
+        _context.Notify(o => o.StageStarted(stage));
         var state = new TrainerProgress
         {
             Stage = spec.Stage, Variant = spec.Variant, Epoch = 0, NextBatch = 0, GlobalStep = 0,
@@ -88,11 +92,11 @@ public sealed class Trainer
         {
             // The stage's lines start where the last finished stage's ended; a resumed stage first
             // writes again the lines of the epochs its checkpoint has finished.
-            _context.Folder.TruncateMetrics(_context.CommittedMetricsBytes);
+            _context.RewindMetrics();
             if (spec.CheckpointPath is not null && File.Exists(spec.CheckpointPath))
             {
                 (state, best) = TrainerCheckpoint.Load(spec.CheckpointPath, spec.Model, spec.Optimizer);
-                foreach (var line in state.Lines) _context.Folder.Metrics.Append(line);
+                _context.Replay(state.Lines);
                 _context.Output.WriteLine($"[{spec.Stage}/{spec.Variant}] resuming at epoch {state.Epoch + 1}, step {state.NextBatch + 1} from {spec.CheckpointPath}");
             }
 
@@ -125,7 +129,8 @@ public sealed class Trainer
                         Epoch = epoch, NextBatch = b + 1, GlobalStep = state.GlobalStep + 1,
                         LossSum = state.LossSum + loss * batches[b].Length, Correct = state.Correct + hits, Seen = state.Seen + batches[b].Length,
                     };
-                    progress.Step(epoch + 1, b + 1, state.LossSum / state.Seen, (double)state.Correct / state.Seen);
+                    var (at, running) = (state, epoch + 1);
+                    _context.Notify(o => o.StepFinished(stage, running, at.NextBatch, at.LossSum / at.Seen, (double)at.Correct / at.Seen));
                     _context.Threads?.CheckIfDue();
                     if (state.GlobalStep % CollectEverySteps == 0) GC.Collect();
                     if (spec.CheckpointEverySteps > 0 && state.GlobalStep % spec.CheckpointEverySteps == 0 && b + 1 < batches.Length)
@@ -155,12 +160,17 @@ public sealed class Trainer
                 // Share of the epoch the training thread spent waiting for a decoded batch and
                 // turning it into (augmented) tensors: the time training waits for data.
                 values["data_frac"] = Stopwatch.GetElapsedTime(0, _dataTicks).TotalSeconds / Math.Max(1e-9, epochWatch.Elapsed.TotalSeconds);
-                progress.EpochEnd(epoch + 1, values);
-                // Recorded in metrics.jsonl and TensorBoard, not on the console line (its format stays as it is).
+                // The console shows the loop's own values; the line (metrics.jsonl, TensorBoard, the
+                // hooks) adds the optimizer's and the stage's after them.
+                var training = new Dictionary<string, double>(values);
                 if (spec.Optimizer is IOptimizerMetrics reporting)
                     foreach (var (key, value) in reporting.EpochMetrics()) values[key] = value;
                 foreach (var (key, value) in spec.EpochMetrics?.Invoke() ?? new Dictionary<string, double>()) values[key] = value;
-                var written = _context.EpochCompleted(new EpochReport(spec.Stage, spec.Variant, epoch + 1, spec.Epochs, values), spec.RunSeed);
+                var record = _context.Stamp(spec.Stage, spec.Variant, spec.RunSeed, epoch + 1, values);
+                var ended = new EpochEnd(stage, epoch + 1, training, record);
+                _context.Notify(o => o.EpochFinished(ended));
+                // The checkpoint keeps the line as written, so a resumed stage records it again byte for byte.
+                var written = RunFolders.MetricsWriter.Format(record);
 
                 state = state with { Epoch = epoch + 1, NextBatch = 0, LossSum = 0, Correct = 0, Seen = 0, Lines = [.. state.Lines, written] };
                 if (epoch + 1 < spec.Epochs) Checkpoint(spec, state, best);
@@ -172,6 +182,7 @@ public sealed class Trainer
         finally
         {
             DisposeAll(best);
+            _context.Notify(o => o.StageEnded(stage));
         }
     }
 

@@ -5,6 +5,7 @@ using MiDistill.Recipes;
 using MiDistill.Runtime.Checkpoints;
 using MiDistill.Runtime.Models;
 using MiDistill.Runtime.Options;
+using MiDistill.Runtime.RunFolders;
 using MiDistill.Runtime.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -157,19 +158,19 @@ public sealed class ModelFileTests : IDisposable
     [Fact]
     public void A_damaged_run_state_fails_naming_the_file()
     {
-        var state = new RunState { MetricsBytes = 1234 };
+        var state = new RunState<VariantResult> { MetricsBytes = 1234 };
         state.Finished.Add("remem/seed0/finetune");
         state.Save(_root);
-        Assert.Equal(1234, RunState.Load(_root).MetricsBytes);
+        Assert.Equal(1234, RunState<VariantResult>.Load(_root).MetricsBytes);
 
-        var path = Path.Combine(_root, RunState.FileName);
+        var path = Path.Combine(_root, RunState<VariantResult>.FileName);
         File.WriteAllText(path, File.ReadAllText(path).Replace("1234", "1235"));
-        var e = Assert.Throws<InvalidDataException>(() => RunState.Load(_root));
+        var e = Assert.Throws<InvalidDataException>(() => RunState<VariantResult>.Load(_root));
         Assert.StartsWith($"{path}: the run state is damaged", e.Message);
         Assert.Contains("delete it and resume", e.Message);
 
         File.WriteAllText(path, File.ReadAllText(path)[..40]);
-        Assert.StartsWith($"{path}: the run state is unreadable", Assert.Throws<InvalidDataException>(() => RunState.Load(_root)).Message);
+        Assert.StartsWith($"{path}: the run state is unreadable", Assert.Throws<InvalidDataException>(() => RunState<VariantResult>.Load(_root)).Message);
     }
 
     private static void WriteWithoutMetadata(string from, string to)

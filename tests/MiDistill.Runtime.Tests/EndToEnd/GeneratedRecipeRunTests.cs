@@ -114,7 +114,7 @@ public sealed class GeneratedRecipeRunTests : IDisposable
 
     [Fact]
     public void The_option_records_defaults_are_the_recipe_languages_defaults() =>
-        Assert.Equal(MiDistill.Runtime.Reporting.SettingsJson.Serialize(DefaultsFromCSharp), MiDistill.Runtime.Reporting.SettingsJson.Serialize(DefaultsRecipe.Settings.Default));
+        Assert.Equal(MiDistill.Runtime.RunFolders.SettingsJson.Serialize(DefaultsFromCSharp), MiDistill.Runtime.RunFolders.SettingsJson.Serialize(DefaultsRecipe.Settings.Default));
 
     // Where each setting with a default is: the section records' [RecipeSetting] properties, and
     // PretrainOptions' (the `upstream` form's arguments), found the way the generator finds them.
@@ -142,7 +142,7 @@ public sealed class GeneratedRecipeRunTests : IDisposable
     public void Every_settings_recipe_default_is_its_records_initial_value(string label)
     {
         var (_, record, property) = SettingsWithDefaults().Single(s => s.Label == label);
-        string Value(ExperimentOptions options) => JsonSerializer.Serialize(property.GetValue(record(options)), property.PropertyType, MiDistill.Runtime.Reporting.SettingsJson.Options);
+        string Value(ExperimentOptions options) => JsonSerializer.Serialize(property.GetValue(record(options)), property.PropertyType, MiDistill.Runtime.RunFolders.SettingsJson.Options);
         Assert.Equal(Value(DefaultsFromCSharp), Value(DefaultsRecipe.Settings.Default));
     }
 

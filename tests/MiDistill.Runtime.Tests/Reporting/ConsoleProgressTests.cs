@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.IO;
-using MiDistill.Runtime.Reporting;
 using MiDistill.Runtime.Reporting.Progress;
 
 namespace MiDistill.Runtime.Tests.Reporting;

@@ -3,7 +3,7 @@ using System.IO;
 using System.Linq;
 using MiDistill.Runtime.Data;
 using MiDistill.Runtime.Options;
-using MiDistill.Runtime.Reporting;
+using MiDistill.Runtime.RunFolders;
 using MiDistill.Runtime.Training;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using MiDistill.Runtime.RunFolders;
 
 namespace MiDistill.Runtime.Reporting.Report;
 

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using MiDistill.Runtime.Options;
+using MiDistill.Runtime.RunFolders;
 
 namespace MiDistill.Runtime.Reporting.Report;
 
@@ -107,7 +108,7 @@ public static class RunReport
     // The runtime's defaults for a variant: what a recipe that sets nothing resolves to (data classes
     // have no default, so every recipe lists them).
     private static IReadOnlyDictionary<string, string> Defaults(IReadOnlyDictionary<string, string> variant) =>
-        SettingsFlattener.Flatten(global::MiDistill.Runtime.Reporting.SettingsJson.Serialize(new ExperimentOptions
+        SettingsFlattener.Flatten(global::MiDistill.Runtime.RunFolders.SettingsJson.Serialize(new ExperimentOptions
         {
             Recipe = variant.TryGetValue("recipe", out var r) ? JsonSerializer.Deserialize<string>(r)! : "experiment",
             Variant = variant.TryGetValue("variant", out var v) ? JsonSerializer.Deserialize<string>(v)! : "default",

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using MiDistill.Runtime.RunFolders;
 using ScottPlot;
 
 namespace MiDistill.Runtime.Reporting.Report;

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using MiDistill.Runtime.RunFolders;
 using TorchSharp;
 using SummaryWriter = TorchSharp.Modules.SummaryWriter;
 
@@ -18,7 +19,7 @@ namespace MiDistill.Runtime.Reporting.TensorBoard;
 /// The events mirror metrics.jsonl: when a resumed run cuts metrics.jsonl back, <see cref="Rebuild"/>
 /// writes the events again from the lines that remain, so no replayed epoch appears twice.
 /// </remarks>
-public sealed class TensorBoardLog : IMetricsSink
+public sealed class TensorBoardLog
 {
     public const string FolderName = "tensorboard";
 

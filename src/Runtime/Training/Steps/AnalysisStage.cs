@@ -164,7 +164,7 @@ public sealed class AnalysisStage
         var folder = AnalysisReport.Folder(_context.Folder.Path);
         AnalysisReport.WriteData(_results, folder);
         AnalysisPlots.WriteAll(_results, folder);
-        AnalysisScalars.Write(_results, _context.Folder.TensorBoard);
+        AnalysisScalars.Write(_results, _context.TensorBoard);
         var summary = AnalysisReport.Summary(_results);
         System.IO.File.WriteAllText(System.IO.Path.Combine(folder, "summary.md"), summary);
         _context.Output.WriteLine();

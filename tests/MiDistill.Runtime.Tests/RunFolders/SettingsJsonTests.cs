@@ -1,8 +1,8 @@
 using System;
 using MiDistill.Runtime.Options;
-using MiDistill.Runtime.Reporting;
+using MiDistill.Runtime.RunFolders;
 
-namespace MiDistill.Runtime.Tests.Reporting;
+namespace MiDistill.Runtime.Tests.RunFolders;
 
 public sealed class SettingsJsonTests
 {

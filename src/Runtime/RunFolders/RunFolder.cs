@@ -3,14 +3,14 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
-using MiDistill.Runtime.Reporting.Report;
-using TensorBoardLog = MiDistill.Runtime.Reporting.TensorBoard.TensorBoardLog;
 
-namespace MiDistill.Runtime.Reporting;
+namespace MiDistill.Runtime.RunFolders;
 
 /// <summary>
 /// One run's folder, <c>&lt;outputRoot&gt;/&lt;recipe&gt;/&lt;yyyyMMdd-HHmmss&gt;-&lt;label&gt;/</c>, holding the exact
 /// recipe text and resolved settings from the start, so even a run that crashes can be reproduced.
+/// It keeps the run's files (settings, metrics.jsonl, checkpoints/, the lock) and shows nothing:
+/// TensorBoard, the report and the console are presentation, which observes the run.
 /// </summary>
 public sealed class RunFolder : IDisposable
 {
@@ -38,11 +38,7 @@ public sealed class RunFolder : IDisposable
     {
         Path = path;
         _lock = runLock;
-        TensorBoard = new TensorBoardLog(path);
     }
-
-    /// <summary>tensorboard/: every metrics line also goes there as TensorBoard scalars.</summary>
-    public TensorBoardLog TensorBoard { get; }
 
     public string Path { get; }
 
@@ -58,7 +54,7 @@ public sealed class RunFolder : IDisposable
     }
 
     /// <summary>metrics.jsonl, opened on first use and closed with the folder.</summary>
-    public MetricsWriter Metrics => _metrics ??= new MetricsWriter(System.IO.Path.Combine(Path, MetricsFileName), TensorBoard);
+    public MetricsWriter Metrics => _metrics ??= new MetricsWriter(System.IO.Path.Combine(Path, MetricsFileName));
 
     public static RunFolder Create(string outputRoot, string recipe, string label, string recipeSourceText, string settingsJson) =>
         Create(outputRoot, recipe, label, recipeSourceText, settingsJson, DateTime.Now);
@@ -180,9 +176,6 @@ public sealed class RunFolder : IDisposable
             throw;
         }
         folder.DeleteStaleTemporaries();
-        // The events of the process that ran before may hold epochs metrics.jsonl no longer does (or
-        // lack its last lines): start them again from the file.
-        folder.RebuildTensorBoard();
         return folder;
     }
 
@@ -215,27 +208,29 @@ public sealed class RunFolder : IDisposable
 
     /// <summary>
     /// Cuts metrics.jsonl back to <paramref name="length"/> bytes: on resume, lines written after the
-    /// checkpoint being resumed are written again by the replayed steps.
+    /// checkpoint being resumed are written again by the replayed steps. True when lines were cut
+    /// (what mirrors the file, such as TensorBoard's events, then reads it again).
     /// </summary>
-    public void TruncateMetrics(long length)
+    public bool TruncateMetrics(long length)
     {
         _metrics?.Dispose();
         _metrics = null;
         var file = System.IO.Path.Combine(Path, MetricsFileName);
-        if (!File.Exists(file)) return;
+        if (!File.Exists(file)) return false;
         bool cut;
         using (var stream = new FileStream(file, FileMode.Open, FileAccess.Write))
         {
             cut = stream.Length > length;
             if (cut) stream.SetLength(length);
         }
-        if (cut) RebuildTensorBoard();
+        return cut;
     }
 
-    private void RebuildTensorBoard()
+    /// <summary>The lines of metrics.jsonl as the file now holds them (none before the first).</summary>
+    public string[] MetricsLines()
     {
         var file = System.IO.Path.Combine(Path, MetricsFileName);
-        TensorBoard.Rebuild(File.Exists(file) ? File.ReadAllLines(file) : Array.Empty<string>());
+        return File.Exists(file) ? File.ReadAllLines(file) : Array.Empty<string>();
     }
 
     /// <summary>

@@ -5,15 +5,17 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-namespace MiDistill.Runtime.Training;
+namespace MiDistill.Runtime.RunFolders;
 
 /// <summary>
 /// What a run has finished, in checkpoints/state.json, rewritten atomically after every stage:
 /// a resumed run skips finished stages and replays nothing twice. The file is
 /// <c>{"format": 2, "sha256": "...", "state": {...}}</c>, the hash taken over the exact text of
 /// <c>state</c>, so a damaged file is an error instead of a run that forgets or repeats work.
+/// <typeparamref name="TResult"/> is what a finished unit records (the training layer's test
+/// results); the file knows only that it is JSON.
 /// </summary>
-internal sealed class RunState
+internal sealed class RunState<TResult>
 {
     public const string FileName = "state.json";
     private const int CurrentFormat = 2;
@@ -21,7 +23,7 @@ internal sealed class RunState
     /// <summary>Finished stages, as "variant/seedN/stage".</summary>
     public List<string> Finished { get; set; } = new();
     /// <summary>Test results of finished replicates, by "variant/seedN".</summary>
-    public Dictionary<string, VariantResult> Results { get; set; } = new();
+    public Dictionary<string, TResult> Results { get; set; } = new();
     /// <summary>Cache entries (file names) whose pretraining this run began; "pretrain/&lt;entry&gt;" in <see cref="Finished"/> once their lines are in metrics.jsonl.</summary>
     public List<string> Pretraining { get; set; } = new();
     /// <summary>True once a replicate ran without a validation split (its last epochs were kept, not chosen).</summary>
@@ -29,10 +31,10 @@ internal sealed class RunState
     /// <summary>Length of metrics.jsonl when the last stage finished.</summary>
     public long MetricsBytes { get; set; }
 
-    public static RunState Load(string checkpoints)
+    public static RunState<TResult> Load(string checkpoints)
     {
         var path = Path.Combine(checkpoints, FileName);
-        if (!File.Exists(path)) return new RunState();
+        if (!File.Exists(path)) return new RunState<TResult>();
         // Deleting state.json is always safe: the run then starts again from its beginning in place.
         const string advice = "delete it and resume to run the whole run again from its start, or start a new run";
         try
@@ -46,7 +48,7 @@ internal sealed class RunState
             var text = body.GetRawText();
             if (!string.Equals(Hash(text), hash.GetString(), StringComparison.OrdinalIgnoreCase))
                 throw new InvalidDataException($"{path}: the run state is damaged (its contents do not match its checksum); {advice}");
-            return JsonSerializer.Deserialize<RunState>(text) ?? new RunState();
+            return JsonSerializer.Deserialize<RunState<TResult>>(text) ?? new RunState<TResult>();
         }
         catch (JsonException e)
         {

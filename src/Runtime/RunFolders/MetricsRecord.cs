@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text.Json;
 
-namespace MiDistill.Runtime.Reporting;
+namespace MiDistill.Runtime.RunFolders;
 
 /// <summary>One metrics.jsonl line as data: its fixed fields and its metric values (null in the file = NaN here).</summary>
 public sealed record MetricsRecord(string Stage, string Variant, int Seed, int Replicate, int Epoch, DateTimeOffset? Time, double ElapsedSeconds, IReadOnlyDictionary<string, double> Values)
@@ -35,13 +35,4 @@ public sealed record MetricsRecord(string Stage, string Variant, int Seed, int R
         double elapsed = root.TryGetProperty("elapsed_s", out var e) && e.ValueKind == JsonValueKind.Number ? e.GetDouble() : 0;
         return new MetricsRecord(Text("stage"), Text("variant"), Integer("seed"), Integer("replicate"), Integer("epoch"), time, elapsed, values);
     }
-}
-
-/// <summary>
-/// Receives every metrics line as it is written (or written again on resume). TensorBoard's event
-/// files are such a sink; a sink never changes what metrics.jsonl holds.
-/// </summary>
-public interface IMetricsSink
-{
-    void Record(MetricsRecord record);
 }

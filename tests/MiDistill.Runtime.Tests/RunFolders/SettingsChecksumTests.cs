@@ -1,9 +1,9 @@
 using System;
 using System.Diagnostics;
 using System.IO;
-using MiDistill.Runtime.Reporting;
+using MiDistill.Runtime.RunFolders;
 
-namespace MiDistill.Runtime.Tests.Reporting;
+namespace MiDistill.Runtime.Tests.RunFolders;
 
 /// <summary>
 /// settings.json.sha256: written with settings.json when a run starts, in sha256sum's format, and

@@ -5,7 +5,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
-namespace MiDistill.Runtime.Reporting.Report;
+namespace MiDistill.Runtime.RunFolders;
 
 /// <summary>
 /// environment.json: the machine and versions a run started on, written when its folder is created,

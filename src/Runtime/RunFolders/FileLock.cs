@@ -2,7 +2,7 @@ using System;
 using System.Globalization;
 using System.IO;
 
-namespace MiDistill.Runtime.Reporting;
+namespace MiDistill.Runtime.RunFolders;
 
 /// <summary>
 /// An OS file lock (an exclusive open of <c>X.lock</c>) held by one process, with <c>X.owner</c>

@@ -5,7 +5,7 @@ using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace MiDistill.Runtime.Reporting;
+namespace MiDistill.Runtime.RunFolders;
 
 /// <summary>
 /// settings.json: the resolved option records as indented JSON. Abstract records (RegimeOptions,

@@ -4,8 +4,9 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using MiDistill.Runtime.Reporting;
+using MiDistill.Runtime.RunFolders;
 
-namespace MiDistill.Runtime.Tests.Reporting;
+namespace MiDistill.Runtime.Tests.RunFolders;
 
 public sealed class RunFolderTests : IDisposable
 {

@@ -2,9 +2,9 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using MiDistill.Recipes;
-using MiDistill.Runtime.Reporting;
+using MiDistill.Runtime.RunFolders;
 
-namespace MiDistill.Runtime.Tests.Reporting;
+namespace MiDistill.Runtime.Tests.RunFolders;
 
 /// <summary>One process per run folder: a second one fails at once and names the holder.</summary>
 public sealed class RunFolderLockTests : IDisposable

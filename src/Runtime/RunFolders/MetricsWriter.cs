@@ -6,7 +6,7 @@ using System.IO;
 using System.Text;
 using System.Text.Json;
 
-namespace MiDistill.Runtime.Reporting;
+namespace MiDistill.Runtime.RunFolders;
 
 /// <summary>
 /// metrics.jsonl: one flat JSON object per line,
@@ -23,15 +23,9 @@ public sealed class MetricsWriter : IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly object _gate = new();
 
-    private readonly IMetricsSink? _sink;
-
-    public MetricsWriter(string path) : this(path, null) { }
-
-    /// <param name="sink">Also receives every line written or appended (TensorBoard's events); null = none.</param>
-    public MetricsWriter(string path, IMetricsSink? sink)
+    public MetricsWriter(string path)
     {
         Path = path;
-        _sink = sink;
         var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
         _writer = new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { NewLine = "\n" };
     }
@@ -42,30 +36,45 @@ public sealed class MetricsWriter : IDisposable
     public static bool IsFixedField(string name) => Reserved.Contains(name);
 
     /// <summary>
-    /// Appends one line and returns it (without its newline). Non-finite values (a diverged loss)
-    /// are written as null, since JSON has no NaN; <paramref name="values"/> keys must not reuse the
-    /// fixed field names.
+    /// Appends one line, stamped now, and returns it (without its newline). Non-finite values (a
+    /// diverged loss) are written as null, since JSON has no NaN; <paramref name="values"/> keys must
+    /// not reuse the fixed field names.
     /// </summary>
     public string Write(string stage, string variant, int seed, int replicate, int epoch, IReadOnlyDictionary<string, double> values)
     {
         ArgumentNullException.ThrowIfNull(values);
-        foreach (var key in values.Keys)
-            if (Reserved.Contains(key))
-                throw new ArgumentException($"metric name \"{key}\" is one of the fixed fields ({string.Join(", ", Reserved)})", nameof(values));
+        var line = Format(new MetricsRecord(stage, variant, seed, replicate, epoch, DateTimeOffset.Now, _clock.Elapsed.TotalSeconds, values));
+        AppendLine(line);
+        return line;
+    }
 
-        var now = DateTimeOffset.Now;
+    /// <summary>Seconds since this writer opened the file: the <c>elapsed_s</c> of a line stamped now.</summary>
+    public double ElapsedSeconds => _clock.Elapsed.TotalSeconds;
+
+    /// <summary>
+    /// The line of <paramref name="record"/> as metrics.jsonl holds it (no newline): the fixed fields,
+    /// <c>time</c> to the millisecond and <c>elapsed_s</c> rounded to 3 digits, then the values in
+    /// their order, a non-finite one (a diverged loss) as null, since JSON has no NaN.
+    /// </summary>
+    public static string Format(MetricsRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        foreach (var key in record.Values.Keys)
+            if (Reserved.Contains(key))
+                throw new ArgumentException($"metric name \"{key}\" is one of the fixed fields ({string.Join(", ", Reserved)})", nameof(record));
+
         var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
-            json.WriteString("stage", stage);
-            json.WriteString("variant", variant);
-            json.WriteNumber("seed", seed);
-            json.WriteNumber("replicate", replicate);
-            json.WriteNumber("epoch", epoch);
-            json.WriteString("time", now.ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", CultureInfo.InvariantCulture));
-            json.WriteNumber("elapsed_s", Math.Round(_clock.Elapsed.TotalSeconds, 3));
-            foreach (var (key, value) in values)
+            json.WriteString("stage", record.Stage);
+            json.WriteString("variant", record.Variant);
+            json.WriteNumber("seed", record.Seed);
+            json.WriteNumber("replicate", record.Replicate);
+            json.WriteNumber("epoch", record.Epoch);
+            json.WriteString("time", (record.Time ?? DateTimeOffset.Now).ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", CultureInfo.InvariantCulture));
+            json.WriteNumber("elapsed_s", Math.Round(record.ElapsedSeconds, 3));
+            foreach (var (key, value) in record.Values)
             {
                 if (double.IsFinite(value))
                     json.WriteNumber(key, value);
@@ -74,10 +83,7 @@ public sealed class MetricsWriter : IDisposable
             }
             json.WriteEndObject();
         }
-        var line = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-        AppendLine(line);
-        _sink?.Record(new MetricsRecord(stage, variant, seed, replicate, epoch, now, _clock.Elapsed.TotalSeconds, new Dictionary<string, double>(values)));
-        return line;
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     /// <summary>Appends a line <see cref="Write"/> returned earlier, byte for byte (a resumed stage's finished epochs).</summary>
@@ -86,7 +92,6 @@ public sealed class MetricsWriter : IDisposable
         ArgumentNullException.ThrowIfNull(line);
         if (line.Contains('\n')) throw new ArgumentException("a metrics line holds no newline", nameof(line));
         AppendLine(line);
-        _sink?.Record(MetricsRecord.Parse(line));
     }
 
     private void AppendLine(string line)
