@@ -7,6 +7,7 @@ using System.Linq;
 using MiDistill.Runtime.Data;
 using MiDistill.Runtime.Optim;
 using MiDistill.Runtime.Options;
+using MiDistill.Runtime.RunFolders;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -129,8 +130,9 @@ public sealed class Trainer
                         Epoch = epoch, NextBatch = b + 1, GlobalStep = state.GlobalStep + 1,
                         LossSum = state.LossSum + loss * batches[b].Length, Correct = state.Correct + hits, Seen = state.Seen + batches[b].Length,
                     };
-                    var (at, running) = (state, epoch + 1);
-                    _context.Notify(o => o.StepFinished(stage, running, at.NextBatch, at.LossSum / at.Seen, (double)at.Correct / at.Seen));
+                    double meanLoss = state.LossSum / state.Seen, trainAccuracy = (double)state.Correct / state.Seen;
+                    int shownEpoch = epoch + 1, shownStep = b + 1;
+                    _context.Notify(o => o.StepFinished(stage, shownEpoch, shownStep, meanLoss, trainAccuracy));
                     _context.Threads?.CheckIfDue();
                     if (state.GlobalStep % CollectEverySteps == 0) GC.Collect();
                     if (spec.CheckpointEverySteps > 0 && state.GlobalStep % spec.CheckpointEverySteps == 0 && b + 1 < batches.Length)
@@ -170,7 +172,7 @@ public sealed class Trainer
                 var ended = new EpochEnd(stage, epoch + 1, training, record);
                 _context.Notify(o => o.EpochFinished(ended));
                 // The checkpoint keeps the line as written, so a resumed stage records it again byte for byte.
-                var written = RunFolders.MetricsWriter.Format(record);
+                var written = MetricsWriter.Format(record);
 
                 state = state with { Epoch = epoch + 1, NextBatch = 0, LossSum = 0, Correct = 0, Seen = 0, Lines = [.. state.Lines, written] };
                 if (epoch + 1 < spec.Epochs) Checkpoint(spec, state, best);
