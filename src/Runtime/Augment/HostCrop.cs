@@ -33,9 +33,10 @@ internal sealed class HostCrop
     public int OutWidth(int width) => _crop.Size > 0 ? _crop.Size : width;
 
     /// <summary>
-    /// The batch's windows and flips, drawn as the tensor path's crop and flip
-    /// (<see cref="BatchAugmenter.ResizedCropBox"/>, <see cref="BatchAugmenter.Flip"/>) draw them; null when a window shrinks, which needs the tensor
-    /// path's antialiased resize (the training thread then augments the whole batch from the seed).
+    /// The batch's windows and flips, drawn as the tensor path's crop and flip draw them
+    /// (<see cref="BatchAugmenter.ResizedCropBox"/>, <see cref="BatchAugmenter.Flip"/>); null when a
+    /// window shrinks, which needs the tensor path's antialiased resize (the training thread then
+    /// augments the whole batch from the seed).
     /// </summary>
     public (Box[] Boxes, bool[] Flipped)? Draw(Random random, int count, int height, int width)
     {
