@@ -256,9 +256,8 @@ public static class Descriptors
         RepeatedValue, CheckpointAfterLastEpoch, ProbeTooLarge, RenyiAlphaOne, KsgTooFewSamples,
         ValidationTwice, RepeatedListForm, ReweightAlphasDepth, MixupAlone, PretrainWithCheckpoint,
         RecipeClassClash, VariantPropertyClash, ReservedName, SweepUnknownPath, SweepNotAList,
-        UnknownSweepOption, SweepTooLarge, ProcessSettingInVariant, SmallRho, ReweightNoEffect, OverlappingClasses, LargeTeacherOnCpu,
+        UnknownSweepOption, SweepTooLarge, ProcessSettingInVariant, TeacherCacheMixup, TeacherCacheTopKTooLarge, TeacherCacheTooSmallForLoss, SmallRho, ReweightNoEffect, OverlappingClasses, LargeTeacherOnCpu,
         MissingCheckpoint, MissingImageFolder, AnalyzeNothingOn, SmallProbe, SmallAsamRho, StepNeverDecays, AlphasAllOne,
         SweepPointDuplicate, SweepOverLimit, GeneratorFailure, BadFormDeclaration,
-        TeacherCacheMixup, TeacherCacheTopKTooLarge, TeacherCacheTooSmallForLoss,
     };
 }
