@@ -120,41 +120,53 @@ public static class TeacherCache
         teacher.eval();
         var predicted = data.Transfer.Count > 0 ? Evaluator.Predict(teacher, data.Transfer, context.Device, adapter, context.Workers) : Array.Empty<int>();
         var set = data.Transfer.Count > 0 ? data.Train.Concat(data.Transfer.WithLabels(predicted)) : data.Train;
-        int views = settings.TeacherCacheViews, seed = ViewSeed(options);
-        long estimate = TeacherOutputs.Estimate(set.Count, views, classes, topK, settings.TeacherCacheValues == CacheValues.Fp16, predicted.Length);
-        context.Output.WriteLine($"[teacher-cache] filling: the teacher on {views} views of {set.Count} images ({Mebibytes(estimate)})");
-        var outputs = new TeacherOutputs(set.Count, views, classes, topK, settings.TeacherCacheValues == CacheValues.Fp16, settings.Loss.CacheTemperature, predicted);
-        var augmenter = Stages.Augmenter(settings.Augment, data);
-        var plan = BatchPlan.Epoch(set.Count, settings.BatchSize, shuffle: false, seed: 0, epoch: 0);
-        using var stream = new BatchStream(set, plan, context.Workers);
+        return Fill(set, predicted, x => teacher.call(adapter.Apply(x)), Stages.Augmenter(settings.Augment, data), settings.TeacherCacheViews, ViewSeed(options),
+            classes, topK, settings.TeacherCacheValues == CacheValues.Fp16, settings.Loss.CacheTemperature, settings.BatchSize, context.Device, context.Workers, context.Output);
+    }
+
+    /// <summary>
+    /// The teacher (its input adapter inside <paramref name="teacher"/>) on <paramref name="views"/>
+    /// views of every image of <paramref name="set"/>, batch by batch, each view augmented from its
+    /// seed (<see cref="ViewReplay.ViewSeed"/>), with a progress line every tenth.
+    /// </summary>
+    internal static TeacherOutputs Fill(ImageSet set, int[] predicted, Func<Tensor, Tensor> teacher, BatchAugmenter? augmenter, int views, int viewSeed,
+        int classes, int topK, bool half, double temperature, int batchSize, Device device, int workers, TextWriter output)
+    {
+        long estimate = TeacherOutputs.Estimate(set.Count, views, classes, topK, half, predicted.Length);
+        output.WriteLine($"[teacher-cache] filling: the teacher on {views} views of {set.Count} images ({Mebibytes(estimate)})");
+        var outputs = new TeacherOutputs(set.Count, views, classes, topK, half, temperature, predicted);
+        var plan = BatchPlan.Epoch(set.Count, batchSize, shuffle: false, seed: 0, epoch: 0);
+        using var stream = new BatchStream(set, plan, workers);
         int reported = 0;
+        long done = 0;
         for (int b = 0; b < plan.Length; b++)
         {
             using (var scope = NewDisposeScope())
             {
                 var batch = stream.Next() ?? throw new InvalidOperationException("the teacher-cache fill's batch stream ended early");
                 Tensor images, labels;
-                using (batch) (images, labels) = batch.ToTensors(context.Device);
+                using (batch) (images, labels) = batch.ToTensors(device);
                 var indices = plan[b];
                 var seeds = new int[indices.Length];
                 for (int v = 0; v < views; v++)
                 {
                     for (int i = 0; i < indices.Length; i++)
                     {
-                        seeds[i] = ViewReplay.ViewSeed(seed, indices[i], v);
+                        seeds[i] = ViewReplay.ViewSeed(viewSeed, indices[i], v);
                         outputs.Seeds[(long)indices[i] * views + v] = seeds[i];
                     }
                     var (x, _) = ViewReplay.Apply(augmenter, images, labels, seeds);
                     using (no_grad())
-                        outputs.Store(indices, v, teacher.call(adapter.Apply(x)));
+                        outputs.Store(indices, v, teacher(x));
                 }
+                done += (long)indices.Length * views;
             }
             if (b % 20 == 19) GC.Collect();
             int percent = (int)(100L * (b + 1) / plan.Length);
             if (percent / 10 > reported / 10 || b + 1 == plan.Length)
             {
                 reported = percent;
-                context.Output.WriteLine($"[teacher-cache] {percent}% ({(long)plan[..(b + 1)].Sum(p => p.Length) * views} of {(long)set.Count * views} views)");
+                output.WriteLine($"[teacher-cache] {percent}% ({done} of {(long)set.Count * views} views)");
             }
         }
         return outputs;
