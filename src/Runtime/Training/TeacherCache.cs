@@ -59,6 +59,7 @@ public static class TeacherCache
                 File.Delete(path);
             }
         }
+        FillStarting?.Invoke(path);
         var watch = Stopwatch.StartNew();
         var outputs = Fill(context, options, data, teacher, topK, classes);
         var temporary = path + ".tmp";
@@ -69,6 +70,13 @@ public static class TeacherCache
         context.Output.WriteLine($"[teacher-cache] filled {path} in {watch.Elapsed.TotalSeconds:0.0} s: {Describe(outputs)}");
         return outputs;
     }
+
+    /// <summary>
+    /// Test-only: called with the entry's path once this process holds its lock and is about to fill
+    /// it (tests/MiDistill.TestRecipes/KillPoints.cs makes a child wait here, so another can queue
+    /// behind it). Nothing sets it in a real run.
+    /// </summary>
+    internal static Action<string>? FillStarting;
 
     /// <summary>The view seed of a unit: every unit with the same training seed draws the same views.</summary>
     public static int ViewSeed(ExperimentOptions options) => options.Run.TrainingSeed + ViewSeedOffset;
