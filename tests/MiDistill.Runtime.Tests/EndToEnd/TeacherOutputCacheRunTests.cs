@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using MiDistill.Recipes;
 using MiDistill.Runtime.Training;
+using SkiaSharp;
 
 namespace MiDistill.Runtime.Tests.EndToEnd;
 
@@ -140,5 +141,48 @@ public sealed class TeacherOutputCacheRunTests : IDisposable
         Assert.Single(Lines(log.ToString(), "[teacher-cache] filled "));
         Assert.Equal(RunComparison.MetricLines(reference.RunFolder), RunComparison.MetricLines(folder));
         Assert.Equal(RunComparison.ResultsWithoutTime(reference.RunFolder), RunComparison.ResultsWithoutTime(folder));
+    }
+
+    [Fact]
+    public void An_image_folder_streamed_by_the_workers_distils_from_the_cache_with_the_same_numbers_whatever_the_worker_count()
+    {
+        var data = Path.Combine(_root, "data");
+        var random = new Random(5);
+        foreach (var (split, perClass) in new[] { ("train", 12), ("test", 4) })
+            foreach (var (name, shade) in new[] { ("a", 40), ("b", 100), ("c", 160), ("d", 220) })
+            {
+                var folder = Path.Combine(data, split, name);
+                Directory.CreateDirectory(folder);
+                for (int i = 0; i < perClass; i++)
+                {
+                    using var bitmap = new SKBitmap(20, 20);
+                    for (int y = 0; y < 20; y++)
+                        for (int x = 0; x < 20; x++)
+                        {
+                            byte v = (byte)Math.Clamp(shade + random.Next(-30, 30) + x, 0, 255);
+                            bitmap.SetPixel(x, y, new SKColor(v, v, v));
+                        }
+                    using var image = SKImage.FromBitmap(bitmap);
+                    using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+                    File.WriteAllBytes(Path.Combine(folder, $"{i}.png"), png.ToArray());
+                }
+            }
+        var folders = new List<string>();
+        foreach (var workers in new[] { 0, 2 })
+        {
+            var log = new StringWriter();
+            folders.Add(new FolderCachedRecipe().Run(new RunRequest
+            {
+                DataPath = data,
+                OutputDirectory = Path.Combine(_root, $"runs{workers}"),
+                CacheDirectory = Path.Combine(_root, $"cache{workers}"),
+                Workers = workers,
+                Output = log,
+            }).RunFolder);
+            Assert.Single(Lines(log.ToString(), "[teacher-cache] filled "));
+        }
+        Assert.Equal(Trained(folders[0]), Trained(folders[1]));
+        Assert.Equal(File.ReadAllBytes(Directory.GetFiles(Path.Combine(_root, "cache0", "teacher-outputs"), "*.tcache").Single()),
+            File.ReadAllBytes(Directory.GetFiles(Path.Combine(_root, "cache2", "teacher-outputs"), "*.tcache").Single()));
     }
 }
