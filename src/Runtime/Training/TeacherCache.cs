@@ -137,7 +137,7 @@ public static class TeacherCache
     /// views of every image of <paramref name="set"/>, batch by batch, each view augmented from its
     /// seed (<see cref="ViewReplay.ViewSeed"/>), with a progress line every tenth.
     /// </summary>
-    internal static TeacherOutputs Fill(ImageSet set, int[] predicted, Func<Tensor, Tensor> teacher, BatchAugmenter? augmenter, int views, int viewSeed,
+    public static TeacherOutputs Fill(ImageSet set, int[] predicted, Func<Tensor, Tensor> teacher, BatchAugmenter? augmenter, int views, int viewSeed,
         int classes, int topK, bool half, double temperature, int batchSize, Device device, int workers, TextWriter output)
     {
         long estimate = TeacherOutputs.Estimate(set.Count, views, classes, topK, half, predicted.Length);
