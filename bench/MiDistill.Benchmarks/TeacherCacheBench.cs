@@ -106,10 +106,11 @@ internal static class TeacherCacheBench
             ratios.Add(live / cached);
         }
         ratios.Sort();
+        double median = rounds % 2 == 1 ? ratios[rounds / 2] : (ratios[rounds / 2 - 1] + ratios[rounds / 2]) / 2;
         double saved = (liveSum - cachedSum) / rounds;
         var payback = saved > 0 ? string.Create(CultureInfo.InvariantCulture, $"the fill ({fill:0.0} s) is paid back after {fill / saved:0.0} epochs") : "no epoch time saved";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"teacher-cache: live epoch {liveSum / rounds:0.00} s, cached epoch {cachedSum / rounds:0.00} s; live/cached median {ratios[rounds / 2]:0.00} (range {ratios[0]:0.00}-{ratios[^1]:0.00}) over {rounds} interleaved rounds; {payback}"));
+            $"teacher-cache: live epoch {liveSum / rounds:0.00} s, cached epoch {cachedSum / rounds:0.00} s; live/cached median {median:0.00} (range {ratios[0]:0.00}-{ratios[^1]:0.00}) over {rounds} interleaved rounds; {payback}"));
         return 0;
     }
 }

@@ -84,8 +84,8 @@ public sealed class TeacherOutputs
         if (TopK < Classes)
         {
             // log of sum over the left-out classes of exp(l / T): the mass they keep at the loss's temperature.
-            var keep = ones(cpu.shape, dtype: ScalarType.Bool).scatter(1, indices, zeros(indices.shape, dtype: ScalarType.Bool));
-            var scaled = cpu.div(Temperature).masked_fill(keep.logical_not(), double.NegativeInfinity);
+            var leftOut = ones(cpu.shape, dtype: ScalarType.Bool).scatter(1, indices, zeros(indices.shape, dtype: ScalarType.Bool));
+            var scaled = cpu.div(Temperature).masked_fill(leftOut.logical_not(), double.NegativeInfinity);
             rest = scaled.logsumexp(1).contiguous().data<float>().ToArray();
         }
         for (int b = 0; b < images.Length; b++)

@@ -67,7 +67,7 @@ public static class TeacherCache
         TestSeams.BeforeRename?.Invoke(path);
         File.Move(temporary, path, overwrite: true);
         File.WriteAllText(Path.ChangeExtension(path, ".json"), keyJson);
-        context.Output.WriteLine($"[teacher-cache] filled {path} in {watch.Elapsed.TotalSeconds:0.0} s: {Describe(outputs)}");
+        context.Output.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"[teacher-cache] filled {path} in {watch.Elapsed.TotalSeconds:0.0} s: {Describe(outputs)}"));
         return outputs;
     }
 
@@ -83,9 +83,10 @@ public static class TeacherCache
 
     private static string Describe(TeacherOutputs outputs) =>
         $"{outputs.Images} images x {outputs.Views} views, {outputs.TopK} of {outputs.Classes} logits ({(outputs.Half ? "fp16" : "fp32")}) each; " +
-        $"{Mebibytes(outputs.Bytes)} on disk and in memory (images x views x (4 + top_k x {(outputs.Half ? 2 : 4)}+{(outputs.Classes <= 65536 ? 2 : 4)}{(outputs.TopK < outputs.Classes ? " + 4" : "")}) bytes)";
+        $"{Mebibytes(outputs.Bytes)} on disk and in memory (images x views x (4 + top_k x ({(outputs.Half ? 2 : 4)} + {(outputs.Classes <= 65536 ? 2 : 4)}){(outputs.TopK < outputs.Classes ? " + 4" : "")}) bytes)";
 
-    private static string Mebibytes(long bytes) => $"{bytes / 1048576.0:0.00} MiB";
+    private static string Mebibytes(long bytes) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        bytes < 1048576 ? $"{bytes / 1024.0:0.0} KiB" : $"{bytes / 1048576.0:0.00} MiB");
 
     // Everything the stored outputs depend on. The teacher by its weights (every tensor of its
     // state, its reweighting buffers included), the images by content and labels, the augmentation

@@ -56,7 +56,7 @@ public sealed class TeacherOutputCacheRunTests : IDisposable
         var filled = Lines(log, "[teacher-cache] filled ");
         Assert.StartsWith($"[teacher-cache] using {filled[0]["[teacher-cache] filled ".Length..].Split(' ')[0]}: ", used);
         Assert.Equal(4, Entries("cache").Length);
-        Assert.Contains(" MiB on disk and in memory", filled[0]);
+        Assert.Contains("4.2 KiB on disk and in memory (images x views x (4 + top_k x (2 + 2) + 4) bytes)", filled[0]);
         Assert.Contains("images x 3 views, 3 of 5 logits (fp16)", filled[0]);
 
         // Another run: base reuses its entry; another seed makes a new one.
