@@ -85,8 +85,9 @@ public static class TeacherCache
         $"{outputs.Images} images x {outputs.Views} views, {outputs.TopK} of {outputs.Classes} logits ({(outputs.Half ? "fp16" : "fp32")}) each; " +
         $"{Mebibytes(outputs.Bytes)} on disk and in memory (images x views x (4 + top_k x ({(outputs.Half ? 2 : 4)} + {(outputs.Classes <= 65536 ? 2 : 4)}){(outputs.TopK < outputs.Classes ? " + 4" : "")}) bytes)";
 
-    private static string Mebibytes(long bytes) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        bytes < 1048576 ? $"{bytes / 1024.0:0.0} KiB" : $"{bytes / 1048576.0:0.00} MiB");
+    private static string Mebibytes(long bytes) => bytes < 1048576
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.0} KiB")
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.00} MiB");
 
     // Everything the stored outputs depend on. The teacher by its weights (every tensor of its
     // state, its reweighting buffers included), the images by content and labels, the augmentation
