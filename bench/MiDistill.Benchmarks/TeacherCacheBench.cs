@@ -76,8 +76,17 @@ internal static class TeacherCacheBench
                 using var optimizer = OptimizerFactory.Create(new AdamWOptions(1e-3, 0.9, 0.999, 0.05), student.parameters());
                 var spec = new FitSpec
                 {
-                    Stage = "distill", Variant = cached ? "cached" : "live", Model = student, Optimizer = optimizer, BaseLearningRate = 1e-3,
-                    Schedule = new ConstantLr(), Train = set, Epochs = 1, BatchSize = batch, Seed = 0, RunSeed = 0,
+                    Stage = "distill",
+                    Variant = cached ? "cached" : "live",
+                    Model = student,
+                    Optimizer = optimizer,
+                    BaseLearningRate = 1e-3,
+                    Schedule = new ConstantLr(),
+                    Train = set,
+                    Epochs = 1,
+                    BatchSize = batch,
+                    Seed = 0,
+                    RunSeed = 0,
                     Loss = Stages.DistillationLoss(kd, teacher.call, student.call, teacherInput, studentInput),
                     Augment = augmenter,
                 };

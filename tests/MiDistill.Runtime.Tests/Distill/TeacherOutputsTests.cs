@@ -125,8 +125,17 @@ public sealed class TeacherOutputsTests : IDisposable
         var losses = new List<double>();
         new Trainer(context).Fit(new FitSpec
         {
-            Stage = "distill", Variant = "exact", Model = student, Optimizer = optimizer, BaseLearningRate = 0.1,
-            Schedule = new ConstantLr(), Train = set, Epochs = 2, BatchSize = 5, Seed = 9, RunSeed = 1,
+            Stage = "distill",
+            Variant = "exact",
+            Model = student,
+            Optimizer = optimizer,
+            BaseLearningRate = 0.1,
+            Schedule = new ConstantLr(),
+            Train = set,
+            Epochs = 2,
+            BatchSize = 5,
+            Seed = 9,
+            RunSeed = 1,
             Loss = (x, y) =>
             {
                 var (l, logits) = loss(x, y);
