@@ -45,6 +45,7 @@ public static class Stages
         // key waits here, then finds the finished teacher (or, if the holder was killed, continues
         // its checkpoint), never a half-trained one.
         using var entryLock = LockEntry(context, path);
+        RemoveAbandonedWrites(path);
         if (File.Exists(path))
         {
             try
@@ -106,6 +107,19 @@ public static class Stages
             reported = holder;
             System.Threading.Thread.Sleep(200);
         }
+    }
+
+    /// <summary>
+    /// Deletes the entry's and its checkpoint's <c>*.&lt;pid&gt;.tmp</c> files that a writer killed
+    /// before its rename left behind. Whoever holds the entry's lock is its only writer, so every such
+    /// file is abandoned; left alone they would pile up in the cache with every kill.
+    /// </summary>
+    private static void RemoveAbandonedWrites(string path)
+    {
+        var directory = Path.GetDirectoryName(path)!;
+        foreach (var written in new[] { path, Path.ChangeExtension(path, ".ckpt") })
+            foreach (var file in Directory.EnumerateFiles(directory, Path.GetFileName(written) + ".*.tmp"))
+                File.Delete(file);
     }
 
     /// <summary>The metadata key of a cached teacher's pretraining metrics lines (newline-separated, as written).</summary>
