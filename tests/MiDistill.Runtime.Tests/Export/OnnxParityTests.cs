@@ -166,9 +166,25 @@ internal static class OnnxChecker
 {
     public static void AssertValid(string path)
     {
+        // check_model(path, full_check=True) writes the shapes it inferred back into the file it
+        // checks (ONNX 1.12's infer_shapes_path), so it checks a copy: the file stays as exported.
+        var copy = Path.Combine(Path.GetTempPath(), $"midistill-check-{Guid.NewGuid():N}.onnx");
+        File.Copy(path, copy);
+        try
+        {
+            Check(path, copy);
+        }
+        finally
+        {
+            File.Delete(copy);
+        }
+    }
+
+    private static void Check(string path, string copy)
+    {
         var start = new ProcessStartInfo("/usr/bin/python3")
         {
-            ArgumentList = { "-c", "import sys, onnx; onnx.checker.check_model(sys.argv[1], full_check=True); print('valid')", path },
+            ArgumentList = { "-c", "import sys, onnx; onnx.checker.check_model(sys.argv[1], full_check=True); print('valid')", copy },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };

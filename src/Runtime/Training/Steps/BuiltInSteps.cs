@@ -18,5 +18,6 @@ internal static class BuiltInSteps
         new DistillStep(),
         new EvaluateStep(),
         new PaperSelectionStep(),
+        new ExportStep(),
     };
 }

@@ -22,7 +22,8 @@ internal sealed class DataStep : RunStep
         var source = options.Data with { Classes = Array.Empty<int>(), Regime = new FullRegime(), Seed = 0, ValidationFraction = 0, MaxTestImages = 0 };
         if (!_loaded.TryGetValue(source, out var dataset))
             _loaded[source] = dataset = options.Data.Source.Load(options.Data.Path);
-        var data = DataSplits.Build(dataset.Train, dataset.Test, options.Data, Stages.Upstream(options), options.Distill.Transfer);
+        var data = DataSplits.Build(dataset.Train, dataset.Test, options.Data, Stages.Upstream(options), options.Distill.Transfer)
+            .WithClassNames(dataset.ClassNames);
         // Recorded with the replicate's results, so a sweep's collect writes the same table header (Sweeps/SweepCollector).
         unit.Run.State.WithoutValidation |= data.Validation.Count == 0;
         unit.Run.Output.WriteLine($"[{unit.Name}] data: {data.Train.Count} train, {data.Validation.Count} validation, {data.Test.Count} test images of classes [{string.Join(", ", data.DownstreamClasses)}]"

@@ -1,0 +1,16 @@
+namespace MiDistill.Runtime.Options;
+
+// The `export` section: deployable ONNX files at the end of a run (docs/deploy.md). Off unless a
+// recipe asks, so a recipe without `export` runs exactly as before.
+
+/// <summary>Which models of each unit are written as ONNX files once the unit has its result.</summary>
+[RecipeSection("export", "ONNX files of the distilled student (and on request the teacher) at the end of each unit, checked in ONNX Runtime against TorchSharp (docs/deploy.md).", Order = 8)]
+public sealed record ExportOptions
+{
+    /// <summary>Write the student as <c>export/variant-seedN-student.onnx</c> in the run folder.</summary>
+    [RecipeSetting(Doc = "write the distilled student as export/<variant>-seed<N>-student.onnx", Default = "false")]
+    public bool Onnx { get; init; }
+    /// <summary>Also write the fine-tuned teacher (with its MLP reweighting folded in).</summary>
+    [RecipeSetting(Doc = "also write the fine-tuned teacher (its MLP reweighting folded in), when `onnx` is on", Default = "false")]
+    public bool Teacher { get; init; }
+}

@@ -1,0 +1,40 @@
+using System.Collections.Generic;
+using System.IO;
+using MiDistill.Runtime.Training.Plan;
+
+namespace MiDistill.Runtime.Training.Steps;
+
+/// <summary>
+/// `export { onnx true }`: the unit's student (and with `teacher true` its teacher) as ONNX files in
+/// the run folder's export/, each checked in ONNX Runtime against TorchSharp on test images. It runs
+/// after the result, whenever it applies: a file is cheap to write again, and a resumed run's
+/// export/ then covers every unit.
+/// </summary>
+internal sealed class ExportStep : RunStep
+{
+    public override string Name => "export";
+    public override string Doc => "ONNX files of the student (and the teacher on request), checked in ONNX Runtime (export)";
+    public override bool AppliesTo(PlanUnit unit) => unit.Options.Export.Onnx && !PaperSelectionStep.Selects(unit);
+    public override IEnumerable<Artefact> Needs(PlanUnit unit) => WithTeacher(unit)
+        ? new Artefact[] { StepArtefacts.Data, StepArtefacts.Student, StepArtefacts.Teacher }
+        : new Artefact[] { StepArtefacts.Data, StepArtefacts.Student };
+    public override bool AlwaysRuns => true;
+
+    private static bool WithTeacher(PlanUnit unit) => unit.Options.Export.Teacher && unit.UsesTeacher;
+
+    public override void Run(UnitContext unit)
+    {
+        var data = unit.Get(StepArtefacts.Data);
+        var folder = Path.Combine(unit.Run.Folder.Path, ModelExport.FolderName);
+        var written = new List<ExportedModel>
+        {
+            ModelExport.Write(unit.Get(StepArtefacts.Student), Stages.StudentInput(unit.Options, data), unit.Options, data, "student",
+                Path.Combine(folder, ModelExport.FileName(unit.Options, "student"))),
+        };
+        if (WithTeacher(unit.Unit))
+            written.Add(ModelExport.Write(unit.Get(StepArtefacts.Teacher), InputAdapter.ForTeacher(unit.Options.Teacher, data.Train.Statistics), unit.Options, data, "teacher",
+                Path.Combine(folder, ModelExport.FileName(unit.Options, "teacher"))));
+        foreach (var model in written)
+            unit.Run.Output.WriteLine($"[{unit.Name}] exported the {model.Role}: {model.Path} (ONNX Runtime vs TorchSharp on {model.CheckedImages} test images: logits within {model.MaxLogitDifference:g2}, {model.DisagreeingPredictions} different predictions)");
+    }
+}
