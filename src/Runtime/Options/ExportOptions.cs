@@ -8,7 +8,7 @@ namespace MiDistill.Runtime.Options;
 public sealed record ExportOptions
 {
     /// <summary>Write the student as <c>export/variant-seedN-student.onnx</c> in the run folder.</summary>
-    [RecipeSetting(Doc = "write the distilled student as export/<variant>-seed<N>-student.onnx", Default = "false")]
+    [RecipeSetting(Doc = "write the distilled student as export/VARIANT-seedN-student.onnx in the run folder", Default = "false")]
     public bool Onnx { get; init; }
     /// <summary>Also write the fine-tuned teacher (with its MLP reweighting folded in).</summary>
     [RecipeSetting(Doc = "also write the fine-tuned teacher (its MLP reweighting folded in), when `onnx` is on", Default = "false")]
