@@ -98,6 +98,35 @@ public sealed class ExportRunTests : IDisposable
         Assert.Contains("not a valid ONNX model", error);
     }
 
+    [Fact]
+    public void The_deploy_docs_example_predicts_as_predict_does()
+    {
+        var path = Path.Combine(_root, "default-seed7-student.onnx");
+        var contract = new OnnxInputContract(1, 16, 1, new[] { 0.3f }, new[] { 0.3f });
+        using (var student = new MiDistill.Runtime.Models.SmallCnn(4, 1, 4))
+        {
+            student.eval();
+            OnnxExporter.Export(student, contract, 4, new Dictionary<string, string> { [OnnxMetadata.Classes] = "[\"a\",\"b\",\"c\",\"d\"]" }, path);
+        }
+        var image = Directory.GetFiles(Path.Combine(ImageFolder, "test", "b"), "*.png").OrderBy(f => f, StringComparer.Ordinal).First();
+        var gray = MiDistill.Runtime.Data.ImageFiles.Decode(image, 16, ColorMode.Grayscale);
+
+        // docs/deploy.md, "Using the model in another application", with the image filled in.
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path);
+        var classes = JsonSerializer.Deserialize<string[]>(session.ModelMetadata.CustomMetadataMap["midistill.classes"])!;
+        var size = session.InputMetadata["pixels"].Dimensions[2];
+        var pixels = new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(new[] { 1, 1, size, size });
+        for (int y = 0; y < size; y++)
+            for (int x = 0; x < size; x++) pixels[0, 0, y, x] = gray[y * size + x] / 255f;
+        using var results = session.Run(new[] { Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("pixels", pixels) });
+        var logits = results.First().AsEnumerable<float>().ToArray();
+        var answer = classes[Array.IndexOf(logits, logits.Max())];
+
+        using var model = OnnxModel.Load(path);
+        Assert.Equal(16, size);
+        Assert.Equal(Predictor.Predict(model, image, top: 1).Predictions.Single().Top[0].Class, answer);
+    }
+
     /// <summary>A user's own student, as a user writes it before reading docs/deploy.md: an ordinary TorchSharp module.</summary>
     private sealed class PlainStudent : nn.Module<Tensor, Tensor>
     {
