@@ -53,6 +53,16 @@ public sealed class OnnxParityTests : IDisposable
         AssertParity(name, model, contract);
     }
 
+    /// <summary>A user's own student (the test recipes' `tiny_conv`) exports through the same mechanism.</summary>
+    [Fact]
+    public void A_users_own_student_with_the_mechanism_computes_the_same_logits()
+    {
+        var contract = new OnnxInputContract(1, 28, 1, new[] { 0.2860f }, new[] { 0.3530f });
+        using var model = new MiDistill.Recipes.Own.TinyConvOptions(Hidden: 8).Create(1, 10);
+        Randomize(model, contract);
+        AssertParity("tiny_conv", model, contract);
+    }
+
     /// <summary>ViT presets that fit CI's time, with a reweighting (MLP weights and residual scales) to fold in.</summary>
     [Theory]
     [InlineData("micro_28", 28, 7, 1, 32, 2, 2, 2.0)]
