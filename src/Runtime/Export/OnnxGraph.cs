@@ -36,6 +36,12 @@ public sealed class OnnxGraph
 
     internal GraphProto Proto { get; } = new() { Name = "midistill" };
 
+    /// <summary>
+    /// Convolution and linear weights as int8 with one float scale per output channel (symmetric,
+    /// zero point 0) and a DequantizeLinear node: weight-only QDQ, a quarter of the size.
+    /// </summary>
+    public bool QuantizeWeights { get; init; }
+
     /// <summary>The module path being exported ("features.3"): where a failure happened.</summary>
     public string Path => string.Join(".", _scope);
 
@@ -157,7 +163,7 @@ public sealed class OnnxGraph
     {
         if (conv.padding is not { } padding || conv.padding_mode != PaddingModes.Zeros)
             throw new OnnxExportException($"module `{Path}`: only explicit zero padding of a Conv2d exports (found {conv.padding_type?.ToString() ?? conv.padding_mode.ToString()})");
-        var inputs = new List<OnnxValue> { x, Initializer("weight", conv.weight!) };
+        var inputs = new List<OnnxValue> { x, Weight("weight", conv.weight!, channelAxis: 0) };
         if (conv.bias is { } bias) inputs.Add(Initializer("bias", bias));
         return Node("Conv", inputs,
             OnnxAttribute.Ints("kernel_shape", conv.kernel_size),
@@ -184,7 +190,7 @@ public sealed class OnnxGraph
     {
         using var _ = no_grad();
         using var weight = linear.weight!.detach().t().mul(scale);
-        var y = Node("MatMul", new[] { x, Initializer("weight", weight) });
+        var y = Node("MatMul", new[] { x, Weight("weight", weight, channelAxis: 1) });
         if (linear.bias is null) return y;
         using var bias = linear.bias.detach().mul(scale);
         return Node("Add", new[] { y, Initializer("bias", bias) });
@@ -280,6 +286,23 @@ public sealed class OnnxGraph
     }
 
     // ---- internals ----------------------------------------------------------------------------
+
+    /// <summary>A weight initialiser, or with <see cref="QuantizeWeights"/> its int8 form dequantised per <paramref name="channelAxis"/>.</summary>
+    private OnnxValue Weight(string name, Tensor weight, int channelAxis)
+    {
+        if (!QuantizeWeights) return Initializer(name, weight);
+        var (quantized, scales) = Int8Weights.Quantize(weight, channelAxis);
+        var q = new TensorProto { Name = Claim(Scoped(name + "_quantized")), DataType = (int)TensorProto.Types.DataType.Int8 };
+        q.Dims.AddRange(weight.shape);
+        q.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(quantized.AsSpan()));
+        Proto.Initializer.Add(q);
+        var zero = new TensorProto { Name = Claim(Scoped(name + "_zero_point")), DataType = (int)TensorProto.Types.DataType.Int8 };
+        zero.Dims.Add(scales.Length);
+        zero.RawData = ByteString.CopyFrom(new byte[scales.Length]);
+        Proto.Initializer.Add(zero);
+        var scale = Initializer(name + "_scale", scales, new long[] { scales.Length });
+        return Node("DequantizeLinear", new[] { new OnnxValue(q.Name), scale, new OnnxValue(zero.Name) }, OnnxAttribute.Int("axis", channelAxis));
+    }
 
     private OnnxValue Constant(string key, Func<OnnxValue> make)
     {

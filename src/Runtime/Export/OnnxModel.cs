@@ -38,11 +38,16 @@ public sealed class OnnxModel : IDisposable
     public IReadOnlyList<string> ClassNames { get; }
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
-    /// <summary>Loads <paramref name="path"/>; a missing, damaged or invalid file is an <see cref="InvalidDataException"/> naming it.</summary>
-    public static OnnxModel Load(string path, int threads = 1)
+    /// <summary>
+    /// Loads <paramref name="path"/>; a missing, damaged or invalid file is an <see cref="InvalidDataException"/>
+    /// naming it. <paramref name="optimize"/> false runs the graph as written, without ONNX Runtime's
+    /// graph rewrites (which may, for instance, run int8 weights through integer kernels).
+    /// </summary>
+    public static OnnxModel Load(string path, int threads = 1, bool optimize = true)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file (an .onnx file written by `export`)", path);
         using var options = new SessionOptions { IntraOpNumThreads = Math.Max(1, threads), InterOpNumThreads = 1 };
+        if (!optimize) options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL;
         InferenceSession session;
         try
         {
@@ -94,4 +99,6 @@ public static class OnnxMetadata
     public const string SettingsSha256 = "midistill.settings_sha256";
     /// <summary>The input contract in words.</summary>
     public const string Input = "midistill.input";
+    /// <summary>Present on a weight-quantised model: what was quantised and how.</summary>
+    public const string Quantization = "midistill.quantization";
 }

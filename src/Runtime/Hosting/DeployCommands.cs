@@ -29,19 +29,20 @@ public static class DeployCommands
         var seed = HostCommandLine.Integer("--seed", "n", "only this seed (default: every seed)", 0);
         var output = new Option<string?>("--output") { Description = "where the .onnx files go (default: the run folder's export/)", HelpName = "dir" };
         var teacher = new Option<bool>("--teacher") { Description = "also export each unit's fine-tuned teacher (its MLP reweighting folded in)" };
-        var command = new Command("export", "write a run's distilled students (and with --teacher its teachers) as ONNX files, each checked in ONNX Runtime") { folder, variant, seed, output, teacher };
+        var int8 = new Option<bool>("--int8") { Description = "also write each model with int8 weights (.int8.onnx) and print both files' test-split accuracy" };
+        var command = new Command("export", "write a run's distilled students (and with --teacher its teachers) as ONNX files, each checked in ONNX Runtime") { folder, variant, seed, output, teacher, int8 };
         command.SetAction(parse =>
         {
             var path = parse.GetValue(folder)!;
             var written = Export(path, parse.GetValue(variant), parse.GetValue(seed), parse.GetValue(output) ?? Path.Combine(path, ModelExport.FolderName),
-                parse.GetValue(teacher), parse.InvocationConfiguration.Output);
+                parse.GetValue(teacher), parse.InvocationConfiguration.Output, parse.GetValue(int8));
             return written.Count > 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });
         return command;
     }
 
     /// <summary>Exports the selected units of a run folder; a unit without a distilled student is reported and skipped.</summary>
-    public static IReadOnlyList<ExportedModel> Export(string runFolder, string? variant, int? seed, string outputFolder, bool withTeacher, TextWriter output)
+    public static IReadOnlyList<ExportedModel> Export(string runFolder, string? variant, int? seed, string outputFolder, bool withTeacher, TextWriter output, bool int8 = false)
     {
         var settings = Path.Combine(runFolder, RunFolder.SettingsFileName);
         if (!Directory.Exists(runFolder)) throw new DirectoryNotFoundException($"{runFolder}: no such folder; `export` takes the folder of a run");
@@ -68,14 +69,12 @@ public static class DeployCommands
             }
             var data = Data(options, loaded);
             using (var model = Stages.LoadStudent(options, data, student, cpu))
-                written.Add(Report(unit, output, ModelExport.Write(model, Stages.StudentInput(options, data), options, data, "student",
-                    Path.Combine(outputFolder, ModelExport.FileName(options, "student")))));
+                written.Add(Write(unit, data, model, Stages.StudentInput(options, data), "student", outputFolder, int8, output));
             var teacher = unit.Stem(checkpoints) + "-teacher.safetensors";
             if (withTeacher && unit.UsesTeacher && File.Exists(teacher))
             {
                 using var model = Stages.LoadTeacher(options, data, teacher, cpu);
-                written.Add(Report(unit, output, ModelExport.Write(model, InputAdapter.ForTeacher(options.Teacher, data.Train.Statistics), options, data, "teacher",
-                    Path.Combine(outputFolder, ModelExport.FileName(options, "teacher")))));
+                written.Add(Write(unit, data, model, InputAdapter.ForTeacher(options.Teacher, data.Train.Statistics), "teacher", outputFolder, int8, output));
             }
             else if (withTeacher)
                 output.WriteLine($"[{unit.Name}] no fine-tuned teacher in the run folder: only the student was exported");
@@ -93,10 +92,15 @@ public static class DeployCommands
         return DataSplits.Build(dataset.Train, dataset.Test, options.Data, Stages.Upstream(options), options.Distill.Transfer).WithClassNames(dataset.ClassNames);
     }
 
-    private static ExportedModel Report(PlanUnit unit, TextWriter output, ExportedModel model)
+    private static ExportedModel Write(PlanUnit unit, ExperimentData data, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> model, InputAdapter adapter,
+        string role, string outputFolder, bool int8, TextWriter output)
     {
-        output.WriteLine($"[{unit.Name}] {model.Role}: {model.Path} (ONNX Runtime vs TorchSharp on {model.CheckedImages} test images: logits within {model.MaxLogitDifference:g2}, {model.DisagreeingPredictions} different predictions)");
-        return model;
+        var path = Path.Combine(outputFolder, ModelExport.FileName(unit.Options, role));
+        var written = ModelExport.Write(model, adapter, unit.Options, data, role, path);
+        output.WriteLine($"[{unit.Name}] {role}: " + ModelExport.Describe(written));
+        if (int8)
+            output.WriteLine($"[{unit.Name}] {role} with int8 weights: " + ModelExport.Describe(ModelExport.WriteInt8(model, adapter, unit.Options, data, role, path)));
+        return written;
     }
 
     private static Command PredictCommand()

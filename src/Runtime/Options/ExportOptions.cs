@@ -13,4 +13,7 @@ public sealed record ExportOptions
     /// <summary>Also write the fine-tuned teacher (with its MLP reweighting folded in).</summary>
     [RecipeSetting(Doc = "also write the fine-tuned teacher (its MLP reweighting folded in), when `onnx` is on", Default = "false")]
     public bool Teacher { get; init; }
+    /// <summary>Also write each exported model with int8 weights, and report both files' test-split accuracy.</summary>
+    [RecipeSetting(Doc = "also write each exported model with int8 weights per output channel (QDQ) as .int8.onnx, with its test-split accuracy beside the float model's", Default = "false")]
+    public bool Int8 { get; init; }
 }

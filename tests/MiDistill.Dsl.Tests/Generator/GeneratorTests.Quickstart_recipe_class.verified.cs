@@ -188,6 +188,8 @@ namespace MiDistill.Recipes
                     Onnx = false,
                     // quickstart.distill default: export.teacher
                     Teacher = false,
+                    // quickstart.distill default: export.int8
+                    Int8 = false,
                 },
             };
 
@@ -329,6 +331,8 @@ namespace MiDistill.Recipes
                     Onnx = false,
                     // quickstart.distill default: export.teacher
                     Teacher = false,
+                    // quickstart.distill default: export.int8
+                    Int8 = false,
                 },
             };
 
@@ -470,6 +474,8 @@ namespace MiDistill.Recipes
                     Onnx = false,
                     // quickstart.distill default: export.teacher
                     Teacher = false,
+                    // quickstart.distill default: export.int8
+                    Int8 = false,
                 },
             };
         }

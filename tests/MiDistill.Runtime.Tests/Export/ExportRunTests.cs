@@ -19,7 +19,7 @@ using static TorchSharp.torch;
 namespace MiDistill.Runtime.Tests.Export;
 
 /// <summary>
-/// End to end: a tiny recipe with `export { onnx true; teacher true }` runs on the committed image
+/// End to end: a tiny recipe with `export { onnx true; teacher true; int8 true }` runs on the committed image
 /// folder; `predict` over its test images in ONNX Runtime scores what the run's own evaluation
 /// scored; the `export` command writes the same files; a damaged file and a model without the
 /// mechanism fail clearly and leave nothing behind.
@@ -51,6 +51,11 @@ public sealed class ExportRunTests : IDisposable
         Assert.True(File.Exists(student), console.ToString());
         Assert.True(File.Exists(teacher), console.ToString());
         Assert.Contains("exported the student", console.ToString());
+        // int8 true: the quantised copies, their accuracy beside the float file's, which is the run's own.
+        Assert.True(File.Exists(Path.ChangeExtension(student, ".int8.onnx")), console.ToString());
+        Assert.True(File.Exists(Path.ChangeExtension(teacher, ".int8.onnx")), console.ToString());
+        OnnxChecker.AssertValid(Path.ChangeExtension(student, ".int8.onnx"));
+        Assert.Contains($"{100 * result.Student["acc"]:0.00}% in float", console.ToString());
         Assert.Empty(Directory.GetFiles(Path.Combine(report.RunFolder, "export"), "*.partial"));
         OnnxChecker.AssertValid(student);
         OnnxChecker.AssertValid(teacher);

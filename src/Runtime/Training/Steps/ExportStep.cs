@@ -26,15 +26,17 @@ internal sealed class ExportStep : RunStep
     {
         var data = unit.Get(StepArtefacts.Data);
         var folder = Path.Combine(unit.Run.Folder.Path, ModelExport.FolderName);
-        var written = new List<ExportedModel>
-        {
-            ModelExport.Write(unit.Get(StepArtefacts.Student), Stages.StudentInput(unit.Options, data), unit.Options, data, "student",
-                Path.Combine(folder, ModelExport.FileName(unit.Options, "student"))),
-        };
+        Export(unit, unit.Get(StepArtefacts.Student), Stages.StudentInput(unit.Options, data), "student", folder);
         if (WithTeacher(unit.Unit))
-            written.Add(ModelExport.Write(unit.Get(StepArtefacts.Teacher), InputAdapter.ForTeacher(unit.Options.Teacher, data.Train.Statistics), unit.Options, data, "teacher",
-                Path.Combine(folder, ModelExport.FileName(unit.Options, "teacher"))));
-        foreach (var model in written)
-            unit.Run.Output.WriteLine($"[{unit.Name}] exported the {model.Role}: {model.Path} (ONNX Runtime vs TorchSharp on {model.CheckedImages} test images: logits within {model.MaxLogitDifference:g2}, {model.DisagreeingPredictions} different predictions)");
+            Export(unit, unit.Get(StepArtefacts.Teacher), InputAdapter.ForTeacher(unit.Options.Teacher, data.Train.Statistics), "teacher", folder);
+    }
+
+    private static void Export(UnitContext unit, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> model, InputAdapter adapter, string role, string folder)
+    {
+        var data = unit.Get(StepArtefacts.Data);
+        var path = Path.Combine(folder, ModelExport.FileName(unit.Options, role));
+        unit.Run.Output.WriteLine($"[{unit.Name}] exported the {role}: " + ModelExport.Describe(ModelExport.Write(model, adapter, unit.Options, data, role, path)));
+        if (unit.Options.Export.Int8)
+            unit.Run.Output.WriteLine($"[{unit.Name}] exported the {role} with int8 weights: " + ModelExport.Describe(ModelExport.WriteInt8(model, adapter, unit.Options, data, role, path)));
     }
 }
