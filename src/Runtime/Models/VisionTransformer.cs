@@ -1,11 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using MiDistill.Runtime.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
-using MiDistill.Runtime.Export;
 
 namespace MiDistill.Runtime.Models;
 
