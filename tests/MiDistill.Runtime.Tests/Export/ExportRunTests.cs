@@ -75,6 +75,16 @@ public sealed class ExportRunTests : IDisposable
             Assert.Equal(result.Student["acc"], accuracy!.Value, 12);
         }
 
+        // Export changes no number: the same recipe without `export` (the `folder` recipe) trains and scores exactly the same.
+        var plain = new FolderRecipe().Run(new RunRequest
+        {
+            DataPath = ImageFolder,
+            OutputDirectory = Path.Combine(_root, "plain-runs"),
+            CacheDirectory = Path.Combine(_root, "plain-cache"),
+            Output = TextWriter.Null,
+        });
+        Assert.Equal(Numbers(plain.RunFolder), Numbers(report.RunFolder));
+
         // The command: the same files again, byte for byte, and predict's printed accuracy and CSV.
         var again = Path.Combine(_root, "again");
         var (code, output, error) = Host("export", report.RunFolder, "--output", again, "--teacher", "--variant", "default");
@@ -163,6 +173,38 @@ public sealed class ExportRunTests : IDisposable
         Assert.Single(Directory.GetFiles(Path.GetDirectoryName(path)!));
     }
 
+    [Fact]
+    public void A_run_with_export_on_and_a_student_without_the_mechanism_fails_before_training()
+    {
+        var options = new ExperimentOptions
+        {
+            Recipe = "plain_export",
+            Teacher = new TeacherOptions { Model = new VitOptions { Name = "micro", PatchSize = 7, EmbedDim = 32, Depth = 2, Heads = 2 }, Pretrain = new PretrainOptions { Classes = [0, 1], Epochs = 1, MaxImages = 200 } },
+            Data = new DataOptions { Classes = [2, 3], Regime = new FewShotRegime(PerClass: 10), ValidationFraction = 0.2, MaxTestImages = 50 },
+            Distill = new DistillOptions { Student = new PlainStudentOptions(), Epochs = 1, BatchSize = 8 },
+            Run = new RunOptions { Threads = 1, OutputDirectory = Path.Combine(_root, "runs"), CacheDirectory = Path.Combine(_root, "cache") },
+            Export = new ExportOptions { Onnx = true },
+        };
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<OnnxExportException>(() => Experiment.Run(options, new RunRequest { Output = TextWriter.Null }));
+        Assert.Contains("`export { onnx true }` of variant `default`", e.Message);
+        Assert.Contains("PlainModel", e.Message);
+        Assert.Contains("IOnnxExportable", e.Message);
+        // Nothing was trained (no cached teacher, no model file) and nothing exported.
+        Assert.False(Directory.Exists(Path.Combine(_root, "cache")) && Directory.EnumerateFiles(Path.Combine(_root, "cache"), "*.safetensors", SearchOption.AllDirectories).Any());
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_root, "runs"), "*.safetensors", SearchOption.AllDirectories));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_root, "runs"), "*.onnx*", SearchOption.AllDirectories));
+    }
+
+    // metrics.jsonl without its wall-clock fields.
+    private static List<string> Numbers(string runFolder) =>
+        File.ReadLines(Path.Combine(runFolder, RunFolder.MetricsFileName)).Select(line =>
+        {
+            var fields = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(line)!;
+            foreach (var clock in new[] { "time", "elapsed_s", "epoch_s", "data_frac", "train (s)", "pretrain (s)" }) fields.Remove(clock);
+            return string.Join(",", fields.Select(f => f.Key + "=" + f.Value.GetRawText()));
+        }).ToList();
+
     // The unit's resolved settings as settings.json records them, with the unit's seed: computed here from the file.
     private static string ExpectedSettingsHash(string runFolder, int seed)
     {
@@ -183,5 +225,24 @@ public sealed class ExportRunTests : IDisposable
     {
         Directory.CreateDirectory(to);
         foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+    }
+}
+
+/// <summary>A user's student record whose model lacks the export mechanism.</summary>
+public sealed record PlainStudentOptions : StudentOptions
+{
+    public override nn.Module<Tensor, Tensor> Create(int inChannels, int numClasses) => new PlainModel(inChannels * 28 * 28, numClasses);
+
+    private sealed class PlainModel : nn.Module<Tensor, Tensor>
+    {
+        private readonly TorchSharp.Modules.Linear head;
+
+        public PlainModel(int inputs, int classes) : base(nameof(PlainModel))
+        {
+            head = nn.Linear(inputs, classes);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor x) => head.call(x.flatten(1));
     }
 }

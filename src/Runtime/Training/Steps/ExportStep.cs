@@ -40,3 +40,38 @@ internal sealed class ExportStep : RunStep
             unit.Run.Output.WriteLine($"[{unit.Name}] exported the {role} with int8 weights: " + ModelExport.Describe(ModelExport.WriteInt8(model, adapter, unit.Options, data, role, path)));
     }
 }
+
+/// <summary>
+/// With `export { onnx true }`, checks before any training that the variant's student can be
+/// exported (a fresh one is written into an ONNX graph in memory), so that a student without the
+/// export mechanism fails in seconds with the error naming what to implement, not after the run.
+/// </summary>
+internal sealed class ExportCheckStep : RunStep
+{
+    public override string Name => "export-check";
+    public override string Doc => "before training: the student can be written as ONNX (export)";
+    public override bool AppliesTo(PlanUnit unit) => unit.Options.Export.Onnx && !PaperSelectionStep.Selects(unit);
+    public override IEnumerable<Artefact> Needs(PlanUnit unit) => new Artefact[] { StepArtefacts.Data };
+    public override bool AlwaysRuns => true;
+
+    public override void Run(UnitContext unit)
+    {
+        var data = unit.Get(StepArtefacts.Data);
+        // The fresh student's initialisation draws from the global generator: its state is put back,
+        // so a run computes the same numbers with export on as with export off.
+        using var state = TorchSharp.torch.get_rng_state();
+        try
+        {
+            using var student = Stages.CreateStudent(unit.Options.Distill.Student, data);
+            Export.OnnxExporter.Build(student, ModelExport.Contract(Stages.StudentInput(unit.Options, data), data.Train), data.DownstreamClasses.Count, new Dictionary<string, string>());
+        }
+        catch (Export.OnnxExportException e)
+        {
+            throw new Export.OnnxExportException($"`export {{ onnx true }}` of variant `{unit.Options.Variant}`: {e.Message}");
+        }
+        finally
+        {
+            TorchSharp.torch.set_rng_state(state);
+        }
+    }
+}
