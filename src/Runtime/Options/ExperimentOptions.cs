@@ -32,6 +32,7 @@ public sealed record ExperimentOptions
     public EvaluateOptions Evaluate { get; init; } = new();
     public RunOptions Run { get; init; } = new();
     public AnalyzeOptions Analyze { get; init; } = new();
+    public ExportOptions Export { get; init; } = new();
 }
 
 [RecipeSection("teacher", "The teacher ViT and where its pretrained weights come from.", Order = 1)]

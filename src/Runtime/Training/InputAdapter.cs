@@ -51,7 +51,7 @@ public sealed record InputAdapter(int ImageSize, int Channels)
         return x.sub(shift).div_(scale);
     }
 
-    private static (float[] Mean, float[] Std) Statistics(Normalization n, int channels)
+    internal static (float[] Mean, float[] Std) Statistics(Normalization n, int channels)
     {
         var (mean, std) = n switch
         {

@@ -182,6 +182,15 @@ namespace MiDistill.Recipes
                     // quickstart.distill default: analyze.token
                     Token = global::MiDistill.Runtime.Options.ProbeToken.Cls,
                 },
+                Export = new global::MiDistill.Runtime.Options.ExportOptions
+                {
+                    // quickstart.distill default: export.onnx
+                    Onnx = false,
+                    // quickstart.distill default: export.teacher
+                    Teacher = false,
+                    // quickstart.distill default: export.int8
+                    Int8 = false,
+                },
             };
 
             // quickstart.distill(33): variant sam
@@ -316,6 +325,15 @@ namespace MiDistill.Recipes
                     // quickstart.distill default: analyze.token
                     Token = global::MiDistill.Runtime.Options.ProbeToken.Cls,
                 },
+                Export = new global::MiDistill.Runtime.Options.ExportOptions
+                {
+                    // quickstart.distill default: export.onnx
+                    Onnx = false,
+                    // quickstart.distill default: export.teacher
+                    Teacher = false,
+                    // quickstart.distill default: export.int8
+                    Int8 = false,
+                },
             };
 
             // quickstart.distill(34): variant remem
@@ -449,6 +467,15 @@ namespace MiDistill.Recipes
                     ProbeSplit = global::MiDistill.Runtime.Options.ProbeSplit.Test,
                     // quickstart.distill default: analyze.token
                     Token = global::MiDistill.Runtime.Options.ProbeToken.Cls,
+                },
+                Export = new global::MiDistill.Runtime.Options.ExportOptions
+                {
+                    // quickstart.distill default: export.onnx
+                    Onnx = false,
+                    // quickstart.distill default: export.teacher
+                    Teacher = false,
+                    // quickstart.distill default: export.int8
+                    Int8 = false,
                 },
             };
         }
