@@ -25,6 +25,7 @@ internal sealed class RecipeLanguageServer
     private readonly ConcurrentDictionary<string, RecipeFileNode> _lastTrees = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _pending = new(StringComparer.Ordinal);
     private readonly SchemaCache _schemas = new();
+    private readonly ProjectRecipes _projectRecipes = new();
     private readonly SemaphoreSlim _analysis = new(1, 1);
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private JsonRpc? _rpc;
@@ -198,8 +199,13 @@ internal sealed class RecipeLanguageServer
     public List<Diagnostic> Diagnose(RecipeDocument document, bool recheckSchema = false)
     {
         var project = _schemas.For(document.Path, recheckSchema);
-        return RecipeDiagnostics.ToProtocol(RecipeDiagnostics.Compile(document.Path, document.Text, project));
+        var compiled = RecipeDiagnostics.Compile(document.Path, document.Text, project);
+        var acrossFiles = _projectRecipes.Check(document.Path, compiled, project.Directory, OpenText);
+        return RecipeDiagnostics.ToProtocol(compiled.Diagnostics.Concat(acrossFiles));
     }
+
+    private string? OpenText(string path) =>
+        _documents.Values.FirstOrDefault(d => string.Equals(d.Path, path, StringComparison.Ordinal))?.Text;
 
     private Task Publish(PublishDiagnosticsParams p) =>
         _rpc is null ? Task.CompletedTask : _rpc.NotifyWithParameterObjectAsync("textDocument/publishDiagnostics", p);

@@ -69,8 +69,8 @@ internal static class RecipeDiagnostics
     /// Each diagnostic as the build shows it: the Roslyn diagnostic the generator reports (so the message
     /// is Roslyn's formatting of the same arguments), at the same 0-based range, with the same id.
     /// </summary>
-    public static List<LspDiagnostic> ToProtocol(CompiledFile compiled) =>
-        compiled.Diagnostics.Select(d =>
+    public static List<LspDiagnostic> ToProtocol(IEnumerable<DslDiagnostic> diagnostics) =>
+        diagnostics.Select(d =>
         {
             var roslyn = RoslynDiagnostics.Create(d, "");
             var span = d.Span;

@@ -33,8 +33,9 @@ public static class CompilerReference
             .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
             .ToImmutableArray();
 
-    public static IReadOnlyList<ReportedDiagnostic> Diagnostics(string projectDirectory, string recipePath, string text) =>
-        Run(projectDirectory, recipePath, text).Diagnostics
+    /// <param name="withProjectRecipes">Also hand the generator the project's other .distill files, as the build does.</param>
+    public static IReadOnlyList<ReportedDiagnostic> Diagnostics(string projectDirectory, string recipePath, string text, bool withProjectRecipes = false) =>
+        Run(projectDirectory, recipePath, text, withProjectRecipes).Diagnostics
             .Where(d => d.Location.GetLineSpan().Path == recipePath)
             .Select(d =>
             {
@@ -52,15 +53,19 @@ public static class CompilerReference
             .OrderBy(s => s.HintName, StringComparer.Ordinal)
             .Select(s => s.HintName + "\n" + s.SourceText));
 
-    private static GeneratorRunResult Run(string projectDirectory, string recipePath, string text)
+    private static GeneratorRunResult Run(string projectDirectory, string recipePath, string text, bool withProjectRecipes = false)
     {
+        var others = !withProjectRecipes ? Enumerable.Empty<AdditionalText>() :
+            Directory.EnumerateFiles(projectDirectory, "*.distill", SearchOption.AllDirectories)
+                .Where(f => f != recipePath && !f.Contains("/bin/", StringComparison.Ordinal) && !f.Contains("/obj/", StringComparison.Ordinal))
+                .Select(f => (AdditionalText)new InMemoryText(f, File.ReadAllText(f)));
         var sources = Directory.EnumerateFiles(projectDirectory, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains("/bin/", StringComparison.Ordinal) && !f.Contains("/obj/", StringComparison.Ordinal))
             .Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), path: f));
         var compilation = CSharpCompilation.Create("Recipes", sources, References,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         var driver = CSharpGeneratorDriver.Create(new[] { new RecipeGenerator().AsSourceGenerator() },
-            additionalTexts: new AdditionalText[] { new InMemoryText(recipePath, text) },
+            additionalTexts: new AdditionalText[] { new InMemoryText(recipePath, text) }.Concat(others),
             optionsProvider: new ProjectFolder(projectDirectory));
         return driver.RunGenerators(compilation).GetRunResult().Results.Single();
     }

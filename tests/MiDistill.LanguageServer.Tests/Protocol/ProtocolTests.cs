@@ -70,6 +70,21 @@ public sealed class ProtocolTests
     }
 
     [Fact]
+    public async Task Names_taken_by_the_projects_other_recipe_files_are_reported_as_the_build_reports_them()
+    {
+        // `own` is declared in own.distill; `TINY` becomes the class of tiny.distill's `tiny`. This file sorts after both.
+        var path = InTestRecipes("zz_lsp_names.distill");
+        var text = "recipe own {\n  run { threads 1 }\n}\n\nrecipe TINY {\n  run { threads 1 }\n}\n";
+        var expected = CompilerReference.Diagnostics(Repo.TestRecipes, path, text, withProjectRecipes: true);
+        Assert.Contains(expected, d => d.Id == "MD0108");
+        Assert.Contains(expected, d => d.Id == "MD0150");
+
+        await using var client = await LspClient.StartAsync();
+        await client.OpenAsync(Repo.Uri(path), text);
+        Assert.Equal(expected, FromServer(await client.DiagnosticsAsync(Repo.Uri(path), 1)));
+    }
+
+    [Fact]
     public async Task A_change_publishes_for_the_new_version_and_a_fixed_recipe_clears_its_diagnostics()
     {
         var path = InTestRecipes("lsp_change.distill");
