@@ -49,13 +49,7 @@ internal sealed class ProjectRecipes
         return found;
     }
 
-    private static IEnumerable<string> RecipeFiles(string projectDirectory) =>
-        Directory.EnumerateFiles(projectDirectory, "*.distill", SearchOption.AllDirectories)
-            .Where(f =>
-            {
-                var relative = Path.GetRelativePath(projectDirectory, f).Replace('\\', '/');
-                return !new[] { "bin/", "obj/", "runs/", ".cache/" }.Any(p => relative.StartsWith(p, StringComparison.Ordinal));
-            });
+    private static IEnumerable<string> RecipeFiles(string projectDirectory) => ProjectFiles.Find(projectDirectory, "*.distill");
 
     private List<Header> ReadFromDisk(string path)
     {

@@ -85,13 +85,7 @@ internal sealed class ProjectSchema
     private static IEnumerable<string> SourceFiles(string projectDirectory)
     {
         if (!System.IO.Directory.EnumerateFiles(projectDirectory, "*.csproj").Any()) return Enumerable.Empty<string>();
-        return System.IO.Directory.EnumerateFiles(projectDirectory, "*.cs", SearchOption.AllDirectories)
-            .Where(f =>
-            {
-                var relative = Path.GetRelativePath(projectDirectory, f).Replace('\\', '/');
-                return !relative.StartsWith("bin/", StringComparison.Ordinal) && !relative.StartsWith("obj/", StringComparison.Ordinal);
-            })
-            .OrderBy(f => f, StringComparer.Ordinal);
+        return ProjectFiles.Find(projectDirectory, "*.cs");
     }
 
     private static (List<MetadataReference> References, string Runtime) References(string projectDirectory, bool metadata = true)
@@ -113,14 +107,17 @@ internal sealed class ProjectSchema
         return (references, runtime);
     }
 
-    // The newest MiDistill.Runtime.dll under the project's bin/ (the configuration last built).
+    // The newest MiDistill.Runtime.dll in the project's output folders, bin/CONFIGURATION/TFM/ (the one last
+    // built); only those folders are looked in, not the runtimes/ trees TorchSharp puts beside them.
     private static string? BuiltRuntime(string projectDirectory)
     {
         var bin = Path.Combine(projectDirectory, "bin");
         if (!System.IO.Directory.Exists(bin)) return null;
-        return System.IO.Directory.EnumerateFiles(bin, "MiDistill.Runtime.dll", SearchOption.AllDirectories)
-            .Where(f => !f.Contains(Path.DirectorySeparatorChar + "publish" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            .OrderByDescending(f => File.GetLastWriteTimeUtc(f))
+        return System.IO.Directory.EnumerateDirectories(bin)
+            .SelectMany(configuration => System.IO.Directory.EnumerateDirectories(configuration))
+            .Select(output => Path.Combine(output, "MiDistill.Runtime.dll"))
+            .Where(File.Exists)
+            .OrderByDescending(File.GetLastWriteTimeUtc)
             .FirstOrDefault();
     }
 

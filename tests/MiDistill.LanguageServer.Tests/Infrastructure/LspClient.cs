@@ -22,6 +22,8 @@ public sealed class LspClient : IAsyncDisposable
     private readonly Stream _input;
     private readonly Dictionary<int, TaskCompletionSource<JsonNode?>> _pending = new();
     private readonly List<JsonNode> _notifications = new();
+    // Completed (and replaced) whenever a notification arrives, so a waiting test wakes at once.
+    private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly StringBuilder _stderr = new();
     private readonly object _gate = new();
     private int _nextId;
@@ -77,12 +79,14 @@ public sealed class LspClient : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
         while (DateTime.UtcNow < deadline)
         {
+            Task arrived;
             lock (_gate)
             {
                 var found = _notifications.FirstOrDefault(n => (string?)n["method"] == method && predicate(n["params"]!));
                 if (found is not null) { _notifications.Remove(found); return found["params"]!; }
+                arrived = _arrived.Task;
             }
-            await Task.Delay(20);
+            await Task.WhenAny(arrived, Task.Delay(deadline - DateTime.UtcNow));
         }
         throw new TimeoutException($"no {method} notification in {timeoutSeconds} s; server stderr:\n{StandardError}");
     }
@@ -131,7 +135,11 @@ public sealed class LspClient : IAsyncDisposable
                         else tcs.SetResult(message["result"]);
                     }
                     else if (message["method"] is not null)
+                    {
                         _notifications.Add(message);
+                        _arrived.TrySetResult();
+                        _arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    }
                 }
             }
         }
