@@ -55,10 +55,18 @@ public sealed class ProtocolTests(Xunit.Abstractions.ITestOutputHelper output)
     [Theory]
     [InlineData("semantic")]
     [InlineData("syntax")]
+    [InlineData("data")]
     public async Task DidOpen_of_a_broken_recipe_publishes_the_diagnostics_the_build_reports(string kind)
     {
         var path = InTestRecipes("lsp_broken.distill");
-        var text = kind == "semantic" ? Broken : Broken.Replace("classes [2, 3]", "classes [2, 3");
+        // "data": the build's checks of an image folder (relative to the project folder) that is not there.
+        var text = kind switch
+        {
+            "semantic" => Broken,
+            "syntax" => Broken.Replace("classes [2, 3]", "classes [2, 3"),
+            _ => File.ReadAllText(InTestRecipes("folder.distill")).Replace("recipe folder", "recipe lsp_broken")
+                .Replace("../MiDistill.Runtime.Tests/Regression/Data/folder", "no_such_image_folder"),
+        };
         var expected = CompilerReference.Diagnostics(Repo.TestRecipes, path, text);
         Assert.NotEmpty(expected);
         if (kind == "semantic") Assert.True(expected.Count >= 3, "the reference should find the three planted errors: " + string.Join("\n", expected));
