@@ -229,7 +229,11 @@ public sealed class CursorContext
                 if (top.Phase == Phase.AfterHead)
                 {
                     // `section.setting |` in a sweep: the grid's values follow.
-                    if (top.Kind == FrameKind.Sweep) { var owner = ResolvePath(top.Path, out var t); return new Slot(SlotKind.Value, Path: top.Path.ToList(), Type: ItemType(t, true) is { } item ? t : t, Owner: owner); }
+                    if (top.Kind == FrameKind.Sweep)
+                    {
+                        var owner = ResolvePath(top.Path, out var type);
+                        return new Slot(SlotKind.Value, Path: top.Path.ToList(), Type: type, Owner: owner);
+                    }
                     return Slot.None;
                 }
                 return new Slot(SlotKind.Value, Path: top.Path.ToList(), Type: top.ValueType, Owner: top.Owner);
