@@ -52,7 +52,7 @@ public static class Completion
                         items.Add(Setting(form.Name + "(" + argument.Name + ")", argument, argument.Name + ": ") with { Kind = CompletionItemKind.Field });
                 break;
             case SlotKind.Value:
-                Values(slot, items, inString.Length > 0, tree);
+                Values(slot, items, inString.Length > 0, tokens);
                 break;
             case SlotKind.OverridePath:
             case SlotKind.SweepPath:
@@ -69,16 +69,16 @@ public static class Completion
             InsertText = insert,
         };
 
-    private static void Values(Slot slot, List<CompletionItem> items, bool inString, RecipeFileNode? tree)
+    private static void Values(Slot slot, List<CompletionItem> items, bool inString, IReadOnlyList<Token> tokens)
     {
         // `evaluate.reference "..."` and a sweep's `variants [...]` name the recipe's variants.
         bool namesVariant = slot.Path is { Count: 2 } p && (p[0] == "evaluate" && p[1] == "reference");
         if (namesVariant || (slot.Path is { Count: 1 } q && q[0] == SweepVariants))
         {
-            foreach (var variant in tree?.Recipes.SelectMany(r => r.VariantBlocks).SelectMany(b => b.Variants) ?? Enumerable.Empty<VariantNode>())
-                items.Add(new CompletionItem(variant.Name.Text, CompletionItemKind.Variable, "a variant of this recipe")
+            foreach (var variant in VariantNames(tokens))
+                items.Add(new CompletionItem(variant, CompletionItemKind.Variable, "a variant of this recipe")
                 {
-                    InsertText = namesVariant ? "\"" + variant.Name.Text + "\"" : variant.Name.Text,
+                    InsertText = namesVariant ? "\"" + variant + "\"" : variant,
                 });
             return;
         }
@@ -105,6 +105,28 @@ public static class Completion
         }
         if (slot.Owner?.Default is { } @default && slot.Type is not ChoiceType and not FormListType and not BoolType)
             items.Add(new CompletionItem(@default, CompletionItemKind.Constant, "the default") { SortText = "0" });
+    }
+
+    // The names declared in `variants` blocks, from the tokens: the text being typed seldom parses.
+    private static IEnumerable<string> VariantNames(IReadOnlyList<Token> tokens)
+    {
+        var names = new List<string>();
+        int depth = 0, block = -1;
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            var t = tokens[i];
+            if (t.Is('{'))
+            {
+                if (i > 0 && tokens[i - 1].Kind == TokenKind.Name)
+                {
+                    if (tokens[i - 1].Text == RecipeSchema.VariantsKeyword && block < 0) block = depth;
+                    else if (block >= 0 && depth == block + 1) names.Add(tokens[i - 1].Text);
+                }
+                depth++;
+            }
+            else if (t.Is('}') && --depth == block) block = -1;
+        }
+        return names.Distinct();
     }
 
     private static CompletionItem FormItem(ChoiceType choice, Form form)

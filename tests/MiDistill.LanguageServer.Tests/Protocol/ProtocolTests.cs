@@ -141,6 +141,12 @@ public sealed class ProtocolTests(Xunit.Abstractions.ITestOutputHelper output)
         { "a preset", "recipe r {\n  teacher { model vit(preset: |) }\n}\n", new[] { "tiny_28", "vit_base_patch16_224" } },
         { "an override path", "recipe r {\n  finetune { objective sam(rho: 0.05) }\n  variants {\n    v { finetune.objective.| }\n  }\n}\n", new[] { "rho" } },
         { "a sweep grid path", "recipe r {\n  sweep {\n    finetune.|\n  }\n}\n", new[] { "epochs", "objective" } },
+        { "a sweep option or section", "recipe r {\n  sweep {\n    |\n  }\n}\n", new[] { "limit", "variants", "finetune" } },
+        { "the members of a name list", "recipe r {\n  evaluate { metrics [accuracy, |] }\n}\n", new[] { "balanced_accuracy" } },
+        { "a choice's forms nested in a form's argument", "recipe r {\n  analyze { estimator renyi(kernel: |) }\n}\n", new[] { "fixed", "median" } },
+        { "true and false", "recipe r {\n  analyze { bottleneck | }\n}\n", new[] { "true", "false" } },
+        { "a form in a variant's override", "recipe r {\n  variants {\n    v { distill.loss = | }\n  }\n}\n", new[] { "kd", "labels_only" } },
+        { "the recipe's variants for evaluate.reference", "recipe r {\n  evaluate { reference | }\n  variants {\n    plain { }\n    sharp { }\n  }\n}\n", new[] { "plain", "sharp" } },
     };
 
     [Theory]
