@@ -91,7 +91,7 @@ internal static class TrainerCheckpoint
             if (reader.ReadString() != Magic) throw new InvalidDataException("not a trainer checkpoint of this MiDistill version (wrong magic)");
             var progress = JsonSerializer.Deserialize<TrainerProgress>(reader.ReadString(), Json)
                 ?? throw new InvalidDataException("empty progress header");
-            model.load(reader);
+            LoadInPlace(reader, model);
             OptimizerState(optimizer).load_state_dict(reader);
             int count = reader.ReadInt32();
             Dictionary<string, Tensor>? best = count == 0 ? null : new Dictionary<string, Tensor>(count);
@@ -104,9 +104,43 @@ internal static class TrainerCheckpoint
             torch.random.set_rng_state(rng);
             return (progress, best);
         }
-        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or JsonException or ArgumentException or IOException)
+        // InvalidOperationException is what TorchSharp throws at a disposed tensor ("Tensor invalid --
+        // empty handle"): should a future load replace a parameter the optimizer holds again, the
+        // resume fails as a checkpoint problem naming the file, not as a crash inside the optimizer.
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or JsonException or ArgumentException or IOException
+            or FormatException or InvalidOperationException)
         {
             throw new InvalidDataException($"{path}: the checkpoint is unreadable ({e.Message}); delete it to restart this stage from its beginning", e);
+        }
+    }
+
+    /// <summary>
+    /// Reads what <c>Module.save</c> wrote (the entry count as unsigned LEB128, then each name and
+    /// tensor) into the model's own parameters and buffers, in place, on whatever device they live.
+    /// Not <c>Module.load</c>: on a non-CPU module that moves the module to the CPU and back, which
+    /// replaces every parameter and disposes the old ones, the very objects the optimizer and SAM hold
+    /// (TorchSharp src/TorchSharp/NN/Module.cs, <c>load</c>); a resumed stage on CUDA then crashed at
+    /// its first step. <c>Tensor.Load</c> copies through a CPU temporary under no_grad.
+    /// </summary>
+    private static void LoadInPlace(BinaryReader reader, nn.Module model)
+    {
+        var tensors = model.state_dict();
+        long count = reader.Read7BitEncodedInt64();
+        if (count != tensors.Count)
+            throw new InvalidDataException($"it holds {count} model tensors, but the model has {tensors.Count} (a checkpoint of another architecture?)");
+        for (long i = 0; i < count; i++)
+        {
+            var name = reader.ReadString();
+            if (!tensors.TryGetValue(name, out var tensor))
+                throw new InvalidDataException($"it holds model tensor '{name}', which the model does not have (a checkpoint of another architecture?)");
+            try
+            {
+                tensor.Load(reader);
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"model tensor '{name}': {e.Message}", e);
+            }
         }
     }
 
