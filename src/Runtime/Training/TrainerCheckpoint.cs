@@ -1,9 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using MiDistill.Runtime.Checkpoints;
 using MiDistill.Runtime.Optim;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -38,13 +38,16 @@ internal sealed record TrainerProgress
 /// A stage checkpoint in one file: a JSON header (progress), then model, optimizer, the
 /// best-so-far snapshot and the torch RNG state, then a trailer of the payload's length (8 bytes,
 /// little-endian) and SHA-256 (32 bytes), checked before anything is read: a truncated or damaged
-/// file is an error naming it, never a half-restored stage. Written to a temporary file and
-/// renamed, so a kill at any moment leaves either the previous checkpoint or the new one.
+/// file is an error naming it, never a half-restored stage. Streamed to and from the file (no
+/// size limit), written to a temporary file and renamed, so a kill at any moment leaves either the
+/// previous checkpoint or the new one. The layout is the one MiDistill has written since
+/// <c>MIDISTILL-TRAINER-CHECKPOINT-2</c>; files written before the streaming writer load unchanged.
 /// </summary>
 internal static class TrainerCheckpoint
 {
     private const string Magic = "MIDISTILL-TRAINER-CHECKPOINT-2";
     private const int TrailerBytes = 8 + 32;
+    private const int BufferBytes = 1 << 20;
     // The best accuracy starts at -infinity, which plain JSON cannot hold.
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
@@ -52,33 +55,46 @@ internal static class TrainerCheckpoint
     {
         // A name of this process's own: two runs sharing a cache must not write one temporary file.
         var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        var payload = new MemoryStream();
-        using (var writer = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+        try
         {
-            writer.Write(Magic);
-            writer.Write(JsonSerializer.Serialize(progress, Json));
-            model.save(writer);
-            OptimizerState(optimizer).save_state_dict(writer);
-            writer.Write(best?.Count ?? 0);
-            if (best is not null)
-                foreach (var (name, tensor) in best)
+            // Streamed to the file through the checksum, tensor by tensor: no buffer of the whole
+            // payload, so a checkpoint of any size (a ViT-L with AdamW and its best snapshot) is written.
+            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, BufferBytes))
+            {
+                long length;
+                byte[] hash;
+                using (var payload = new HashingStream(file))
                 {
-                    writer.Write(name);
-                    tensor.Save(writer);
+                    using (var writer = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+                    {
+                        writer.Write(Magic);
+                        writer.Write(JsonSerializer.Serialize(progress, Json));
+                        model.save(writer);
+                        OptimizerState(optimizer).save_state_dict(writer);
+                        writer.Write(best?.Count ?? 0);
+                        if (best is not null)
+                            foreach (var (name, tensor) in best)
+                            {
+                                writer.Write(name);
+                                tensor.Save(writer);
+                            }
+                        using var rng = torch.random.get_rng_state();
+                        rng.Save(writer);
+                    }
+                    (length, hash) = (payload.Written, payload.Hash());
                 }
-            using var rng = torch.random.get_rng_state();
-            rng.Save(writer);
+                file.Write(BitConverter.GetBytes(length));
+                file.Write(hash);
+                file.Flush(flushToDisk: true);
+            }
+            Checkpoints.TestSeams.BeforeRename?.Invoke(path);
+            File.Move(temporary, path, overwrite: true);
         }
-        using (var stream = File.Create(temporary))
+        catch
         {
-            var bytes = payload.GetBuffer().AsSpan(0, (int)payload.Length);
-            stream.Write(bytes);
-            stream.Write(BitConverter.GetBytes(payload.Length));
-            stream.Write(SHA256.HashData(bytes));
-            stream.Flush(flushToDisk: true);
+            File.Delete(temporary);
+            throw;
         }
-        Checkpoints.TestSeams.BeforeRename?.Invoke(path);
-        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>Restores model and optimizer in place; returns the progress and the best snapshot (owned by the caller).</summary>
@@ -86,8 +102,12 @@ internal static class TrainerCheckpoint
     {
         try
         {
-            using var stream = new MemoryStream(Verified(File.ReadAllBytes(path)), writable: false);
-            using var reader = new BinaryReader(stream, Encoding.UTF8);
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferBytes);
+            long length = Verify(file);
+            file.Position = 0;
+            // Read from the file as it goes, within the payload the checksum covers.
+            using var payload = new PrefixStream(file, length);
+            using var reader = new BinaryReader(payload, Encoding.UTF8);
             if (reader.ReadString() != Magic) throw new InvalidDataException("not a trainer checkpoint of this MiDistill version (wrong magic)");
             var progress = JsonSerializer.Deserialize<TrainerProgress>(reader.ReadString(), Json)
                 ?? throw new InvalidDataException("empty progress header");
@@ -102,6 +122,8 @@ internal static class TrainerCheckpoint
             }
             using var rng = TensorExtensionMethods.Load(reader);
             torch.random.set_rng_state(rng);
+            if (payload.Remaining != 0)
+                throw new InvalidDataException($"{payload.Remaining} bytes of its payload are left over after the RNG state (not written by this MiDistill version?)");
             return (progress, best);
         }
         // InvalidOperationException is what TorchSharp throws at a disposed tensor ("Tensor invalid --
@@ -144,19 +166,26 @@ internal static class TrainerCheckpoint
         }
     }
 
-    /// <summary>The payload of a checkpoint file, once its length and SHA-256 match the trailer.</summary>
-    private static byte[] Verified(byte[] file)
+    /// <summary>
+    /// The payload's length, once the trailer's length and SHA-256 match the file's bytes, read in
+    /// chunks (the file is read twice, so that nothing is restored from a damaged one).
+    /// </summary>
+    private static long Verify(FileStream file)
     {
-        if (file.Length < TrailerBytes)
-            throw new InvalidDataException($"the file has {file.Length} bytes, fewer than its {TrailerBytes}-byte trailer (truncated)");
-        long recorded = BitConverter.ToInt64(file, file.Length - TrailerBytes);
-        long payload = file.Length - TrailerBytes;
+        long size = file.Length;
+        if (size < TrailerBytes)
+            throw new InvalidDataException($"the file has {size} bytes, fewer than its {TrailerBytes}-byte trailer (truncated)");
+        long payload = size - TrailerBytes;
+        var trailer = new byte[TrailerBytes];
+        file.Position = payload;
+        file.ReadExactly(trailer);
+        long recorded = BitConverter.ToInt64(trailer, 0);
         if (recorded != payload)
             throw new InvalidDataException($"the file holds {payload} bytes before its trailer, but was written with {recorded} (truncated or damaged)");
-        var hash = SHA256.HashData(file.AsSpan(0, (int)payload));
-        if (!hash.AsSpan().SequenceEqual(file.AsSpan((int)payload + 8, 32)))
+        file.Position = 0;
+        if (!HashingStream.Of(file, payload).AsSpan().SequenceEqual(trailer.AsSpan(8)))
             throw new InvalidDataException("its contents do not match the checksum it was written with (the file is damaged)");
-        return file.AsSpan(0, (int)payload).ToArray();
+        return payload;
     }
 
     // A wrapping optimizer (SAM) keeps no state of its own between steps; the one it wraps holds the moments.
