@@ -118,9 +118,9 @@ internal static class TrainerCheckpoint
             for (int i = 0; i < count; i++)
             {
                 var name = reader.ReadString();
-                best![name] = TensorExtensionMethods.Load(reader).DetachFromDisposeScope();
+                best![name] = ReadCpuTensor(reader).DetachFromDisposeScope();
             }
-            using var rng = TensorExtensionMethods.Load(reader);
+            using var rng = ReadCpuTensor(reader);
             torch.random.set_rng_state(rng);
             if (payload.Remaining != 0)
                 throw new InvalidDataException($"{payload.Remaining} bytes of its payload are left over after the RNG state (not written by this MiDistill version?)");
@@ -163,6 +163,30 @@ internal static class TrainerCheckpoint
             {
                 throw new InvalidDataException($"model tensor '{name}': {e.Message}", e);
             }
+        }
+    }
+
+    /// <summary>
+    /// A tensor <c>Tensor.Save</c> wrote (dtype, rank and dimensions as unsigned LEB128, then the
+    /// raw bytes), made on the CPU. Not <c>TensorExtensionMethods.Load(reader)</c>, which makes it on
+    /// the default device: the best snapshot is kept on the CPU, and a generator state elsewhere takes
+    /// the process down (LibTorch's <c>set_state</c> throws through TorchSharp uncaught).
+    /// </summary>
+    private static Tensor ReadCpuTensor(BinaryReader reader)
+    {
+        var dtype = (ScalarType)reader.Read7BitEncodedInt64();
+        var shape = new long[reader.Read7BitEncodedInt64()];
+        for (int i = 0; i < shape.Length; i++) shape[i] = reader.Read7BitEncodedInt64();
+        var tensor = torch.empty(shape, dtype, device: CPU);
+        try
+        {
+            if (tensor.numel() > 0) tensor.ReadBytesFromStream(reader.BaseStream);
+            return tensor;
+        }
+        catch
+        {
+            tensor.Dispose();
+            throw;
         }
     }
 
