@@ -212,7 +212,11 @@ public static class Stages
                 throw new ArgumentException($"the distillation loss {settings.Loss.GetType().Name} needs a teacher", nameof(teacher));
             teacher?.eval();
             using var optimizer = StageFit.Optimizer(settings, student);
-            Func<Tensor, Tensor> teacherForward = teacher is null ? _ => throw new InvalidOperationException("this loss uses no teacher") : teacher.call;
+            using var bf16 = teacher is not null && settings.Loss.UsesTeacher && settings.TeacherDType == TeacherDType.BFloat16
+                ? Bf16Teacher.Copy(teacher, () => options.Teacher.Model.Create(data.DownstreamClasses.Count))
+                : null;
+            Func<Tensor, Tensor> teacherForward = teacher is null ? _ => throw new InvalidOperationException("this loss uses no teacher")
+                : bf16 is not null ? bf16.Forward : teacher.call;
             var loss = DistillationLoss(settings.Loss, teacherForward, student.call, teacherInput, studentInput);
             // The transfer set's images carry the teacher's predictions, never their own labels: the
             // student learns from the teacher only there (its soft outputs every step, as everywhere).

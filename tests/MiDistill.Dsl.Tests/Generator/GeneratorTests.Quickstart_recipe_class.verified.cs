@@ -132,6 +132,8 @@ namespace MiDistill.Recipes
                     Augment = global::System.Array.Empty<global::MiDistill.Runtime.Options.AugmentOptions>(),
                     // quickstart.distill default: distill.transfer
                     Transfer = 0,
+                    // quickstart.distill default: distill.teacher_dtype
+                    TeacherDType = global::MiDistill.Runtime.Options.TeacherDType.Float32,
                 },
                 Evaluate = new global::MiDistill.Runtime.Options.EvaluateOptions
                 {
@@ -266,6 +268,8 @@ namespace MiDistill.Recipes
                     Augment = global::System.Array.Empty<global::MiDistill.Runtime.Options.AugmentOptions>(),
                     // quickstart.distill default: distill.transfer
                     Transfer = 0,
+                    // quickstart.distill default: distill.teacher_dtype
+                    TeacherDType = global::MiDistill.Runtime.Options.TeacherDType.Float32,
                 },
                 Evaluate = new global::MiDistill.Runtime.Options.EvaluateOptions
                 {
@@ -400,6 +404,8 @@ namespace MiDistill.Recipes
                     Augment = global::System.Array.Empty<global::MiDistill.Runtime.Options.AugmentOptions>(),
                     // quickstart.distill default: distill.transfer
                     Transfer = 0,
+                    // quickstart.distill default: distill.teacher_dtype
+                    TeacherDType = global::MiDistill.Runtime.Options.TeacherDType.Float32,
                 },
                 Evaluate = new global::MiDistill.Runtime.Options.EvaluateOptions
                 {
