@@ -368,7 +368,11 @@ public static class Stages
         if (device == DeviceType.CPU && PretrainDType == ScalarType.Float32) return SettingsJson.Serialize(key);
         return SettingsJson.Serialize(new
         {
-            key.format, key.model, key.pretrain, key.source, key.upstream,
+            key.format,
+            key.model,
+            key.pretrain,
+            key.source,
+            key.upstream,
             device = device.ToString().ToLowerInvariant(),
             dtype = PretrainDType.ToString().ToLowerInvariant(),
         });

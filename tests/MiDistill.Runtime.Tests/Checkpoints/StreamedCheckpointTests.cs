@@ -29,8 +29,18 @@ public sealed class StreamedCheckpointTests : IDisposable
 
     private static TrainerProgress Progress() => new()
     {
-        Stage = "finetune", Variant = "v", Epoch = 1, NextBatch = 3, GlobalStep = 7, LossSum = 1.5, Correct = 4, Seen = 12,
-        BestAccuracy = 0.25, BestEpoch = 1, HasBest = true, Lines = new[] { "{\"epoch\":1}" },
+        Stage = "finetune",
+        Variant = "v",
+        Epoch = 1,
+        NextBatch = 3,
+        GlobalStep = 7,
+        LossSum = 1.5,
+        Correct = 4,
+        Seen = 12,
+        BestAccuracy = 0.25,
+        BestEpoch = 1,
+        HasBest = true,
+        Lines = new[] { "{\"epoch\":1}" },
     };
 
     /// <summary>A model and SGD with momentum after one step, so the optimizer has state to save.</summary>

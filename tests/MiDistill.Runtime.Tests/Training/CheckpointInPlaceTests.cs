@@ -76,8 +76,18 @@ public sealed class CheckpointInPlaceTests : IDisposable
 
     private static TrainerProgress Progress() => new()
     {
-        Stage = "finetune", Variant = "v", Epoch = 0, NextBatch = 2, GlobalStep = 2, LossSum = 0, Correct = 0, Seen = 0,
-        BestAccuracy = double.NegativeInfinity, BestEpoch = 1, HasBest = false, Lines = Array.Empty<string>(),
+        Stage = "finetune",
+        Variant = "v",
+        Epoch = 0,
+        NextBatch = 2,
+        GlobalStep = 2,
+        LossSum = 0,
+        Correct = 0,
+        Seen = 0,
+        BestAccuracy = double.NegativeInfinity,
+        BestEpoch = 1,
+        HasBest = false,
+        Lines = Array.Empty<string>(),
     };
 
     [Theory]

@@ -92,8 +92,17 @@ public sealed class DeviceGuardTests : IDisposable
         var checkpoint = Path.Combine(_root, "finetune.ckpt");
         FitSpec Spec(int epochs) => new()
         {
-            Stage = "finetune", Variant = "guard", Model = teacher, Optimizer = optimizer, BaseLearningRate = 1e-3,
-            Schedule = new ConstantLr(), Train = train, Epochs = epochs, BatchSize = 8, Seed = 11, RunSeed = 7,
+            Stage = "finetune",
+            Variant = "guard",
+            Model = teacher,
+            Optimizer = optimizer,
+            BaseLearningRate = 1e-3,
+            Schedule = new ConstantLr(),
+            Train = train,
+            Epochs = epochs,
+            BatchSize = 8,
+            Seed = 11,
+            RunSeed = 7,
             Loss = (x, y) =>
             {
                 var logits = teacher.call(adapter.Apply(x));
@@ -140,8 +149,17 @@ public sealed class DeviceGuardTests : IDisposable
         {
             new Trainer(context).Fit(new FitSpec
             {
-                Stage = "distill", Variant = loss, Model = student, Optimizer = optimizer, BaseLearningRate = 0.05,
-                Schedule = new ConstantLr(), Train = train, Epochs = 1, BatchSize = 8, Seed = 13, RunSeed = 7,
+                Stage = "distill",
+                Variant = loss,
+                Model = student,
+                Optimizer = optimizer,
+                BaseLearningRate = 0.05,
+                Schedule = new ConstantLr(),
+                Train = train,
+                Epochs = 1,
+                BatchSize = 8,
+                Seed = 13,
+                RunSeed = 7,
                 Loss = Stages.DistillationLoss(options, teacher.call, student.call, teacherInput, studentInput),
                 Augment = new BatchAugmenter(new AugmentOptions[] { new FlipAugment() }, 10, train.Statistics.Black()),
                 CheckpointPath = Path.Combine(_root, loss + ".ckpt"),
