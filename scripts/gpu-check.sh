@@ -119,8 +119,8 @@ run tiny-cpu tiny cpu
 
 say ""
 say "Kill and resume on $device (killable, killed before its 2nd stage checkpoint is renamed):"
-MIDISTILL_TEST_KILL_BEFORE_RENAME=2:.ckpt dotnet "$recipes" run killable --device "$device" --threads 4 \
-  --output "$out/killed" --cache "$out/killed-cache" > "$out/killed.log" 2>&1 || true
+( MIDISTILL_TEST_KILL_BEFORE_RENAME=2:.ckpt dotnet "$recipes" run killable --device "$device" --threads 4 \
+  --output "$out/killed" --cache "$out/killed-cache" > "$out/killed.log" 2>&1 ) 2> /dev/null || true
 killed=$(folder killed)
 dotnet "$recipes" resume "$killed" > "$out/resumed.log" 2>&1
 say "$(grep -m1 'resuming' "$out/resumed.log" || echo 'no resume line (the kill may not have happened: see killed.log)')"
