@@ -252,6 +252,9 @@ public sealed record DistillOptions : ITrainingStageOptions
     /// </summary>
     [RecipeSetting(Doc = "unlabeled images per downstream class the student also learns from, labelled by the teacher (the transfer set; disjoint from every other split; 0 = none)", Min = 0, Default = "0")]
     public int Transfer { get; init; }
+    /// <summary>The dtype of the frozen teacher's forward pass in distillation; the loss is float32 either way (see Training/Bf16Teacher.cs).</summary>
+    [RecipeSetting("teacher_dtype", Doc = "dtype of the frozen teacher's forward pass: bfloat16 runs a bfloat16 copy of the teacher (for GPUs; its logits are within a few hundredths of float32's), the loss stays float32", Default = "float32")]
+    public TeacherDType TeacherDType { get; init; } = TeacherDType.Float32;
 }
 
 [RecipeSection("evaluate", "Held-out test evaluation of teacher and student.", Order = 5)]
@@ -282,10 +285,16 @@ public enum Metric
     [RecipeName("balanced_accuracy", "mean per-class recall (for imbalanced data)")] BalancedAccuracy,
 }
 
+public enum TeacherDType
+{
+    [RecipeName("float32", "The teacher's own float32 weights.")] Float32,
+    [RecipeName("bfloat16", "A bfloat16 copy of the teacher; its logits are cast back to float32 for the loss.")] BFloat16,
+}
+
 public enum DeviceKind
 {
     [RecipeName("cpu", "The CPU.")] Cpu,
-    [RecipeName("cuda", "An NVIDIA GPU; needs the CUDA LibTorch backend (build with -p:MiDistillTorchBackend=cuda).")] Cuda,
+    [RecipeName("cuda", "An NVIDIA GPU; needs a CUDA LibTorch backend (TorchSharp-cuda-linux or -windows in your project; here, build with -p:MiDistillTorchBackend=cuda).")] Cuda,
     [RecipeName("auto", "CUDA when the backend has it, else the CPU.")] Auto,
 }
 

@@ -132,6 +132,8 @@ namespace MiDistill.Recipes
                     Augment = global::System.Array.Empty<global::MiDistill.Runtime.Options.AugmentOptions>(),
                     // quickstart.distill default: distill.transfer
                     Transfer = 0,
+                    // quickstart.distill default: distill.teacher_dtype
+                    TeacherDType = global::MiDistill.Runtime.Options.TeacherDType.Float32,
                 },
                 Evaluate = new global::MiDistill.Runtime.Options.EvaluateOptions
                 {
@@ -275,6 +277,8 @@ namespace MiDistill.Recipes
                     Augment = global::System.Array.Empty<global::MiDistill.Runtime.Options.AugmentOptions>(),
                     // quickstart.distill default: distill.transfer
                     Transfer = 0,
+                    // quickstart.distill default: distill.teacher_dtype
+                    TeacherDType = global::MiDistill.Runtime.Options.TeacherDType.Float32,
                 },
                 Evaluate = new global::MiDistill.Runtime.Options.EvaluateOptions
                 {
@@ -418,6 +422,8 @@ namespace MiDistill.Recipes
                     Augment = global::System.Array.Empty<global::MiDistill.Runtime.Options.AugmentOptions>(),
                     // quickstart.distill default: distill.transfer
                     Transfer = 0,
+                    // quickstart.distill default: distill.teacher_dtype
+                    TeacherDType = global::MiDistill.Runtime.Options.TeacherDType.Float32,
                 },
                 Evaluate = new global::MiDistill.Runtime.Options.EvaluateOptions
                 {
