@@ -6,11 +6,13 @@ cd "$(dirname "$0")"
 # The test command checks snapshots; it never approves them (see tests/.../Infrastructure/Approvals.cs).
 unset MIDISTILL_ACCEPT VERIFY_AUTOVERIFY
 # What the tests meet for real: Fashion-MNIST, a headless browser for the report, a one-node Slurm,
-# and Python's standard library (an independent reader of the model files).
+# Python's standard library (an independent reader of the model files), and two editors' machinery.
 scripts/ensure-dataset.sh || { echo "0 passed, 1 failed"; exit 1; }
 scripts/ensure-chromium.sh || { echo "0 passed, 1 failed"; exit 1; }
 scripts/ensure-slurm.sh || { echo "0 passed, 1 failed"; exit 1; }
 scripts/ensure-python.sh || { echo "0 passed, 1 failed"; exit 1; }
+# The editor tests: neovim and the VS Code extension's npm packages (editors/vscode).
+scripts/ensure-editors.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 # `dotnet test` alone would not build the recipes project, so build the solution first.
 if ! dotnet build MiDistill.sln -c Release -nologo -v quiet; then

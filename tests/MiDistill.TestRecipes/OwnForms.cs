@@ -20,7 +20,7 @@ public sealed record TinyConvOptions(
     public override Module<Tensor, Tensor> Create(int inChannels, int numClasses) => new TinyConv(inChannels, Hidden, numClasses);
 }
 
-public sealed class TinyConv : Module<Tensor, Tensor>
+public sealed class TinyConv : Module<Tensor, Tensor>, MiDistill.Runtime.Export.IOnnxExportable
 {
     private readonly Conv2d conv;
     private readonly Linear head;
@@ -37,6 +37,13 @@ public sealed class TinyConv : Module<Tensor, Tensor>
         using var features = functional.relu(conv.call(x));
         using var pooled = features.mean(new long[] { 2, 3 });
         return head.call(pooled);
+    }
+
+    // The same forward written into an ONNX graph, so `export { onnx true }` can deploy this student (docs/deploy.md).
+    public MiDistill.Runtime.Export.OnnxValue ExportOnnx(MiDistill.Runtime.Export.OnnxGraph graph, MiDistill.Runtime.Export.OnnxValue x)
+    {
+        var features = graph.Relu(graph.Call(conv, x, "conv"));
+        return graph.Call(head, graph.Flatten(graph.GlobalAveragePool(features)), "head");
     }
 
     protected override void Dispose(bool disposing)

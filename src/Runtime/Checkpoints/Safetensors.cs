@@ -79,13 +79,12 @@ public static class Safetensors
         {
             foreach (var e in entries)
             {
-                var bytes = new byte[e.End - e.Begin];
                 stream.Seek(dataStart + e.Begin, SeekOrigin.Begin);
-                stream.ReadExactly(bytes);
                 var (type, _) = DTypes[e.DType];
-                var t = empty(e.Shape, type);
-                if (bytes.Length > 0) t.bytes = bytes;
-                result.Add((e.Name, t.DetachFromDisposeScope()));
+                var t = empty(e.Shape, type).DetachFromDisposeScope();
+                result.Add((e.Name, t));
+                // Straight from the file into the tensor's memory: no byte[] of the tensor's size.
+                if (e.End > e.Begin) t.ReadBytesFromStream(stream, 1 << 16);
             }
             return result;
         }
@@ -99,34 +98,33 @@ public static class Safetensors
     /// <summary>
     /// Writes tensors (moved to the CPU, made contiguous) to <paramref name="path"/>, with
     /// <paramref name="metadata"/> and the checksum in <c>__metadata__</c>, flushed to disk. Names
-    /// stay as given: a model's state_dict names are PyTorch's, so the file loads there too.
+    /// stay as given: a model's state_dict names are PyTorch's, so the file loads there too. Each
+    /// tensor's bytes go straight to the file through the checksum: the header is written with a
+    /// placeholder of the checksum's fixed length, which is filled in once the data is written, so no
+    /// buffer holds a tensor's bytes, let alone the file's.
     /// </summary>
     public static void Write(string path, IEnumerable<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var entries = new List<Entry>();
-        var blobs = new List<byte[]>();
+        var sources = new List<Tensor>();
         long offset = 0;
         foreach (var (name, tensor) in tensors)
         {
             if (name == "__metadata__" || entries.Any(e => e.Name == name))
                 throw new ArgumentException($"tensor name '{name}' is reserved or repeated", nameof(tensors));
-            using var cpu = tensor.detach().cpu().contiguous();
-            var dtype = DTypes.FirstOrDefault(kv => kv.Value.Type == cpu.dtype).Key
-                ?? throw new ArgumentException($"tensor '{name}' has dtype {cpu.dtype}, which safetensors files here cannot hold", nameof(tensors));
-            var bytes = cpu.numel() == 0 ? Array.Empty<byte>() : cpu.bytes.ToArray();
-            entries.Add(new Entry(name, dtype, cpu.shape, offset, offset + bytes.Length));
-            blobs.Add(bytes);
-            offset += bytes.Length;
+            var dtype = DTypes.FirstOrDefault(kv => kv.Value.Type == tensor.dtype).Key
+                ?? throw new ArgumentException($"tensor '{name}' has dtype {tensor.dtype}, which safetensors files here cannot hold", nameof(tensors));
+            long bytes = tensor.numel() * DTypes[dtype].Size;
+            entries.Add(new Entry(name, dtype, tensor.shape, offset, offset + bytes));
+            sources.Add(tensor);
+            offset += bytes;
         }
         var meta = new SortedDictionary<string, string>(StringComparer.Ordinal) { ["format"] = "pt" };
         if (metadata is not null)
             foreach (var (key, value) in metadata) meta[key] = value;
-        using (var data = new MemoryStream())
-        {
-            foreach (var blob in blobs) data.Write(blob);
-            data.Position = 0;
-            meta[ChecksumKey] = Checksum(entries, data);
-        }
+        // 64 hex digits, like the SHA-256 that replaces it: the header's length does not change.
+        var placeholder = new string('0', 64);
+        meta[ChecksumKey] = placeholder;
 
         var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -152,11 +150,28 @@ public static class Safetensors
         }
         // The format allows padding the header with spaces; 8-byte alignment lets readers map the data.
         while (buffer.Length % 8 != 0) buffer.WriteByte((byte)' ');
-        using var stream = File.Create(path);
-        stream.Write(BitConverter.GetBytes((ulong)buffer.Length));
-        buffer.Position = 0;
-        buffer.CopyTo(stream);
-        foreach (var blob in blobs) stream.Write(blob);
+        var header = buffer.ToArray();
+        int at = header.AsSpan().IndexOf(Encoding.UTF8.GetBytes($"\"{ChecksumKey}\":\"{placeholder}\""));
+        if (at < 0) throw new InvalidOperationException("the safetensors header lost its checksum placeholder");
+        at += Encoding.UTF8.GetByteCount($"\"{ChecksumKey}\":\"");
+
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        stream.Write(BitConverter.GetBytes((ulong)header.Length));
+        stream.Write(header);
+        using (var data = new HashingStream(stream))
+        {
+            data.HashOnly(TableBytes(entries));
+            for (int i = 0; i < sources.Count; i++)
+            {
+                using var cpu = sources[i].detach().cpu().contiguous();
+                if (cpu.numel() > 0) cpu.WriteBytesToStream(data, 1 << 16);
+                if (data.Written != entries[i].End)
+                    throw new InvalidOperationException($"tensor '{entries[i].Name}' wrote {data.Written - entries[i].Begin} bytes, not {entries[i].End - entries[i].Begin}");
+            }
+            stream.Flush();
+            stream.Position = 8 + at;
+            stream.Write(Encoding.ASCII.GetBytes(Convert.ToHexString(data.Hash()).ToLowerInvariant()));
+        }
         stream.Flush(flushToDisk: true);
     }
 
@@ -164,13 +179,16 @@ public static class Safetensors
     private static string Checksum(IReadOnlyList<Entry> entries, Stream data)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var e in entries)
-            hash.AppendData(Encoding.UTF8.GetBytes($"{e.Name}\0{e.DType}\0{string.Join(",", e.Shape)}\0{e.Begin}\0{e.End}\n"));
+        hash.AppendData(TableBytes(entries));
         var chunk = new byte[1 << 16];
         int read;
         while ((read = data.Read(chunk)) > 0) hash.AppendData(chunk, 0, read);
         return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
     }
+
+    /// <summary>What the checksum covers before the data: one line per tensor, <c>name\0dtype\0shape\0begin\0end\n</c>.</summary>
+    private static byte[] TableBytes(IReadOnlyList<Entry> entries) =>
+        Encoding.UTF8.GetBytes(string.Concat(entries.Select(e => $"{e.Name}\0{e.DType}\0{string.Join(",", e.Shape)}\0{e.Begin}\0{e.End}\n")));
 
     private static FileStream Open(string path)
     {

@@ -24,6 +24,13 @@ public sealed record ExperimentData(
     /// the distillation stage relabels them with the teacher's predictions and never reads these.
     /// </summary>
     public ImageSet Transfer { get; init; } = Train.Subset(Array.Empty<int>());
+
+    /// <summary>The downstream classes' names in label order, when the source knows them (an exported model carries them).</summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
+
+    /// <summary>Names the downstream classes from the source's names of all its classes (null: unknown).</summary>
+    public ExperimentData WithClassNames(IReadOnlyList<string>? sourceNames) =>
+        sourceNames is null ? this : this with { ClassNames = DownstreamClasses.Select(c => c < sourceNames.Count ? sourceNames[c] : c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray() };
 }
 
 /// <summary>

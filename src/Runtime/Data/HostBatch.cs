@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.InteropServices;
 using MiDistill.Runtime.Augment;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -137,17 +138,44 @@ public sealed class HostBatch : IDisposable
     }
 
     /// <summary>
-    /// Images float32 [B, C, H, W] and labels int64 [B] on <paramref name="device"/>, copied out of
-    /// this batch's arrays. Call inside the caller's <c>torch.NewDisposeScope()</c>: the tensors belong to that scope.
+    /// Images float32 [B, C, H, W] and labels int64 [B] on <paramref name="device"/> (null: the CPU),
+    /// copied out of this batch's arrays. Call inside the caller's <c>torch.NewDisposeScope()</c>: the tensors belong to that scope.
     /// </summary>
-    public (Tensor Images, Tensor Labels) ToTensors(Device? device = null)
+    public (Tensor Images, Tensor Labels) ToTensors(Device? device = null) => (ImagesOn(device), LabelsOn(device));
+
+    /// <summary>
+    /// The images alone (evaluation needs no labels on the device), float32 [B, C, H, W] on
+    /// <paramref name="device"/> (null: the CPU), copied out of <see cref="Values"/>, which may go back
+    /// to the pool at once.
+    /// </summary>
+    /// <remarks>
+    /// One copy into memory LibTorch allocates (its allocators pool the blocks), never a clone of the
+    /// pooled array on the managed heap per batch (TorchSharp's <c>tensor(array)</c> clones it). For
+    /// CUDA that memory is page-locked, and the copy to the GPU does not block: the step queues its
+    /// kernels behind it, and LibTorch's pinned-memory allocator keeps the block until the copy is done.
+    /// </remarks>
+    public Tensor ImagesOn(Device? device = null)
     {
         ObjectDisposedException.ThrowIf(_released, this);
-        var images = tensor(Values, new long[] { Count, Channels, Height, Width });
-        var labels = tensor(Labels, new long[] { Count });
-        if (device is not null && device.type != DeviceType.CPU)
-            return (images.to(device), labels.to(device));
-        return (images, labels);
+        var target = device ?? CPU;
+        bool cuda = target.type == DeviceType.CUDA;
+        long count = (long)Count * Channels * Height * Width;
+        var staging = empty(new long[] { Count, Channels, Height, Width }, ScalarType.Float32, device: CPU);
+        if (cuda)
+        {
+            var pinned = staging.pin_memory();
+            staging.Dispose();
+            staging = pinned;
+        }
+        if (count > 0) MemoryMarshal.AsBytes(Values.AsSpan(0, checked((int)count))).CopyTo(staging.bytes);
+        return target.type == DeviceType.CPU ? staging : staging.to(target, non_blocking: cuda);
+    }
+
+    private Tensor LabelsOn(Device? device)
+    {
+        ObjectDisposedException.ThrowIf(_released, this);
+        var labels = tensor(Labels, new long[] { Count }, device: CPU);
+        return device is null || device.type == DeviceType.CPU ? labels : labels.to(device);
     }
 
     /// <summary>Hands the pixel buffer back to the stream that built this batch; a second call does nothing.</summary>

@@ -42,7 +42,7 @@ public static class RecipeHost
             HostCommandLine.WriteUsageHint(parse.CommandResult.Command, error);
             return ExitCodes.Usage;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or System.Text.Json.JsonException or Checkpoints.CheckpointException)
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or System.Text.Json.JsonException or Checkpoints.CheckpointException or Export.OnnxExportException)
         {
             // Expected failures (missing dataset, corrupt file, bad variant, no CUDA) are messages, not stack traces.
             error.WriteLine("error: " + e.Message);
@@ -56,6 +56,7 @@ public static class RecipeHost
             "The experiment executable: the recipes it was built with, their runs, reports and sweeps.",
             new[] { List(recipes), Show(recipes), Run(recipes), Resume(recipes) }
                 .Concat(ReportCommands.Commands())
+                .Concat(DeployCommands.Commands())
                 .Concat(Sweeps.SweepCommands.Commands(recipes)));
 
     private static Command List(IReadOnlyList<IRecipe> recipes)

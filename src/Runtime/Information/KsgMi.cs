@@ -71,7 +71,7 @@ public sealed class KsgMi : IMiEstimator
     {
         using var scope = NewDisposeScope();
         long n = z.shape[0];
-        var distance = zeros(n, n, ScalarType.Float64);
+        var distance = zeros(n, n, ScalarType.Float64, device: z.device);
         for (long j = 0; j < z.shape[1]; j++)
         {
             var column = z.select(1, j);
@@ -116,7 +116,7 @@ public sealed class KsgMi : IMiEstimator
 
     private static double Digamma(double v)
     {
-        using var t = tensor(v, ScalarType.Float64);
+        using var t = tensor(v, ScalarType.Float64, device: CPU);
         using var d = t.digamma();
         return d.item<double>();
     }

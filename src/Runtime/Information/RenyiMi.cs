@@ -64,7 +64,7 @@ public sealed class RenyiMi : IMiEstimator
     private static double TypicalDistance(Tensor d2, long n, Tensor x)
     {
         if (n < 2) return 0;
-        var upper = triu_indices(n, n, 1);
+        var upper = triu_indices(n, n, 1, device: d2.device);
         var distances = d2[upper[0], upper[1]].sqrt();
         // Distances below float32 rounding of the features' size are no information: without this
         // floor, the scale-free median rule would blow rounding noise of a constant representation

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using MiDistill.Runtime.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -18,7 +19,7 @@ namespace MiDistill.Runtime.Models;
 /// momentum 0.1, no drop path, no dropout before the classifier. The small stem makes
 /// <c>conv_stem</c> stride 1 (28x28 inputs end at 2x2, not 1x1).
 /// </summary>
-public sealed class EfficientNetV2 : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoints.ICheckpointLayout
+public sealed class EfficientNetV2 : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoints.ICheckpointLayout, IOnnxExportable
 {
     /// <summary>The classifier is `classifier`: replaced when a checkpoint has another class count.</summary>
     public MiDistill.Runtime.Checkpoints.LoadRules LoadRules { get; } = MiDistill.Runtime.Checkpoints.ModelCheckpoints.Cnn("classifier.");
@@ -111,6 +112,15 @@ public sealed class EfficientNetV2 : Module<Tensor, Tensor>, MiDistill.Runtime.C
         return classifier.call(f);
     }
 
+    public OnnxValue ExportOnnx(OnnxGraph graph, OnnxValue x)
+    {
+        x = graph.Silu(graph.Call(bn1, graph.Call(conv_stem, x, "conv_stem"), "bn1"));
+        x = graph.Call(blocks, x, "blocks");
+        x = graph.Silu(graph.Call(bn2, graph.Call(conv_head, x, "conv_head"), "bn2"));
+        x = graph.Flatten(graph.GlobalAveragePool(x));
+        return graph.Call(classifier, x, "classifier");
+    }
+
     // As timm's efficientnet_init_weights (_init_weight_goog): conv N(0, 2 / fan_out) with
     // fan_out = k*k*out / groups, zero conv biases, BN 1/0, Linear U(+-1/sqrt(out)) with zero bias.
     private void InitWeights()
@@ -150,7 +160,7 @@ public sealed class EfficientNetV2 : Module<Tensor, Tensor>, MiDistill.Runtime.C
 }
 
 /// <summary>timm's ConvBnAct ('cn'): <c>conv</c>, <c>bn1</c> + SiLU, a skip when asked and the shape allows.</summary>
-public sealed class ConvBnActBlock : Module<Tensor, Tensor>
+public sealed class ConvBnActBlock : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Conv2d conv;
     private readonly BatchNorm2d bn1;
@@ -172,6 +182,12 @@ public sealed class ConvBnActBlock : Module<Tensor, Tensor>
         return h.MoveToOuterDisposeScope();
     }
 
+    public OnnxValue ExportOnnx(OnnxGraph graph, OnnxValue x)
+    {
+        var h = graph.Silu(graph.Call(bn1, graph.Call(conv, x, "conv"), "bn1"));
+        return hasSkip ? graph.Add(h, x) : h;
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing) { conv.Dispose(); bn1.Dispose(); }
@@ -183,7 +199,7 @@ public sealed class ConvBnActBlock : Module<Tensor, Tensor>
 /// timm's EdgeResidual ('er', FusedMBConv): <c>conv_exp</c> kxk with the stride, <c>bn1</c> + SiLU,
 /// <c>conv_pwl</c> 1x1, <c>bn2</c>; residual when the shape allows.
 /// </summary>
-public sealed class EdgeResidualBlock : Module<Tensor, Tensor>
+public sealed class EdgeResidualBlock : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Conv2d conv_exp;
     private readonly BatchNorm2d bn1;
@@ -211,6 +227,13 @@ public sealed class EdgeResidualBlock : Module<Tensor, Tensor>
         return h.MoveToOuterDisposeScope();
     }
 
+    public OnnxValue ExportOnnx(OnnxGraph graph, OnnxValue x)
+    {
+        var h = graph.Silu(graph.Call(bn1, graph.Call(conv_exp, x, "conv_exp"), "bn1"));
+        h = graph.Call(bn2, graph.Call(conv_pwl, h, "conv_pwl"), "bn2");
+        return hasSkip ? graph.Add(h, x) : h;
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing) { conv_exp.Dispose(); bn1.Dispose(); conv_pwl.Dispose(); bn2.Dispose(); }
@@ -223,7 +246,7 @@ public sealed class EdgeResidualBlock : Module<Tensor, Tensor>
 /// SiLU, <c>conv_dw</c> kxk depthwise with the stride, <c>bn2</c> + SiLU, <c>se</c>, <c>conv_pwl</c>
 /// 1x1, <c>bn3</c>; residual when the shape allows.
 /// </summary>
-public sealed class InvertedResidualSeBlock : Module<Tensor, Tensor>
+public sealed class InvertedResidualSeBlock : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Conv2d conv_pw;
     private readonly BatchNorm2d bn1;
@@ -262,6 +285,15 @@ public sealed class InvertedResidualSeBlock : Module<Tensor, Tensor>
         return h.MoveToOuterDisposeScope();
     }
 
+    public OnnxValue ExportOnnx(OnnxGraph graph, OnnxValue x)
+    {
+        var h = graph.Silu(graph.Call(bn1, graph.Call(conv_pw, x, "conv_pw"), "bn1"));
+        h = graph.Silu(graph.Call(bn2, graph.Call(conv_dw, h, "conv_dw"), "bn2"));
+        h = graph.Call(se, h, "se");
+        h = graph.Call(bn3, graph.Call(conv_pwl, h, "conv_pwl"), "bn3");
+        return hasSkip ? graph.Add(h, x) : h;
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing) { conv_pw.Dispose(); bn1.Dispose(); conv_dw.Dispose(); bn2.Dispose(); se.Dispose(); conv_pwl.Dispose(); bn3.Dispose(); }
@@ -270,7 +302,7 @@ public sealed class InvertedResidualSeBlock : Module<Tensor, Tensor>
 }
 
 /// <summary>timm's SqueezeExcite: global mean, <c>conv_reduce</c> (bias) + SiLU, <c>conv_expand</c> (bias), sigmoid gate.</summary>
-public sealed class SqueezeExcite : Module<Tensor, Tensor>
+public sealed class SqueezeExcite : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Conv2d conv_reduce;
     private readonly Conv2d conv_expand;
@@ -290,6 +322,9 @@ public sealed class SqueezeExcite : Module<Tensor, Tensor>
         s = conv_expand.call(functional.silu(conv_reduce.call(s)));
         return x.mul(s.sigmoid()).MoveToOuterDisposeScope();
     }
+
+    public OnnxValue ExportOnnx(OnnxGraph graph, OnnxValue x) =>
+        graph.SqueezeExcite(conv_reduce, conv_expand, graph.Silu, x);
 
     protected override void Dispose(bool disposing)
     {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using MiDistill.Runtime.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -12,7 +13,7 @@ namespace MiDistill.Runtime.Models;
 /// channel rounding (<c>_make_divisible</c> to multiples of 8), so torchvision state dicts load by
 /// name. The small stem makes the first convolution stride 1 (28x28 inputs end at 2x2, not 1x1).
 /// </summary>
-public sealed class MobileNetV2 : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoints.ICheckpointLayout
+public sealed class MobileNetV2 : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoints.ICheckpointLayout, IOnnxExportable
 {
     /// <summary>The classifier is `classifier`: replaced when a checkpoint has another class count.</summary>
     public MiDistill.Runtime.Checkpoints.LoadRules LoadRules { get; } = MiDistill.Runtime.Checkpoints.ModelCheckpoints.Cnn("classifier.");
@@ -68,6 +69,13 @@ public sealed class MobileNetV2 : Module<Tensor, Tensor>, MiDistill.Runtime.Chec
         return classifier.call(f);
     }
 
+    public OnnxValue ExportOnnx(OnnxGraph graph, OnnxValue x)
+    {
+        x = graph.Call(features, x, "features");
+        x = graph.Flatten(graph.GlobalAveragePool(x));
+        return graph.Call(classifier, x, "classifier");
+    }
+
     /// <summary>
     /// torchvision's <c>_make_divisible(v, 8)</c> (also timm's <c>make_divisible</c>): nearest multiple
     /// of 8, never below <paramref name="roundLimit"/> x v (timm's <c>round_channels</c> for
@@ -120,7 +128,7 @@ public sealed class MobileNetV2 : Module<Tensor, Tensor>, MiDistill.Runtime.Chec
 }
 
 /// <summary>torchvision's InvertedResidual: [1x1 expand] -> 3x3 depthwise -> 1x1 linear, residual when shapes allow.</summary>
-public sealed class InvertedResidual : Module<Tensor, Tensor>
+public sealed class InvertedResidual : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Sequential conv;
     private readonly bool useResidual;
@@ -143,6 +151,12 @@ public sealed class InvertedResidual : Module<Tensor, Tensor>
         if (!useResidual) return conv.call(x);
         using var y = conv.call(x);
         return x.add(y);
+    }
+
+    public OnnxValue ExportOnnx(OnnxGraph graph, OnnxValue x)
+    {
+        var y = graph.Call(conv, x, "conv");
+        return useResidual ? graph.Add(x, y) : y;
     }
 
     protected override void Dispose(bool disposing)

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using MiDistill.Runtime.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -12,7 +13,7 @@ namespace MiDistill.Runtime.Models;
 /// state dicts load by name. The small stem swaps the 7x7 stride-2 conv and max-pool for a 3x3
 /// stride-1 conv (the usual CIFAR-style stem), keeping the key <c>conv1.weight</c>.
 /// </summary>
-public sealed class ResNet : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoints.ICheckpointLayout
+public sealed class ResNet : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoints.ICheckpointLayout, IOnnxExportable
 {
     /// <summary>The classifier is `fc`: replaced when a checkpoint has another class count.</summary>
     public MiDistill.Runtime.Checkpoints.LoadRules LoadRules { get; } = MiDistill.Runtime.Checkpoints.ModelCheckpoints.Cnn("fc.");
@@ -70,6 +71,18 @@ public sealed class ResNet : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoin
         return fc.call(f);
     }
 
+    public OnnxValue ExportOnnx(OnnxGraph graph, OnnxValue x)
+    {
+        x = graph.Relu(graph.Call(bn1, graph.Call(conv1, x, "conv1"), "bn1"));
+        if (useMaxPool) x = graph.Call(maxpool, x, "maxpool");
+        x = graph.Call(layer1, x, "layer1");
+        x = graph.Call(layer2, x, "layer2");
+        x = graph.Call(layer3, x, "layer3");
+        x = graph.Call(layer4, x, "layer4");
+        x = graph.Flatten(graph.GlobalAveragePool(x));
+        return graph.Call(fc, x, "fc");
+    }
+
     private static Sequential MakeLayer(ref int inChannels, int channels, int stride)
     {
         var blocks = new List<Module<Tensor, Tensor>> { new BasicBlock(inChannels, channels, stride), new BasicBlock(channels, channels, 1) };
@@ -106,7 +119,7 @@ public sealed class ResNet : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoin
 }
 
 /// <summary>torchvision's BasicBlock: two 3x3 conv-BN, a projection shortcut (<c>downsample.0/.1</c>) when the shape changes.</summary>
-public sealed class BasicBlock : Module<Tensor, Tensor>
+public sealed class BasicBlock : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
@@ -134,6 +147,14 @@ public sealed class BasicBlock : Module<Tensor, Tensor>
         h = bn2.call(conv2.call(h));
         var identity = downsample is null ? x : downsample.call(x);
         return relu.call(h.add_(identity)).MoveToOuterDisposeScope();
+    }
+
+    public OnnxValue ExportOnnx(OnnxGraph graph, OnnxValue x)
+    {
+        var h = graph.Relu(graph.Call(bn1, graph.Call(conv1, x, "conv1"), "bn1"));
+        h = graph.Call(bn2, graph.Call(conv2, h, "conv2"), "bn2");
+        var identity = downsample is null ? x : graph.Call(downsample, x, "downsample");
+        return graph.Relu(graph.Add(h, identity));
     }
 
     protected override void Dispose(bool disposing)

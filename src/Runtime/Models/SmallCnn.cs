@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using MiDistill.Runtime.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -16,7 +17,7 @@ namespace MiDistill.Runtime.Models;
 /// (4W would give about 72k). Global pooling makes any input of at least 16x16 work.
 /// Names follow torchvision's VGG-style <c>features.N</c> indexing.
 /// </remarks>
-public sealed class SmallCnn : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoints.ICheckpointLayout
+public sealed class SmallCnn : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoints.ICheckpointLayout, IOnnxExportable
 {
     /// <summary>The classifier is `head`: replaced when a checkpoint has another class count.</summary>
     public MiDistill.Runtime.Checkpoints.LoadRules LoadRules { get; } = MiDistill.Runtime.Checkpoints.ModelCheckpoints.Cnn("head.");
@@ -70,6 +71,13 @@ public sealed class SmallCnn : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpo
     {
         using var f = forward_features(x);
         return head.call(f);
+    }
+
+    public OnnxValue ExportOnnx(OnnxGraph graph, OnnxValue x)
+    {
+        x = graph.Call(features, x, "features");
+        x = graph.Flatten(graph.GlobalAveragePool(x));
+        return graph.Call(head, x, "head");
     }
 
     protected override void Dispose(bool disposing)

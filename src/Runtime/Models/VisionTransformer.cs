@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using MiDistill.Runtime.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -14,7 +15,7 @@ namespace MiDistill.Runtime.Models;
 /// h+ = beta_i * h' + alpha_i * MLP(LN2(h')), where beta_i (the residual scale) is 1 except in the
 /// all-block form (beta = 2 - alpha).
 /// </summary>
-public sealed class VisionTransformer : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoints.ICheckpointLayout
+public sealed class VisionTransformer : Module<Tensor, Tensor>, MiDistill.Runtime.Checkpoints.ICheckpointLayout, IOnnxExportable
 {
     /// <summary>timm's names: the head is `head`; the ReMem reweighting is ours (timm checkpoints never carry it); pos_embed is resampled to this grid.</summary>
     public MiDistill.Runtime.Checkpoints.LoadRules LoadRules { get; } = new()
@@ -158,6 +159,20 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>, MiDistill.Runtim
         return head.call(features);
     }
 
+    /// <summary>The same forward, with each block's MLP weight folded into its fc2 (see <see cref="Block"/>).</summary>
+    public OnnxValue ExportOnnx(OnnxGraph graph, OnnxValue x)
+    {
+        var tokens = graph.Call(patch_embed, x, "patch_embed");
+        // cls_token expanded to the batch: [batch, 1, D], the batch read from the tokens' shape.
+        var batch = graph.Node("Gather", new[] { graph.Node("Shape", new[] { tokens }), graph.Int64s(new long[] { 0 }) }, OnnxAttribute.Int("axis", 0));
+        var shape = graph.Node("Concat", new[] { batch, graph.Int64s(new long[] { 1, EmbedDim }) }, OnnxAttribute.Int("axis", 0));
+        var cls = graph.Node("Expand", new[] { graph.Initializer("cls_token", cls_token), shape });
+        var h = graph.Add(graph.Node("Concat", new[] { cls, tokens }, OnnxAttribute.Int("axis", 1)), graph.Initializer("pos_embed", pos_embed));
+        for (int i = 0; i < blocks.Count; i++) h = graph.Call(blocks[i], h, $"blocks.{i}");
+        var clsOut = graph.Node("Gather", new[] { h, graph.Int64s(new long[] { 0 }, scalar: true) }, OnnxAttribute.Int("axis", 1));
+        return graph.Call(head, graph.Call(norm, clsOut, "norm"), "head");
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing) {
@@ -204,7 +219,7 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>, MiDistill.Runtim
 }
 
 /// <summary>Non-overlapping patches to tokens: [B, C, H, W] -> [B, N, D].</summary>
-public sealed class PatchEmbed : Module<Tensor, Tensor>
+public sealed class PatchEmbed : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Conv2d proj;
     private readonly int imageSize;
@@ -227,6 +242,13 @@ public sealed class PatchEmbed : Module<Tensor, Tensor>
         return flat.transpose(1, 2);
     }
 
+    public OnnxValue ExportOnnx(OnnxGraph graph, OnnxValue x)
+    {
+        var maps = graph.Call(proj, x, "proj");
+        var flat = graph.Node("Reshape", new[] { maps, graph.Int64s(new long[] { 0, proj.out_channels, -1 }) });
+        return graph.Node("Transpose", new[] { flat }, OnnxAttribute.Ints("perm", 0, 2, 1));
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing) proj.Dispose();
@@ -235,7 +257,7 @@ public sealed class PatchEmbed : Module<Tensor, Tensor>
 }
 
 /// <summary>Multi-head self-attention with a fused qkv projection (timm's layout).</summary>
-public sealed class Attention : Module<Tensor, Tensor>
+public sealed class Attention : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Linear qkv;
     private readonly Linear proj;
@@ -263,6 +285,8 @@ public sealed class Attention : Module<Tensor, Tensor>
         return proj.call(merged);
     }
 
+    public OnnxValue ExportOnnx(OnnxGraph graph, OnnxValue x) => graph.Attention(qkv, proj, numHeads, x);
+
     protected override void Dispose(bool disposing)
     {
         if (disposing) {
@@ -274,7 +298,7 @@ public sealed class Attention : Module<Tensor, Tensor>
 }
 
 /// <summary>fc1 -> exact GELU -> fc2.</summary>
-public sealed class Mlp : Module<Tensor, Tensor>
+public sealed class Mlp : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Linear fc1;
     private readonly GELU act;
@@ -299,6 +323,15 @@ public sealed class Mlp : Module<Tensor, Tensor>
         return fc2.call(a);
     }
 
+    public OnnxValue ExportOnnx(OnnxGraph graph, OnnxValue x) => ExportOnnx(graph, x, 1);
+
+    /// <summary>The MLP times <paramref name="scale"/>, folded into fc2's weights and bias.</summary>
+    internal OnnxValue ExportOnnx(OnnxGraph graph, OnnxValue x, double scale)
+    {
+        var h = graph.Call(act, graph.Call(fc1, x, "fc1"), "act");
+        return graph.Within("fc2", () => graph.Linear(fc2, h, scale));
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing) {
@@ -314,7 +347,7 @@ public sealed class Mlp : Module<Tensor, Tensor>
 /// Pre-norm transformer block whose MLP sub-block is h+ = residual_scale * h' + mlp_alpha * MLP(LN2(h')),
 /// both fixed buffers (1 and 1: the plain block).
 /// </summary>
-public sealed class Block : Module<Tensor, Tensor>
+public sealed class Block : Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly LayerNorm norm1;
     private readonly Attention attn;
@@ -372,6 +405,15 @@ public sealed class Block : Module<Tensor, Tensor>
         // loads the buffer, and x * 1 is exact, so the plain block is still reproduced bit for bit.
         using var skip = afterAttn.mul(residual_scale);
         return skip.addcmul(mlp_alpha, mlpOut, 1);
+    }
+
+    /// <summary>The block with its reweighting folded in: alpha scales fc2's weights and bias, the residual scale is one Mul (none at 1).</summary>
+    public OnnxValue ExportOnnx(OnnxGraph graph, OnnxValue x)
+    {
+        var h = graph.Add(x, graph.Call(attn, graph.Call(norm1, x, "norm1"), "attn"));
+        var normed = graph.Call(norm2, h, "norm2");
+        var mlpOut = graph.Within("mlp", () => mlp.ExportOnnx(graph, normed, MlpAlpha));
+        return graph.Add(graph.Scale(h, ResidualScale), mlpOut);
     }
 
     protected override void Dispose(bool disposing)

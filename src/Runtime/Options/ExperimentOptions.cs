@@ -32,6 +32,7 @@ public sealed record ExperimentOptions
     public EvaluateOptions Evaluate { get; init; } = new();
     public RunOptions Run { get; init; } = new();
     public AnalyzeOptions Analyze { get; init; } = new();
+    public ExportOptions Export { get; init; } = new();
 }
 
 [RecipeSection("teacher", "The teacher ViT and where its pretrained weights come from.", Order = 1)]
@@ -251,6 +252,9 @@ public sealed record DistillOptions : ITrainingStageOptions
     /// </summary>
     [RecipeSetting(Doc = "unlabeled images per downstream class the student also learns from, labelled by the teacher (the transfer set; disjoint from every other split; 0 = none)", Min = 0, Default = "0")]
     public int Transfer { get; init; }
+    /// <summary>The dtype of the frozen teacher's forward pass in distillation; the loss is float32 either way (see Training/Bf16Teacher.cs).</summary>
+    [RecipeSetting("teacher_dtype", Doc = "dtype of the frozen teacher's forward pass: bfloat16 runs a bfloat16 copy of the teacher (for GPUs; its logits are within a few hundredths of float32's), the loss stays float32", Default = "float32")]
+    public TeacherDType TeacherDType { get; init; } = TeacherDType.Float32;
     /// <summary>
     /// Teacher-output cache (docs/teacher-cache.md): augmentation views stored per training and
     /// transfer image, each with the teacher's outputs on it, filled once per teacher, data and
@@ -303,10 +307,16 @@ public enum Metric
     [RecipeName("balanced_accuracy", "mean per-class recall (for imbalanced data)")] BalancedAccuracy,
 }
 
+public enum TeacherDType
+{
+    [RecipeName("float32", "The teacher's own float32 weights.")] Float32,
+    [RecipeName("bfloat16", "A bfloat16 copy of the teacher; its logits are cast back to float32 for the loss.")] BFloat16,
+}
+
 public enum DeviceKind
 {
     [RecipeName("cpu", "The CPU.")] Cpu,
-    [RecipeName("cuda", "An NVIDIA GPU; needs the CUDA LibTorch backend (build with -p:MiDistillTorchBackend=cuda).")] Cuda,
+    [RecipeName("cuda", "An NVIDIA GPU; needs a CUDA LibTorch backend (TorchSharp-cuda-linux or -windows in your project; here, build with -p:MiDistillTorchBackend=cuda).")] Cuda,
     [RecipeName("auto", "CUDA when the backend has it, else the CPU.")] Auto,
 }
 

@@ -48,20 +48,20 @@ public enum RecipeArgKind
 }
 
 /// <summary>
-/// Describes one argument of a recipe form (a primary-constructor parameter): its recipe name when
-/// it is not the parameter's name in snake_case, its range and its one-line doc. The default is the
-/// parameter's C# default; <see cref="Default"/> gives one in recipe syntax where C# cannot (a form).
+/// What a recipe form's argument and a section's setting share: the recipe name when it is not the
+/// C# name in snake_case, the one-line doc, the range, how the value is written and the default in
+/// recipe syntax. The generator reads these by name from either attribute.
 /// </summary>
-[AttributeUsage(AttributeTargets.Parameter, Inherited = false)]
-public sealed class RecipeArgAttribute : Attribute
+public abstract class RecipeValueAttribute : Attribute
 {
-    public RecipeArgAttribute() { }
+    protected RecipeValueAttribute() { }
 
-    public RecipeArgAttribute(string name) => Name = name;
+    protected RecipeValueAttribute(string name) => Name = name;
 
-    /// <summary>The name recipes write; null = the parameter's name in snake_case.</summary>
+    /// <summary>The name recipes write; null = the C# name in snake_case.</summary>
     public string? Name { get; }
 
+    /// <summary>One sentence for docs/language.md and the IDE.</summary>
     public string Doc { get; init; } = "";
 
     /// <summary>Smallest accepted value (numbers, and each item of a number list); NaN = the type's own limit.</summary>
@@ -74,10 +74,27 @@ public sealed class RecipeArgAttribute : Attribute
 
     public bool MaxExclusive { get; init; }
 
-    /// <summary>The default in recipe syntax (e.g. <c>"median"</c>, <c>"cosine(warmup: 1)"</c>), for parameters without a C# default.</summary>
-    public string? Default { get; init; }
-
     public RecipeArgKind Kind { get; init; }
+
+    /// <summary>
+    /// The default in recipe syntax (<c>"10"</c>, <c>"10%"</c>, <c>"median"</c>, <c>"cosine(warmup: 1)"</c>)
+    /// where the compiler cannot read it from metadata: for an argument without a C# default (a form),
+    /// and for every setting with a default (see <see cref="RecipeSettingAttribute"/>).
+    /// </summary>
+    public string? Default { get; init; }
+}
+
+/// <summary>
+/// Describes one argument of a recipe form (a primary-constructor parameter): its recipe name when
+/// it is not the parameter's name in snake_case, its range and its one-line doc. The default is the
+/// parameter's C# default; <see cref="RecipeValueAttribute.Default"/> gives one in recipe syntax where C# cannot (a form).
+/// </summary>
+[AttributeUsage(AttributeTargets.Parameter, Inherited = false)]
+public sealed class RecipeArgAttribute : RecipeValueAttribute
+{
+    public RecipeArgAttribute() { }
+
+    public RecipeArgAttribute(string name) : base(name) { }
 }
 
 /// <summary>The recipe name and doc of an enum member an argument can take (e.g. a stem: <c>small</c>, <c>imagenet</c>).</summary>
@@ -127,37 +144,16 @@ public sealed class RecipeSectionAttribute(string name, string doc) : Attribute
 /// not the property's name in snake_case, its range, its one-line doc and its default.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false)]
-public sealed class RecipeSettingAttribute : Attribute
+public sealed class RecipeSettingAttribute : RecipeValueAttribute
 {
+    // Default (on the base) is the property's initial value written again: an initialiser is compiled
+    // into the constructor, not into metadata, so the recipe compiler cannot read it from this
+    // assembly. A test compiles a recipe that sets nothing optional and compares every setting with
+    // the record's initial value. Null for a setting without a default: a `required` property, or
+    // one with DefaultDoc.
     public RecipeSettingAttribute() { }
 
-    public RecipeSettingAttribute(string name) => Name = name;
-
-    /// <summary>The name recipes write; null = the property's name in snake_case.</summary>
-    public string? Name { get; }
-
-    public string Doc { get; init; } = "";
-
-    /// <summary>Smallest accepted value (numbers, and each item of a number list); NaN = the type's own limit.</summary>
-    public double Min { get; init; } = double.NaN;
-
-    /// <summary>Largest accepted value; NaN = the type's own limit.</summary>
-    public double Max { get; init; } = double.NaN;
-
-    public bool MinExclusive { get; init; }
-
-    public bool MaxExclusive { get; init; }
-
-    public RecipeArgKind Kind { get; init; }
-
-    /// <summary>
-    /// The default in recipe syntax (<c>"10"</c>, <c>"10%"</c>, <c>"cosine(warmup: 1)"</c>), and the
-    /// property's initial value written again: an initialiser is compiled into the constructor, not
-    /// into metadata, so the recipe compiler cannot read it from this assembly. A test compiles a
-    /// recipe that sets nothing optional and compares every setting with the record's initial value.
-    /// Null for a setting without a default: a <c>required</c> property, or one with <see cref="DefaultDoc"/>.
-    /// </summary>
-    public string? Default { get; init; }
+    public RecipeSettingAttribute(string name) : base(name) { }
 
     /// <summary>What the docs say in place of a default for a setting that has none and is not always required.</summary>
     public string? DefaultDoc { get; init; }

@@ -31,7 +31,7 @@ public static class Evaluator
             {
                 using var scope = NewDisposeScope();
                 Tensor images;
-                using (batch) images = batch.ToTensors(device).Images;
+                using (batch) images = batch.ImagesOn(device);
                 var predicted = model.call(adapter.Apply(images)).argmax(1).to(CPU).data<long>().ToArray();
                 for (int i = 0; i < batch.Count; i++) predictions[start + i] = (int)predicted[i];
                 start += batch.Count;

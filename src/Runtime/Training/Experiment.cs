@@ -168,9 +168,12 @@ public static class Experiment
     private static ExperimentReport Execute(IRecipe recipe, IReadOnlyList<ExperimentOptions> variants, RunFolder folder, TextWriter output, ExperimentHooks hooks, int? onlySeed = null, Reporting.Progress.IProgressDisplay? progress = null)
     {
         var plan = PlanOf(variants, hooks, onlySeed);
-        var resources = RunResources.Resolve(Plan.RunResources.Check(variants), output);
+        var run = Plan.RunResources.Check(variants);
+        var resources = RunResources.Resolve(run, output);
         var threads = resources.Threads is null ? "" : resources.Threads.Describe() + "; ";
-        output.WriteLine($"MiDistill: recipe `{recipe.Name}` ({recipe.SourceFileName}), {variants.Count} variant(s), device {resources.Device.type.ToString().ToLowerInvariant()}, {torch.get_num_threads()} thread(s) ({threads}{ThreadDefaults.Describe()}), {resources.Workers} data worker(s)");
+        // `auto` says what it chose: on a machine with a GPU the default moves every recipe there.
+        var device = DeviceSelector.Choose(run.Device).Description;
+        output.WriteLine($"MiDistill: recipe `{recipe.Name}` ({recipe.SourceFileName}), {variants.Count} variant(s), device {device}, {torch.get_num_threads()} thread(s) ({threads}{ThreadDefaults.Describe()}), {resources.Workers} data worker(s)");
         output.WriteLine($"run folder: {folder.Path}");
 
         var state = RunState<VariantResult>.Load(folder.CheckpointsPath);

@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using MiDistill.Runtime.Data;
 using MiDistill.Runtime.Options;
@@ -38,20 +40,35 @@ public sealed record InputAdapter(int ImageSize, int Channels)
         {
             var data = DataStatistics ?? throw new System.InvalidOperationException("re-normalising a batch needs the statistics it was normalised with");
             // x * s_d + m_d per data channel: back to [0, 1] pixels, before channels are repeated.
-            using var dataStd = tensor(data.Std.ToArray(), dtype: x.dtype, device: x.device).reshape(1, -1, 1, 1);
-            using var dataMean = tensor(data.Mean.ToArray(), dtype: x.dtype, device: x.device).reshape(1, -1, 1, 1);
-            x = x.mul(dataStd).add_(dataMean);
+            x = x.mul(Constant(data.Std, x)).add_(Constant(data.Mean, x));
         }
         if (x.shape[1] == 1 && Channels == 3)
             x = x.expand(-1, 3, -1, -1);
         if (Normalize == Normalization.Dataset) return x;
         var (mean, std) = Statistics(Normalize, (int)x.shape[1]);
-        using var scale = tensor(std, dtype: x.dtype, device: x.device).reshape(1, -1, 1, 1);
-        using var shift = tensor(mean, dtype: x.dtype, device: x.device).reshape(1, -1, 1, 1);
-        return x.sub(shift).div_(scale);
+        return x.sub(Constant(mean, x)).div_(Constant(std, x));
     }
 
-    private static (float[] Mean, float[] Std) Statistics(Normalization n, int channels)
+    // Per-channel constants [1, C, 1, 1], made once per (values, dtype, device) and kept for the
+    // process: made per call, each was a blocking host-to-device copy, four per batch on a GPU.
+    // A handful of tiny tensors, owned by no dispose scope and never disposed.
+    private static readonly Dictionary<(string Values, ScalarType Type, TorchSharp.DeviceType Device, int Index), Tensor> Constants = new();
+
+    private static Tensor Constant(IReadOnlyList<float> values, Tensor like)
+    {
+        var key = (string.Join(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))), like.dtype, like.device.type, like.device.index);
+        lock (Constants)
+        {
+            if (!Constants.TryGetValue(key, out var constant))
+            {
+                constant = tensor(values.ToArray(), dtype: like.dtype, device: like.device).reshape(1, -1, 1, 1).DetachFromDisposeScope();
+                Constants[key] = constant;
+            }
+            return constant;
+        }
+    }
+
+    internal static (float[] Mean, float[] Std) Statistics(Normalization n, int channels)
     {
         var (mean, std) = n switch
         {

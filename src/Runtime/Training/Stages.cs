@@ -36,7 +36,8 @@ public static class Stages
         }
         if (options.Teacher.Pretrain is null)
             throw new ArgumentException("the teacher has neither pretraining settings nor a checkpoint; set `teacher.pretrain` or `teacher.weights`");
-        var key = CacheKey(options, data);
+        var keyJson = CacheKeyJson(options, Fingerprint(data.Upstream), context.Device.type);
+        var key = CacheKey(keyJson);
         var directory = Path.Combine(context.CacheDirectory, "teachers");
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, $"{options.Teacher.Model.ModelName}-{key}{ModelFile.Extension}");
@@ -45,6 +46,7 @@ public static class Stages
         // key waits here, then finds the finished teacher (or, if the holder was killed, continues
         // its checkpoint), never a half-trained one.
         using var entryLock = LockEntry(context, path);
+        RemoveAbandonedWrites(path);
         if (File.Exists(path))
         {
             try
@@ -70,7 +72,7 @@ public static class Stages
             context.Commit();
         }
         var pretrain = options.Teacher.Pretrain;
-        torch.manual_seed(pretrain.Seed + PretrainSeedOffset);
+        DeviceRandom.ManualSeed(pretrain.Seed + PretrainSeedOffset);
         using var teacher = options.Teacher.Model.Create(data.UpstreamClasses.Count);
         teacher.to(context.Device);
         var adapter = new InputAdapter(options.Teacher.Model.InputSize, options.Teacher.Model.InputChannels);
@@ -82,7 +84,7 @@ public static class Stages
             CheckpointPath = Path.ChangeExtension(path, ".ckpt"),
             CheckpointEverySteps = options.Run.CheckpointEverySteps,
         });
-        File.WriteAllText(Path.ChangeExtension(path, ".json"), CacheKeyJson(options, data));
+        File.WriteAllText(Path.ChangeExtension(path, ".json"), keyJson);
         // The entry carries its pretraining's metrics lines, for runs that began it but did not finish it.
         ModelFile.Save(teacher, path, new System.Collections.Generic.Dictionary<string, string> { [MetricsKey] = string.Join("\n", fit.Lines) });
         File.Delete(Path.ChangeExtension(path, ".ckpt"));
@@ -106,6 +108,19 @@ public static class Stages
             reported = holder;
             System.Threading.Thread.Sleep(200);
         }
+    }
+
+    /// <summary>
+    /// Deletes the entry's and its checkpoint's <c>*.&lt;pid&gt;.tmp</c> files that a writer killed
+    /// before its rename left behind. Whoever holds the entry's lock is its only writer, so every such
+    /// file is abandoned; left alone they would pile up in the cache with every kill.
+    /// </summary>
+    private static void RemoveAbandonedWrites(string path)
+    {
+        var directory = Path.GetDirectoryName(path)!;
+        foreach (var written in new[] { path, Path.ChangeExtension(path, ".ckpt") })
+            foreach (var file in Directory.EnumerateFiles(directory, Path.GetFileName(written) + ".*.tmp"))
+                File.Delete(file);
     }
 
     /// <summary>The metadata key of a cached teacher's pretraining metrics lines (newline-separated, as written).</summary>
@@ -132,7 +147,7 @@ public static class Stages
     {
         var settings = options.Finetune;
         bool fromCheckpoint = options.Teacher.Weights is CheckpointWeights;
-        if (fromCheckpoint) torch.manual_seed(options.Run.TrainingSeed + HeadSeedOffset);
+        if (fromCheckpoint) DeviceRandom.ManualSeed(options.Run.TrainingSeed + HeadSeedOffset);
         var teacher = options.Teacher.Model.Create(fromCheckpoint ? data.DownstreamClasses.Count : data.UpstreamClasses.Count);
         try
         {
@@ -148,7 +163,7 @@ public static class Stages
                 // Pretrained on exactly the downstream classes, in order: its head already knows them.
                 if (!data.UpstreamClasses.SequenceEqual(data.DownstreamClasses))
                 {
-                    torch.manual_seed(options.Run.TrainingSeed + HeadSeedOffset);
+                    DeviceRandom.ManualSeed(options.Run.TrainingSeed + HeadSeedOffset);
                     teacher.ResetHead(data.DownstreamClasses.Count);
                 }
                 else
@@ -197,7 +212,7 @@ public static class Stages
         TeacherOutputs? cached = null)
     {
         var settings = options.Distill;
-        torch.manual_seed(options.Run.TrainingSeed + DistillSeedOffset);
+        DeviceRandom.ManualSeed(options.Run.TrainingSeed + DistillSeedOffset);
         var student = CreateStudent(settings.Student, data);
         try
         {
@@ -214,7 +229,11 @@ public static class Stages
                 throw new ArgumentException($"the distillation loss {settings.Loss.GetType().Name} needs a teacher", nameof(teacher));
             teacher?.eval();
             using var optimizer = StageFit.Optimizer(settings, student);
-            Func<Tensor, Tensor> teacherForward = teacher is null ? _ => throw new InvalidOperationException("this loss uses no teacher") : teacher.call;
+            using var bf16 = teacher is not null && cached is null && settings.Loss.UsesTeacher && settings.TeacherDType == TeacherDType.BFloat16
+                ? Bf16Teacher.Copy(teacher, () => options.Teacher.Model.Create(data.DownstreamClasses.Count))
+                : null;
+            Func<Tensor, Tensor> teacherForward = teacher is null ? _ => throw new InvalidOperationException("this loss uses no teacher")
+                : bf16 is not null ? bf16.Forward : teacher.call;
             var loss = DistillationLoss(settings.Loss, teacherForward, student.call, teacherInput, studentInput);
             CachedViews? views = null;
             if (cached is not null)
@@ -367,18 +386,38 @@ public static class Stages
     }
 
     // Everything the pretrained weights depend on: architecture, pretraining settings (seed
-    // included), and exactly which images it sees. The images are keyed by content (their decoded
-    // pixels, labels, shape and normalisation), not by path or data settings: a folder with other
-    // pixels never reuses a teacher, the same images reached by another path or shared by
-    // replicates and variants always do.
-    private static string CacheKeyJson(ExperimentOptions options, ExperimentData data) => SettingsJson.Serialize(new
+    // included), exactly which images it sees, and the device and dtype it trained in. The images are
+    // keyed by content (their decoded pixels, labels, shape and normalisation), not by path or data
+    // settings: a folder with other pixels never reuses a teacher, the same images reached by another
+    // path or shared by replicates and variants always do. A teacher pretrained on a GPU has other
+    // bits than one pretrained on the CPU, so a CPU run sharing `run.cache` with a GPU run must not
+    // take it. The CPU in float32 is what every entry before device and dtype were keyed was made in:
+    // its key stays exactly what it was, so those entries are still found.
+    internal static string CacheKeyJson(ExperimentOptions options, string upstreamFingerprint, DeviceType device)
     {
-        format = 3,
-        model = options.Teacher.Model,
-        pretrain = options.Teacher.Pretrain,
-        source = options.Data.Source,
-        upstream = Fingerprint(data.Upstream),
-    });
+        var key = new
+        {
+            format = 3,
+            model = options.Teacher.Model,
+            pretrain = options.Teacher.Pretrain,
+            source = options.Data.Source,
+            upstream = upstreamFingerprint,
+        };
+        if (device == DeviceType.CPU && PretrainDType == ScalarType.Float32) return SettingsJson.Serialize(key);
+        return SettingsJson.Serialize(new
+        {
+            key.format,
+            key.model,
+            key.pretrain,
+            key.source,
+            key.upstream,
+            device = device.ToString().ToLowerInvariant(),
+            dtype = PretrainDType.ToString().ToLowerInvariant(),
+        });
+    }
+
+    /// <summary>The dtype teachers are pretrained in (their parameters and the whole step).</summary>
+    private const ScalarType PretrainDType = ScalarType.Float32;
 
     /// <summary>SHA-256 of a set's shape, statistics, labels and image content (pixels, or a file's bytes), in order.</summary>
     internal static string Fingerprint(ImageSet set)
@@ -390,9 +429,9 @@ public static class Stages
         return Convert.ToHexString(hash.GetHashAndReset());
     }
 
-    private static string CacheKey(ExperimentOptions options, ExperimentData data)
+    private static string CacheKey(string json)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(CacheKeyJson(options, data)));
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(json));
         return Convert.ToHexString(hash, 0, 8).ToLowerInvariant();
     }
 }

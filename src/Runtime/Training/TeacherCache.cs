@@ -98,6 +98,7 @@ public static class TeacherCache
         teacher = WeightsHash(teacher),
         teacher_model = options.Teacher.Model,
         teacher_weights = options.Teacher.Weights,
+        teacher_dtype = options.Distill.TeacherDType.ToString(),
         train = Stages.Fingerprint(data.Train),
         transfer = Stages.Fingerprint(data.Transfer),
         augment = options.Distill.Augment,
@@ -130,7 +131,10 @@ public static class TeacherCache
         teacher.eval();
         var predicted = data.Transfer.Count > 0 ? Evaluator.Predict(teacher, data.Transfer, context.Device, adapter, context.Workers) : Array.Empty<int>();
         var set = data.Transfer.Count > 0 ? data.Train.Concat(data.Transfer.WithLabels(predicted)) : data.Train;
-        return Fill(set, predicted, x => teacher.call(adapter.Apply(x)), Stages.Augmenter(settings.Augment, data), settings.TeacherCacheViews, ViewSeed(options),
+        // The outputs the live distillation would compute: in bfloat16 when the recipe runs the teacher so.
+        using var bf16 = settings.TeacherDType == TeacherDType.BFloat16 ? Bf16Teacher.Copy(teacher, () => options.Teacher.Model.Create(classes)) : null;
+        Func<Tensor, Tensor> forward = bf16 is not null ? bf16.Forward : teacher.call;
+        return Fill(set, predicted, x => forward(adapter.Apply(x)), Stages.Augmenter(settings.Augment, data), settings.TeacherCacheViews, ViewSeed(options),
             classes, topK, settings.TeacherCacheValues == CacheValues.Fp16, settings.Loss.CacheTemperature, settings.BatchSize, context.Device, context.Workers, context.Output);
     }
 

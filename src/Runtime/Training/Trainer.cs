@@ -204,6 +204,7 @@ public sealed class Trainer
     private (double Loss, long Correct) Step(FitSpec spec, BatchStream stream, int epoch, int step, int[] indices)
     {
         using var scope = NewDisposeScope();
+        DeviceRandom.BeforeStep(_context.Device, spec.Seed, epoch, step);
         long dataStart = Stopwatch.GetTimestamp();
         var batch = stream.Next() ?? throw new InvalidOperationException($"the batch stream of {spec.Stage} ended before step {step + 1}");
         Tensor images, labels;

@@ -1,9 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using MiDistill.Runtime.Checkpoints;
 using MiDistill.Runtime.Optim;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -38,13 +38,16 @@ internal sealed record TrainerProgress
 /// A stage checkpoint in one file: a JSON header (progress), then model, optimizer, the
 /// best-so-far snapshot and the torch RNG state, then a trailer of the payload's length (8 bytes,
 /// little-endian) and SHA-256 (32 bytes), checked before anything is read: a truncated or damaged
-/// file is an error naming it, never a half-restored stage. Written to a temporary file and
-/// renamed, so a kill at any moment leaves either the previous checkpoint or the new one.
+/// file is an error naming it, never a half-restored stage. Streamed to and from the file (no
+/// size limit), written to a temporary file and renamed, so a kill at any moment leaves either the
+/// previous checkpoint or the new one. The layout is the one MiDistill has written since
+/// <c>MIDISTILL-TRAINER-CHECKPOINT-2</c>; files written before the streaming writer load unchanged.
 /// </summary>
 internal static class TrainerCheckpoint
 {
     private const string Magic = "MIDISTILL-TRAINER-CHECKPOINT-2";
     private const int TrailerBytes = 8 + 32;
+    private const int BufferBytes = 1 << 20;
     // The best accuracy starts at -infinity, which plain JSON cannot hold.
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
@@ -52,33 +55,46 @@ internal static class TrainerCheckpoint
     {
         // A name of this process's own: two runs sharing a cache must not write one temporary file.
         var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        var payload = new MemoryStream();
-        using (var writer = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+        try
         {
-            writer.Write(Magic);
-            writer.Write(JsonSerializer.Serialize(progress, Json));
-            model.save(writer);
-            OptimizerState(optimizer).save_state_dict(writer);
-            writer.Write(best?.Count ?? 0);
-            if (best is not null)
-                foreach (var (name, tensor) in best)
+            // Streamed to the file through the checksum, tensor by tensor: no buffer of the whole
+            // payload, so a checkpoint of any size (a ViT-L with AdamW and its best snapshot) is written.
+            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, BufferBytes))
+            {
+                long length;
+                byte[] hash;
+                using (var payload = new HashingStream(file))
                 {
-                    writer.Write(name);
-                    tensor.Save(writer);
+                    using (var writer = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+                    {
+                        writer.Write(Magic);
+                        writer.Write(JsonSerializer.Serialize(progress, Json));
+                        model.save(writer);
+                        OptimizerState(optimizer).save_state_dict(writer);
+                        writer.Write(best?.Count ?? 0);
+                        if (best is not null)
+                            foreach (var (name, tensor) in best)
+                            {
+                                writer.Write(name);
+                                tensor.Save(writer);
+                            }
+                        using var rng = torch.random.get_rng_state();
+                        rng.Save(writer);
+                    }
+                    (length, hash) = (payload.Written, payload.Hash());
                 }
-            using var rng = torch.random.get_rng_state();
-            rng.Save(writer);
+                file.Write(BitConverter.GetBytes(length));
+                file.Write(hash);
+                file.Flush(flushToDisk: true);
+            }
+            Checkpoints.TestSeams.BeforeRename?.Invoke(path);
+            File.Move(temporary, path, overwrite: true);
         }
-        using (var stream = File.Create(temporary))
+        catch
         {
-            var bytes = payload.GetBuffer().AsSpan(0, (int)payload.Length);
-            stream.Write(bytes);
-            stream.Write(BitConverter.GetBytes(payload.Length));
-            stream.Write(SHA256.HashData(bytes));
-            stream.Flush(flushToDisk: true);
+            File.Delete(temporary);
+            throw;
         }
-        Checkpoints.TestSeams.BeforeRename?.Invoke(path);
-        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>Restores model and optimizer in place; returns the progress and the best snapshot (owned by the caller).</summary>
@@ -86,43 +102,114 @@ internal static class TrainerCheckpoint
     {
         try
         {
-            using var stream = new MemoryStream(Verified(File.ReadAllBytes(path)), writable: false);
-            using var reader = new BinaryReader(stream, Encoding.UTF8);
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferBytes);
+            long length = Verify(file);
+            file.Position = 0;
+            // Read from the file as it goes, within the payload the checksum covers.
+            using var payload = new PrefixStream(file, length);
+            using var reader = new BinaryReader(payload, Encoding.UTF8);
             if (reader.ReadString() != Magic) throw new InvalidDataException("not a trainer checkpoint of this MiDistill version (wrong magic)");
             var progress = JsonSerializer.Deserialize<TrainerProgress>(reader.ReadString(), Json)
                 ?? throw new InvalidDataException("empty progress header");
-            model.load(reader);
+            LoadInPlace(reader, model);
             OptimizerState(optimizer).load_state_dict(reader);
             int count = reader.ReadInt32();
             Dictionary<string, Tensor>? best = count == 0 ? null : new Dictionary<string, Tensor>(count);
             for (int i = 0; i < count; i++)
             {
                 var name = reader.ReadString();
-                best![name] = TensorExtensionMethods.Load(reader).DetachFromDisposeScope();
+                best![name] = ReadCpuTensor(reader).DetachFromDisposeScope();
             }
-            using var rng = TensorExtensionMethods.Load(reader);
+            using var rng = ReadCpuTensor(reader);
             torch.random.set_rng_state(rng);
+            if (payload.Remaining != 0)
+                throw new InvalidDataException($"{payload.Remaining} bytes of its payload are left over after the RNG state (not written by this MiDistill version?)");
             return (progress, best);
         }
-        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or JsonException or ArgumentException or IOException)
+        // InvalidOperationException is what TorchSharp throws at a disposed tensor ("Tensor invalid --
+        // empty handle"): should a future load replace a parameter the optimizer holds again, the
+        // resume fails as a checkpoint problem naming the file, not as a crash inside the optimizer.
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException or JsonException or ArgumentException or IOException
+            or FormatException or InvalidOperationException)
         {
             throw new InvalidDataException($"{path}: the checkpoint is unreadable ({e.Message}); delete it to restart this stage from its beginning", e);
         }
     }
 
-    /// <summary>The payload of a checkpoint file, once its length and SHA-256 match the trailer.</summary>
-    private static byte[] Verified(byte[] file)
+    /// <summary>
+    /// Reads what <c>Module.save</c> wrote (the entry count as unsigned LEB128, then each name and
+    /// tensor) into the model's own parameters and buffers, in place, on whatever device they live.
+    /// Not <c>Module.load</c>: on a non-CPU module that moves the module to the CPU and back, which
+    /// replaces every parameter and disposes the old ones, the very objects the optimizer and SAM hold
+    /// (TorchSharp src/TorchSharp/NN/Module.cs, <c>load</c>); a resumed stage on CUDA then crashed at
+    /// its first step. <c>Tensor.Load</c> copies through a CPU temporary under no_grad.
+    /// </summary>
+    private static void LoadInPlace(BinaryReader reader, nn.Module model)
     {
-        if (file.Length < TrailerBytes)
-            throw new InvalidDataException($"the file has {file.Length} bytes, fewer than its {TrailerBytes}-byte trailer (truncated)");
-        long recorded = BitConverter.ToInt64(file, file.Length - TrailerBytes);
-        long payload = file.Length - TrailerBytes;
+        var tensors = model.state_dict();
+        long count = reader.Read7BitEncodedInt64();
+        if (count != tensors.Count)
+            throw new InvalidDataException($"it holds {count} model tensors, but the model has {tensors.Count} (a checkpoint of another architecture?)");
+        for (long i = 0; i < count; i++)
+        {
+            var name = reader.ReadString();
+            if (!tensors.TryGetValue(name, out var tensor))
+                throw new InvalidDataException($"it holds model tensor '{name}', which the model does not have (a checkpoint of another architecture?)");
+            try
+            {
+                tensor.Load(reader);
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"model tensor '{name}': {e.Message}", e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A tensor <c>Tensor.Save</c> wrote (dtype, rank and dimensions as unsigned LEB128, then the
+    /// raw bytes), made on the CPU. Not <c>TensorExtensionMethods.Load(reader)</c>, which makes it on
+    /// the default device: the best snapshot is kept on the CPU, and a generator state elsewhere takes
+    /// the process down (LibTorch's <c>set_state</c> throws through TorchSharp uncaught).
+    /// </summary>
+    private static Tensor ReadCpuTensor(BinaryReader reader)
+    {
+        var dtype = (ScalarType)reader.Read7BitEncodedInt64();
+        var shape = new long[reader.Read7BitEncodedInt64()];
+        for (int i = 0; i < shape.Length; i++) shape[i] = reader.Read7BitEncodedInt64();
+        var tensor = torch.empty(shape, dtype, device: CPU);
+        try
+        {
+            if (tensor.numel() > 0) tensor.ReadBytesFromStream(reader.BaseStream);
+            return tensor;
+        }
+        catch
+        {
+            tensor.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The payload's length, once the trailer's length and SHA-256 match the file's bytes, read in
+    /// chunks (the file is read twice, so that nothing is restored from a damaged one).
+    /// </summary>
+    private static long Verify(FileStream file)
+    {
+        long size = file.Length;
+        if (size < TrailerBytes)
+            throw new InvalidDataException($"the file has {size} bytes, fewer than its {TrailerBytes}-byte trailer (truncated)");
+        long payload = size - TrailerBytes;
+        var trailer = new byte[TrailerBytes];
+        file.Position = payload;
+        file.ReadExactly(trailer);
+        long recorded = BitConverter.ToInt64(trailer, 0);
         if (recorded != payload)
             throw new InvalidDataException($"the file holds {payload} bytes before its trailer, but was written with {recorded} (truncated or damaged)");
-        var hash = SHA256.HashData(file.AsSpan(0, (int)payload));
-        if (!hash.AsSpan().SequenceEqual(file.AsSpan((int)payload + 8, 32)))
+        file.Position = 0;
+        if (!HashingStream.Of(file, payload).AsSpan().SequenceEqual(trailer.AsSpan(8)))
             throw new InvalidDataException("its contents do not match the checksum it was written with (the file is damaged)");
-        return file.AsSpan(0, (int)payload).ToArray();
+        return payload;
     }
 
     // A wrapping optimizer (SAM) keeps no state of its own between steps; the one it wraps holds the moments.

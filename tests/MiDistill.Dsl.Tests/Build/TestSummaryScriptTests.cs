@@ -14,13 +14,14 @@ public class TestSummaryScriptTests
 {
     private const string Runtime = "Passed!  - Failed:     0, Passed:   350, Skipped:     0, Total:   350, Duration: 3 m 2 s - MiDistill.Runtime.Tests.dll (net10.0)";
     private const string Dsl = "Passed!  - Failed:     0, Passed:   560, Skipped:     0, Total:   560, Duration: 41 s - MiDistill.Dsl.Tests.dll (net10.0)";
+    private const string Editor = "Passed!  - Failed:     0, Passed:    40, Skipped:     0, Total:    40, Duration: 50 s - MiDistill.LanguageServer.Tests.dll (net10.0)";
 
     [Fact]
     public void Every_test_assembly_passing_is_green()
     {
-        var (code, output) = Summary(new[] { "Build started", Runtime, Dsl }, status: 0);
+        var (code, output) = Summary(new[] { "Build started", Runtime, Dsl, Editor }, status: 0);
         Assert.Equal(0, code);
-        Assert.Equal("910 passed, 0 failed", LastLine(output));
+        Assert.Equal("950 passed, 0 failed", LastLine(output));
     }
 
     [Fact]
@@ -31,55 +32,56 @@ public class TestSummaryScriptTests
         Assert.Contains("no test ran", output);
         Assert.Contains("MiDistill.Runtime.Tests.dll reported no test results", output);
         Assert.Contains("MiDistill.Dsl.Tests.dll reported no test results", output);
-        Assert.Equal("0 passed, 2 failed", LastLine(output));
+        Assert.Contains("MiDistill.LanguageServer.Tests.dll reported no test results", output);
+        Assert.Equal("0 passed, 3 failed", LastLine(output));
     }
 
     [Fact]
     public void A_test_assembly_missing_from_the_summary_fails()
     {
-        var (code, output) = Summary(new[] { Dsl }, status: 0);
+        var (code, output) = Summary(new[] { Dsl, Editor }, status: 0);
         Assert.NotEqual(0, code);
         Assert.Contains("MiDistill.Runtime.Tests.dll reported no test results", output);
         Assert.DoesNotContain("MiDistill.Dsl.Tests.dll reported", output);
-        Assert.Equal("560 passed, 1 failed", LastLine(output));
+        Assert.Equal("600 passed, 1 failed", LastLine(output));
     }
 
     [Fact]
     public void An_assembly_that_ran_no_test_fails()
     {
         var empty = "Passed!  - Failed:     0, Passed:     0, Skipped:     0, Total:     0, Duration: 1 ms - MiDistill.Dsl.Tests.dll (net10.0)";
-        var (code, output) = Summary(new[] { Runtime, empty }, status: 0);
+        var (code, output) = Summary(new[] { Runtime, empty, Editor }, status: 0);
         Assert.NotEqual(0, code);
-        Assert.Equal("350 passed, 1 failed", LastLine(output));
+        Assert.Equal("390 passed, 1 failed", LastLine(output));
     }
 
     [Fact]
     public void Failures_skips_crashes_and_other_checks_are_counted()
     {
         var failing = "Failed!  - Failed:     2, Passed:   548, Skipped:    10, Total:   560, Duration: 41 s - MiDistill.Dsl.Tests.dll (net10.0)";
-        var (code, output) = Summary(new[] { Runtime, failing }, status: 1);
+        var (code, output) = Summary(new[] { Runtime, failing, Editor }, status: 1);
         Assert.NotEqual(0, code);
-        Assert.Equal("898 passed, 2 failed, 10 skipped", LastLine(output));
+        Assert.Equal("938 passed, 2 failed, 10 skipped", LastLine(output));
 
-        (code, output) = Summary(new[] { Runtime, Dsl }, status: 1);
+        (code, output) = Summary(new[] { Runtime, Dsl, Editor }, status: 1);
         Assert.NotEqual(0, code);
         Assert.Contains("without reporting a failed test", output);
-        Assert.Equal("910 passed, 1 failed", LastLine(output));
+        Assert.Equal("950 passed, 1 failed", LastLine(output));
 
-        (code, output) = Summary(new[] { Runtime, Dsl }, status: 0, other: 1);
+        (code, output) = Summary(new[] { Runtime, Dsl, Editor }, status: 0, other: 1);
         Assert.NotEqual(0, code);
-        Assert.Equal("910 passed, 1 failed", LastLine(output));
+        Assert.Equal("950 passed, 1 failed", LastLine(output));
     }
 
     [Fact]
-    public void The_solution_has_the_two_test_projects_the_logs_above_name()
+    public void The_solution_has_the_three_test_projects_the_logs_above_name()
     {
         var projects = File.ReadAllLines(Repo.Path("MiDistill.sln"))
             .Where(l => l.StartsWith("Project(", StringComparison.Ordinal) && l.Contains(".csproj", StringComparison.Ordinal))
             .Select(l => l.Split('"')[3])
             .Where(n => n.EndsWith(".Tests", StringComparison.Ordinal))
             .OrderBy(n => n, StringComparer.Ordinal);
-        Assert.Equal(new[] { "MiDistill.Dsl.Tests", "MiDistill.Runtime.Tests" }, projects);
+        Assert.Equal(new[] { "MiDistill.Dsl.Tests", "MiDistill.LanguageServer.Tests", "MiDistill.Runtime.Tests" }, projects);
     }
 
     private static string LastLine(string output) => output.TrimEnd('\n').Split('\n').Last();

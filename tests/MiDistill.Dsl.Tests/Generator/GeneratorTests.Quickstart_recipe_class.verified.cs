@@ -132,6 +132,14 @@ namespace MiDistill.Recipes
                     Augment = global::System.Array.Empty<global::MiDistill.Runtime.Options.AugmentOptions>(),
                     // quickstart.distill default: distill.transfer
                     Transfer = 0,
+                    // quickstart.distill default: distill.teacher_dtype
+                    TeacherDType = global::MiDistill.Runtime.Options.TeacherDType.Float32,
+                    // quickstart.distill default: distill.teacher_cache_views
+                    TeacherCacheViews = 0,
+                    // quickstart.distill default: distill.teacher_cache_top_k
+                    TeacherCacheTopK = 0,
+                    // quickstart.distill default: distill.teacher_cache_values
+                    TeacherCacheValues = global::MiDistill.Runtime.Options.CacheValues.Fp16,
                 },
                 Evaluate = new global::MiDistill.Runtime.Options.EvaluateOptions
                 {
@@ -181,6 +189,15 @@ namespace MiDistill.Recipes
                     ProbeSplit = global::MiDistill.Runtime.Options.ProbeSplit.Test,
                     // quickstart.distill default: analyze.token
                     Token = global::MiDistill.Runtime.Options.ProbeToken.Cls,
+                },
+                Export = new global::MiDistill.Runtime.Options.ExportOptions
+                {
+                    // quickstart.distill default: export.onnx
+                    Onnx = false,
+                    // quickstart.distill default: export.teacher
+                    Teacher = false,
+                    // quickstart.distill default: export.int8
+                    Int8 = false,
                 },
             };
 
@@ -266,6 +283,14 @@ namespace MiDistill.Recipes
                     Augment = global::System.Array.Empty<global::MiDistill.Runtime.Options.AugmentOptions>(),
                     // quickstart.distill default: distill.transfer
                     Transfer = 0,
+                    // quickstart.distill default: distill.teacher_dtype
+                    TeacherDType = global::MiDistill.Runtime.Options.TeacherDType.Float32,
+                    // quickstart.distill default: distill.teacher_cache_views
+                    TeacherCacheViews = 0,
+                    // quickstart.distill default: distill.teacher_cache_top_k
+                    TeacherCacheTopK = 0,
+                    // quickstart.distill default: distill.teacher_cache_values
+                    TeacherCacheValues = global::MiDistill.Runtime.Options.CacheValues.Fp16,
                 },
                 Evaluate = new global::MiDistill.Runtime.Options.EvaluateOptions
                 {
@@ -315,6 +340,15 @@ namespace MiDistill.Recipes
                     ProbeSplit = global::MiDistill.Runtime.Options.ProbeSplit.Test,
                     // quickstart.distill default: analyze.token
                     Token = global::MiDistill.Runtime.Options.ProbeToken.Cls,
+                },
+                Export = new global::MiDistill.Runtime.Options.ExportOptions
+                {
+                    // quickstart.distill default: export.onnx
+                    Onnx = false,
+                    // quickstart.distill default: export.teacher
+                    Teacher = false,
+                    // quickstart.distill default: export.int8
+                    Int8 = false,
                 },
             };
 
@@ -400,6 +434,14 @@ namespace MiDistill.Recipes
                     Augment = global::System.Array.Empty<global::MiDistill.Runtime.Options.AugmentOptions>(),
                     // quickstart.distill default: distill.transfer
                     Transfer = 0,
+                    // quickstart.distill default: distill.teacher_dtype
+                    TeacherDType = global::MiDistill.Runtime.Options.TeacherDType.Float32,
+                    // quickstart.distill default: distill.teacher_cache_views
+                    TeacherCacheViews = 0,
+                    // quickstart.distill default: distill.teacher_cache_top_k
+                    TeacherCacheTopK = 0,
+                    // quickstart.distill default: distill.teacher_cache_values
+                    TeacherCacheValues = global::MiDistill.Runtime.Options.CacheValues.Fp16,
                 },
                 Evaluate = new global::MiDistill.Runtime.Options.EvaluateOptions
                 {
@@ -449,6 +491,15 @@ namespace MiDistill.Recipes
                     ProbeSplit = global::MiDistill.Runtime.Options.ProbeSplit.Test,
                     // quickstart.distill default: analyze.token
                     Token = global::MiDistill.Runtime.Options.ProbeToken.Cls,
+                },
+                Export = new global::MiDistill.Runtime.Options.ExportOptions
+                {
+                    // quickstart.distill default: export.onnx
+                    Onnx = false,
+                    // quickstart.distill default: export.teacher
+                    Teacher = false,
+                    // quickstart.distill default: export.int8
+                    Int8 = false,
                 },
             };
         }

@@ -22,8 +22,8 @@ public class SectionDeclarationTests
     public void The_sections_are_the_runtimes_section_records_in_their_declared_order()
     {
         var sections = BuiltInSchema.Catalog.Sections;
-        Assert.Equal(new[] { "teacher", "data", "finetune", "distill", "evaluate", "run", "analyze" }, sections.Select(s => s.Name));
-        Assert.Equal(new[] { "Teacher", "Data", "Finetune", "Distill", "Evaluate", "Run", "Analyze" }, sections.Select(s => s.ClrProperty));
+        Assert.Equal(new[] { "teacher", "data", "finetune", "distill", "evaluate", "run", "analyze", "export" }, sections.Select(s => s.Name));
+        Assert.Equal(new[] { "Teacher", "Data", "Finetune", "Distill", "Evaluate", "Run", "Analyze", "Export" }, sections.Select(s => s.ClrProperty));
         // Every setting of the schema is one the records declare, in the records' order: none is added by hand.
         Assert.Equal(sections.Select(s => s.Name + ": " + string.Join(", ", s.Settings.Select(a => a.Name))),
             BuiltInSchema.Value.Sections.Select(s => s.Name + ": " + string.Join(", ", s.Settings.Select(a => a.Name))));

@@ -95,7 +95,7 @@ public class DiagnosticTests
     [Fact]
     public void MD0101_unknown_section_suggests_the_closest() => AssertDiagnostics(
         Recipe(Teacher + Data + "  finetun {\n    epochs 3\n  }\n"),
-        "r.distill(8,3): error MD0101: unknown section `finetun` (did you mean `finetune`?); sections are `teacher`, `data`, `finetune`, `distill`, `evaluate`, `run`, `analyze`, `variants`, `sweep`");
+        "r.distill(8,3): error MD0101: unknown section `finetun` (did you mean `finetune`?); sections are `teacher`, `data`, `finetune`, `distill`, `evaluate`, `run`, `analyze`, `export`, `variants`, `sweep`");
 
     [Fact]
     public void MD0102_unknown_setting_suggests_the_closest() => AssertDiagnostics(

@@ -150,7 +150,7 @@ public sealed class GeneratedRecipeRunTests : IDisposable
     public void Every_section_and_its_settings_are_compared_with_the_recipe_defaults()
     {
         var labels = SettingsWithDefaults().Select(s => s.Label).ToList();
-        Assert.Equal(new[] { "teacher", "data", "finetune", "distill", "evaluate", "run", "analyze", "upstream" }, labels.Select(l => l.Split('.')[0]).Distinct());
+        Assert.Equal(new[] { "teacher", "data", "finetune", "distill", "evaluate", "run", "analyze", "export", "upstream" }, labels.Select(l => l.Split('.')[0]).Distinct());
         Assert.Contains("data.ValidationFraction", labels);
         Assert.Contains("upstream.Epochs", labels);
         Assert.True(labels.Count >= 55, $"only {labels.Count} settings with defaults found");

@@ -143,7 +143,7 @@ public sealed class ReportingRunTests : IClassFixture<TinyReportingRun>
         Assert.Equal(expected, printed);
 
         // The other lines are the ones a run has always printed.
-        var known = new Regex(@"^(MiDistill: recipe `tiny` \(tiny\.distill\), 2 variant\(s\), device cpu, 1 thread\(s\) \(OpenMP.+\), \d+ data worker\(s\)|run folder: .+|\[\w+/seed7\] (data|test|no teacher): .+|\[pretrain\] .+|\[(finetune|distill)/\w+\] (kept epoch|the teacher|no validation|transfer set).+|Results of `tiny` .+|\|.+\||Saved to .+|Report: .+/report\.html|)$");
+        var known = new Regex(@"^(MiDistill: recipe `tiny` \(tiny\.distill\), 2 variant\(s\), device cpu \(chosen by `device auto`: the LibTorch backend loaded has no CUDA\), 1 thread\(s\) \(OpenMP.+\), \d+ data worker\(s\)|run folder: .+|\[\w+/seed7\] (data|test|no teacher): .+|\[pretrain\] .+|\[(finetune|distill)/\w+\] (kept epoch|the teacher|no validation|transfer set).+|Results of `tiny` .+|\|.+\||Saved to .+|Report: .+/report\.html|)$");
         var unknown = lines.Where(l => !epochLine.IsMatch(l) && !known.IsMatch(l)).ToList();
         Assert.True(unknown.Count == 0, "unexpected lines:\n" + string.Join("\n", unknown));
     }

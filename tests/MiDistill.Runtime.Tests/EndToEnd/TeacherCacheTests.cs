@@ -36,6 +36,9 @@ public sealed class TeacherCacheTests : IDisposable
         if (damage == "flipped") bytes[^5] ^= 0x08; // one bit of the last tensor's data
         else bytes = bytes[..^64];
         File.WriteAllBytes(entry, bytes);
+        // What writers killed before their rename leave beside the entry (a model file, a checkpoint).
+        var abandoned = new[] { entry + ".4242.tmp", Path.ChangeExtension(entry, ".ckpt") + ".4243.tmp" };
+        foreach (var file in abandoned) File.WriteAllText(file, "half written");
 
         var log = new StringWriter();
         var second = Run("second", log);
@@ -46,6 +49,7 @@ public sealed class TeacherCacheTests : IDisposable
         Assert.EndsWith("; pretraining it again", reported.TrimEnd());
         Assert.Contains("[pretrain] pretraining `micro_28` on 300 upstream images", text);
         Assert.DoesNotContain("using cached teacher", text);
+        Assert.All(abandoned, file => Assert.False(File.Exists(file), $"{file} was left in the cache"));
 
         // The entry is whole again, with the weights it had before the damage (same seed, same threads),
         // and the second run computed every line the first did, pretraining included.

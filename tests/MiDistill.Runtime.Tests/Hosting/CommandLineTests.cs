@@ -52,7 +52,7 @@ public sealed class CommandLineTests : IDisposable
     public void The_executable_has_the_commands_it_always_had()
     {
         var names = CommandNames();
-        Assert.Equal(new[] { "list", "show", "run", "resume", "report", "compare", "plan", "submit", "unit", "status", "collect" }, names);
+        Assert.Equal(new[] { "list", "show", "run", "resume", "report", "compare", "export", "predict", "plan", "submit", "unit", "status", "collect" }, names);
     }
 
     [Theory]

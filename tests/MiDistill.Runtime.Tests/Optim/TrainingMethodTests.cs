@@ -108,6 +108,31 @@ public sealed class TrainingMethodTests
         Assert.Equal(new[] { 0.6f, 0.8f }, p.grad!.data<float>().ToArray().Select(v => MathF.Round(v, 6)));
     }
 
+    [Theory]
+    [InlineData(0.25)]
+    [InlineData(1.0)]
+    public void Clipping_on_a_gpu_reads_nothing_back_and_matches_the_float64_clipping(double maxNorm)
+    {
+        // The device path runs here on the CPU tensors; the step calls it for any device but the CPU.
+        double norm = Math.Sqrt(Gw.Sum(g => g * g) + Gb.Sum(g => g * g));   // about 0.77
+        var (w, b) = WithGradients();
+        using var _w = w; using var _b = b;
+        using (var w32 = new TorchSharp.Modules.Parameter(w.detach().to(ScalarType.Float32)))
+        using (var b32 = new TorchSharp.Modules.Parameter(b.detach().to(ScalarType.Float32)))
+        {
+            w32.grad = w.grad!.to(ScalarType.Float32);
+            b32.grad = b.grad!.to(ScalarType.Float32);
+            using var deviceNorm = GradientClipping.ClipOnDevice(new[] { w32.grad!, b32.grad! }, maxNorm);
+            Assert.Equal(norm, deviceNorm.item<float>(), 6);
+            GradientClipping.ClipByGlobalNorm(new[] { w, b }, maxNorm);
+            var expectedW = Values(w.grad!);
+            var actualW = w32.grad!.data<float>().ToArray();
+            for (int i = 0; i < 4; i++) Assert.Equal(expectedW[i], actualW[i], 6);
+            if (maxNorm > norm)
+                Assert.Equal(Gb.Select(g => (float)g), b32.grad!.data<float>().ToArray());
+        }
+    }
+
     private static VitOptions Vit() => new()
     {
         Name = "t", ImageSize = 8, PatchSize = 4, InChannels = 1, EmbedDim = 8, Depth = 2, Heads = 2, MlpRatio = 2,

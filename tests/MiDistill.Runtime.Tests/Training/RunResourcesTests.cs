@@ -42,4 +42,17 @@ public sealed class RunResourcesTests
         var run = RunResources.Check(new[] { Variant("a", new RunOptions { Seeds = [1], Threads = 1 }), Variant("b", new RunOptions { Seeds = [2, 3], Threads = 1 }) });
         Assert.Equal(1, run.Threads);
     }
+
+    [Theory]
+    [InlineData(TorchSharp.DeviceType.CPU, 2, 2, 1)]
+    [InlineData(TorchSharp.DeviceType.CPU, 12, 16, 4)]
+    [InlineData(TorchSharp.DeviceType.CPU, 16, 16, 1)]
+    [InlineData(TorchSharp.DeviceType.CUDA, 16, 16, 15)]
+    [InlineData(TorchSharp.DeviceType.CUDA, 1, 1, 1)]
+    public void Workers_are_the_cores_the_threads_leave_on_the_cpu_and_all_but_one_on_a_gpu(TorchSharp.DeviceType device, int threads, int cores, int workers)
+    {
+        Assert.Equal(workers, RunResources.AutoWorkers(device, threads, cores));
+        if (device == TorchSharp.DeviceType.CPU && cores == Environment.ProcessorCount)
+            Assert.Equal(MiDistill.Runtime.Data.BatchStream.AutoWorkers(threads), workers);
+    }
 }

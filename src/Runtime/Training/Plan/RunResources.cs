@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using MiDistill.Runtime.Options;
 using TorchSharp;
+using DeviceType = TorchSharp.DeviceType;
 
 namespace MiDistill.Runtime.Training.Plan;
 
@@ -40,12 +41,21 @@ public sealed record RunResources
         {
             Device = device,
             Threads = governor,
-            // Sized once, from the cores the first choice of threads leaves.
-            Workers = run.Workers > 0 ? run.Workers : Data.BatchStream.AutoWorkers(torch.get_num_threads()),
+            // Sized once, from the cores the first choice of threads leaves (on a GPU: every core but one).
+            Workers = run.Workers > 0 ? run.Workers : AutoWorkers(device.type, torch.get_num_threads(), Environment.ProcessorCount),
             OutputDirectory = run.OutputDirectory,
             CacheDirectory = run.CacheDirectory,
         };
     }
+
+    /// <summary>
+    /// Data workers for <c>run { workers 0 }</c>. On the CPU, the cores the intra-op threads leave, at
+    /// least one. On a GPU the intra-op threads are nearly idle (the step runs on the device) while
+    /// every batch is still decoded, normalised and cropped on the CPU: every core but the training
+    /// thread's decodes (an idle 16-core GPU node got one worker before).
+    /// </summary>
+    internal static int AutoWorkers(DeviceType device, int threads, int cores) =>
+        device == DeviceType.CPU ? Math.Max(1, cores - Math.Max(1, threads)) : Math.Max(1, cores - 1);
 
     /// <summary>The process settings of one run: every variant must agree on them.</summary>
     public static RunOptions Check(System.Collections.Generic.IReadOnlyList<ExperimentOptions> variants)

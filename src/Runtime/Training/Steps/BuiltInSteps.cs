@@ -9,6 +9,7 @@ internal static class BuiltInSteps
     public static IEnumerable<RunStep> Create() => new RunStep[]
     {
         new DataStep(),
+        new ExportCheckStep(),
         new PretrainStep(),
         new PretrainedScoreStep(),
         new AnalyzePretrainedStep(),
@@ -19,5 +20,6 @@ internal static class BuiltInSteps
         new DistillStep(),
         new EvaluateStep(),
         new PaperSelectionStep(),
+        new ExportStep(),
     };
 }
