@@ -5,8 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v nvim >/dev/null 2>&1; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim >/dev/null
+  echo "nvim not found; installing Debian's neovim..."
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq neovim >/dev/null
 fi
 # npm ci only when the lock changed since the last install (it deletes and rewrites node_modules).
 extension=editors/vscode

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace MiDistill.Runtime.RunFolders;
 
@@ -13,7 +14,8 @@ namespace MiDistill.Runtime.RunFolders;
 /// </summary>
 public sealed record RunEnvironment(
     string Started, string Host, string OperatingSystem, string Cpu, int LogicalCores, long MemoryBytes,
-    string DotNet, string MiDistill, string TorchSharp, string TorchBackend, string CommandLine)
+    string DotNet, string MiDistill, string TorchSharp, string TorchBackend, string CommandLine,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? CudaVisibleDevices = null)
 {
     public const string FileName = "environment.json";
 
@@ -30,7 +32,9 @@ public sealed record RunEnvironment(
         Version(typeof(RunEnvironment).Assembly),
         Version(typeof(TorchSharp.torch).Assembly),
         typeof(RunEnvironment).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "MiDistillTorchBackend")?.Value ?? "",
-        string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+        string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+        // Which GPUs the process saw (a local sweep gives each running unit its own); null when unset.
+        Environment.GetEnvironmentVariable("CUDA_VISIBLE_DEVICES"));
 
     public string ToJson() => JsonSerializer.Serialize(this, Json) + "\n";
 

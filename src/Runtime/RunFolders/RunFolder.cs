@@ -93,6 +93,8 @@ public sealed class RunFolder : IDisposable
         var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
         File.WriteAllText(System.IO.Path.Combine(path, RecipeFileName), recipeSourceText, utf8);
         WriteSettings(path, settingsJson);
+        // A unit runs on its own node (or GPU): its folder says where its numbers came from, as a run's does.
+        File.WriteAllText(System.IO.Path.Combine(path, RunEnvironment.FileName), RunEnvironment.Current().ToJson(), utf8);
         return new RunFolder(System.IO.Path.GetFullPath(path), runLock);
     }
 

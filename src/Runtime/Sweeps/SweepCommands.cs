@@ -45,6 +45,11 @@ internal static class SweepCommands
         var sweep = SweepOption(command);
         var overrides = new OverrideOptions(command, RunOverrides.All, o => o.SweepDescription);
         var jobs = HostCommandLine.Integer("--jobs", "n", "units running at once here (default 1)", min: 1);
+        var gpus = new Option<string>("--gpus")
+        {
+            Description = "GPUs to spread the local units over, one per running unit (sets CUDA_VISIBLE_DEVICES per unit; default: this process's CUDA_VISIBLE_DEVICES, if set)",
+            HelpName = "0,1,...",
+        };
         var slurm = new Option<bool>("--slurm") { Description = "submit the units as one Slurm array job instead of running them here", Arity = ArgumentArity.Zero };
         var config = new Option<string>("--slurm-config") { Description = "cluster settings (key = value lines; default <recipe file name>.slurm beside the recipe, when present)", HelpName = "file" };
         var partition = Text("--partition", "p", "#SBATCH --partition");
@@ -56,7 +61,7 @@ internal static class SweepCommands
         var sbatch = Lines("--sbatch", "\"--mem=16G\"", "an extra #SBATCH line (repeatable)");
         var setup = Lines("--setup", "\"module load cuda\"", "a shell line run before the unit (repeatable)");
         var slurmOnly = new Option[] { partition, gres, time, maxParallel, account, qos, sbatch, setup, config };
-        foreach (var option in new Option[] { jobs, slurm }.Concat(slurmOnly)) command.Options.Add(option);
+        foreach (var option in new Option[] { jobs, gpus, slurm }.Concat(slurmOnly)) command.Options.Add(option);
         command.Validators.Add(result =>
         {
             bool onSlurm = result.GetValue(slurm);
@@ -64,6 +69,10 @@ internal static class SweepCommands
                 result.AddError($"Slurm options ({string.Join(", ", slurmOnly.Select(o => o.Name))}) need --slurm");
             if (onSlurm && result.GetValue(jobs) is int j && j != 1)
                 result.AddError("--jobs is for the local executor; with --slurm, --max-parallel bounds the tasks running at once");
+            if (onSlurm && result.GetResult(gpus) is not null)
+                result.AddError("--gpus is for the local executor; with --slurm, --gres asks Slurm for each task's GPUs");
+            if (result.GetValue(gpus) is { } list && LocalExecutor.VisibleGpus(list).Count == 0)
+                result.AddError("--gpus expects a comma-separated list of GPU ids, e.g. --gpus 0,1");
         });
         command.SetAction(parse =>
         {
@@ -91,7 +100,7 @@ internal static class SweepCommands
                 SlurmExecutor.Submit(plan, folder, settings, output);
                 return ExitCodes.Ok;
             }
-            bool complete = LocalExecutor.Run(plan, folder, parse.GetValue(jobs) ?? 1, request.Threads ?? 0, output);
+            bool complete = LocalExecutor.Run(plan, folder, parse.GetValue(jobs) ?? 1, request.Threads ?? 0, output, LocalExecutor.VisibleGpus(parse.GetValue(gpus)));
             var (_, missing) = SweepReport.Collect(folder, output);
             return complete && missing.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });

@@ -142,6 +142,8 @@ public sealed class CommandLineTests : IDisposable
     [InlineData(new[] { "submit", "tiny_sweep", "--jobs", "0" }, "--jobs expects a positive integer, got `0`")]
     [InlineData(new[] { "submit", "tiny_sweep", "--gres", "gpu:1" }, "Slurm options (--partition, --gres, --time, --max-parallel, --account, --qos, --sbatch, --setup, --slurm-config) need --slurm")]
     [InlineData(new[] { "submit", "tiny_sweep", "--slurm", "--jobs", "2" }, "--jobs is for the local executor; with --slurm, --max-parallel bounds the tasks running at once")]
+    [InlineData(new[] { "submit", "tiny_sweep", "--slurm", "--gpus", "0,1" }, "--gpus is for the local executor; with --slurm, --gres asks Slurm for each task's GPUs")]
+    [InlineData(new[] { "submit", "tiny_sweep", "--gpus", "," }, "--gpus expects a comma-separated list of GPU ids, e.g. --gpus 0,1")]
     [InlineData(new[] { "unit", "sweeps/s1", "0", "--seed", "7" }, "unknown option `--seed` for `unit`\n")]
     [InlineData(new[] { "run", "tiny", "--thread", "2" }, "unknown option `--thread` for `run`\n'--thread' was not matched")]
     public void A_wrong_command_line_exits_2_with_what_is_wrong_and_runs_nothing(string[] args, string message)

@@ -42,7 +42,12 @@ public class SweepExecutorTests : IClassFixture<SweepFixture>
             Assert.Contains($"variant `{unit.Variant}`, seed {unit.Seed}", File.ReadAllText(Path.Combine(folder, UnitStatus.LogFileName)));
             Assert.True(File.Exists(Path.Combine(plan.RunFolder(_sweep.LocalSweep, unit), "checkpoints", $"{unit.Variant}-seed{unit.Seed}-student.safetensors")));
         }
-        Assert.Contains("2 at a time, 1 thread(s) each", _sweep.LocalOutput);
+        Assert.Contains("2 at a time, 1 thread(s) each, GPUs 3,5 (one per running unit)", _sweep.LocalOutput);
+
+        // --gpus 3,5: the first two units start together on slots 0 and 1; every unit saw one GPU of the list.
+        string Gpu(SweepUnit unit) => MiDistill.Runtime.RunFolders.RunEnvironment.Read(plan.RunFolder(_sweep.LocalSweep, unit))!.CudaVisibleDevices!;
+        Assert.Equal(new[] { "3", "5" }, plan.Units.Take(2).Select(Gpu).ToArray());
+        Assert.All(plan.Units, unit => Assert.Contains(Gpu(unit), new[] { "3", "5" }));
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class SweepFixture : IDisposable
         Directory.CreateDirectory(Root);
         Cache = Path.Combine(Root, "cache");
         LocalSweep = Path.Combine(Root, "local");
-        var local = Executable.Run("submit", Recipe, "--sweep", LocalSweep, "--jobs", "2", "--threads", "2", "--cache", Cache);
+        var local = Executable.Run("submit", Recipe, "--sweep", LocalSweep, "--jobs", "2", "--gpus", "3,5", "--threads", "2", "--cache", Cache);
         LocalOutput = local.Output;
         if (local.Code != 0) throw new InvalidOperationException($"the local sweep failed ({local.Code}):\n{local.Output}\n{local.Error}");
         var single = Executable.Run("run", Recipe, "--output", Path.Combine(Root, "runs"), "--cache", Cache);
