@@ -49,7 +49,7 @@ internal static class Loader
     }
 
     /// <summary>root/&lt;count&gt;/train/cNN/*.jpg (and a one-image test split), generated once and kept.</summary>
-    private static string Folder(string root, int count)
+    internal static string Folder(string root, int count)
     {
         var originals = Path.Combine(root, "originals");
         if (!Directory.Exists(originals) || Directory.GetFiles(originals).Length < Distinct)
@@ -101,7 +101,7 @@ internal static class Loader
     private static BatchAugmenter Augmenter(ImageSet set) =>
         new(new AugmentOptions[] { new RandomResizedCropAugment(Size: 224), new FlipAugment() }, Classes, set.Statistics.Black());
 
-    private static ImageSet Load(string folder) => ImageFolder.Load(folder, Stored, 3, ResizeFilter.Bilinear, cacheBytes: 0).Train;
+    internal static ImageSet Load(string folder) => ImageFolder.Load(folder, Stored, 3, ResizeFilter.Bilinear, cacheBytes: 0).Train;
 
     /// <summary>Images/s through decode, normalisation, tensors, random-resized-crop and flip; the consumer's torch ops on 1 thread.</summary>
     private static double MiDistillRate(ImageSet set, int images, int workers)

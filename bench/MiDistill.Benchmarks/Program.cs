@@ -10,6 +10,7 @@ using MiDistill.Benchmarks;
 //   midistill-bench loader [...]       streaming input pipeline: decode throughput vs PyTorch, data wait, memory (issue 12)
 //   midistill-bench threads [...]      step time of the thread defaults idle, with a core busy, and with load arriving mid-run (issue 12)
 //   midistill-bench deploy [...]       students in ONNX Runtime vs TorchSharp eval: latency, throughput, file size (issue 22)
+//   midistill-bench teacher-cache [...] distillation epoch time, live teacher against the teacher-output cache (issue 23)
 var mode = args.FirstOrDefault();
 var rest = args.Skip(1).ToArray();
 return mode switch
@@ -20,11 +21,12 @@ return mode switch
     "loader" => Loader.Run(rest),
     "threads" => Threads.Run(rest),
     "deploy" => Deploy.Run(rest),
+    "teacher-cache" => TeacherCacheBench.Run(rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: midistill-bench throughput|training|information|loader|threads|deploy [options]  (see docs/performance.md)");
+    Console.Error.WriteLine("usage: midistill-bench throughput|training|information|loader|threads|deploy|teacher-cache [options]  (see docs/performance.md)");
     return 2;
 }

@@ -14,6 +14,16 @@ internal static class KillPoints
 {
     public static void Install()
     {
+        // MIDISTILL_TEST_WAIT_IN_FILL=FILE: the teacher-output cache's filler waits, holding the
+        // entry's lock, until FILE exists (the two-process cache test queues another run behind it).
+        var go = Environment.GetEnvironmentVariable("MIDISTILL_TEST_WAIT_IN_FILL");
+        if (!string.IsNullOrEmpty(go))
+            MiDistill.Runtime.Training.TeacherCache.FillStarting = path =>
+            {
+                Console.WriteLine($"test: holding {path} until {go} exists");
+                Console.Out.Flush();
+                while (!System.IO.File.Exists(go)) Thread.Sleep(20);
+            };
         var text = Environment.GetEnvironmentVariable("MIDISTILL_TEST_KILL_BEFORE_RENAME");
         if (string.IsNullOrEmpty(text)) return;
         var parts = text.Split(':', 2);

@@ -127,6 +127,19 @@ public static class Descriptors
         Error, Semantics, "values",
         "Mixup blends whole images and their labels, so crop and flip come before it in the augmentation list.");
 
+    public static readonly DiagnosticDescriptor TeacherCacheMixup = new("MD0180", "Mixup with a teacher-output cache",
+        "`mixup` in `distill.augment` mixes pairs of a batch, which a teacher-output cache cannot replay from per-image views; remove `mixup`, or set `distill.teacher_cache_views 0`",
+        Error, Semantics, "distill",
+        "A teacher-output cache stores the teacher's outputs on views of single images; mixup blends two images of a batch, whose pairing changes every epoch, so the teacher's output on the blend is never stored.");
+    public static readonly DiagnosticDescriptor TeacherCacheTopKTooLarge = new("MD0181", "Cache keeps more classes than there are",
+        "`teacher_cache_top_k {0}` keeps more logits than the {1} downstream classes; use at most {1}, or 0 for every class",
+        Error, Semantics, "distill",
+        "The teacher-output cache keeps the teacher's largest logits per view; there cannot be more than there are classes.");
+    public static readonly DiagnosticDescriptor TeacherCacheTooSmallForLoss = new("MD0182", "Loss needs more than the cache holds",
+        "`{0}` correlates every class's probability across the batch, but `teacher_cache_top_k {1}` keeps {1} of {2} classes; set `teacher_cache_top_k 0` (every class) or {2}",
+        Error, Semantics, "distill",
+        "DIST's intra-class term compares each class's probability across the batch, so it needs the teacher's output on every class; a cache with fewer classes would invent the others.");
+
     public static readonly DiagnosticDescriptor PretrainWithCheckpoint = new("MD0140", "Pretraining beside a checkpoint",
         "the teacher starts from a checkpoint, so `pretrain` would never run; remove `pretrain`, or use `weights pretrain`",
         Error, Semantics, "teacher",
@@ -243,7 +256,7 @@ public static class Descriptors
         RepeatedValue, CheckpointAfterLastEpoch, ProbeTooLarge, RenyiAlphaOne, KsgTooFewSamples,
         ValidationTwice, RepeatedListForm, ReweightAlphasDepth, MixupAlone, PretrainWithCheckpoint,
         RecipeClassClash, VariantPropertyClash, ReservedName, SweepUnknownPath, SweepNotAList,
-        UnknownSweepOption, SweepTooLarge, ProcessSettingInVariant, SmallRho, ReweightNoEffect, OverlappingClasses, LargeTeacherOnCpu,
+        UnknownSweepOption, SweepTooLarge, ProcessSettingInVariant, TeacherCacheMixup, TeacherCacheTopKTooLarge, TeacherCacheTooSmallForLoss, SmallRho, ReweightNoEffect, OverlappingClasses, LargeTeacherOnCpu,
         MissingCheckpoint, MissingImageFolder, AnalyzeNothingOn, SmallProbe, SmallAsamRho, StepNeverDecays, AlphasAllOne,
         SweepPointDuplicate, SweepOverLimit, GeneratorFailure, BadFormDeclaration,
     };

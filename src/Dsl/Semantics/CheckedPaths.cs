@@ -35,6 +35,9 @@ internal static class Paths
         FinetuneSchedule = new("finetune", "schedule"), FinetuneEpochs = new("finetune", "epochs"), FinetuneAugment = new("finetune", "augment");
     public static readonly SettingPath DistillStudentWeights = new("distill", "student_weights"), DistillSchedule = new("distill", "schedule"),
         DistillEpochs = new("distill", "epochs"), DistillAugment = new("distill", "augment"), DistillTransfer = new("distill", "transfer");
+    public static readonly SettingPath DistillLoss = new("distill", "loss"), DistillTeacherCacheViews = new("distill", "teacher_cache_views"),
+        DistillTeacherCacheTopK = new("distill", "teacher_cache_top_k");
+    public static readonly FormPath DistillMixup = new(DistillAugment, "mixup"), DistLoss = new(DistillLoss, "dist");
     public static readonly SettingPath EvaluateProtocol = new("evaluate", "protocol"), EvaluateReference = new("evaluate", "reference");
     public static readonly SettingPath RunDevice = new("run", "device"), RunSeed = new("run", "seed");
     public static readonly SettingPath AnalyzeMiPerBlock = new("analyze", "mi_per_block"), AnalyzeBottleneck = new("analyze", "bottleneck"),

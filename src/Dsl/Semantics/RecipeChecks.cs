@@ -205,6 +205,7 @@ internal static class RecipeChecks
                 CheckClasses(pretrain.Required(Paths.UpstreamClasses), "teacher.pretrain.classes", folder.Title, folder.Classes, Report);
         }
 
+        TeacherCacheChecks.Run(settings, classes.Count, Report);
         AnalyzeChecks.Run(schema, settings, facts, Report);
     }
 

@@ -15,6 +15,14 @@ public abstract record DistillLossOptions
     public virtual bool UsesTeacher => true;
 
     /// <summary>
+    /// The temperature the loss softens the teacher's logits at: a teacher-output cache that keeps
+    /// fewer classes than there are keeps the left-out classes' probability mass at this temperature
+    /// (docs/teacher-cache.md). 1 unless the loss says otherwise.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public virtual double CacheTemperature => 1;
+
+    /// <summary>
     /// The loss of student logits [B, C] given the teacher's logits on the same images (null when
     /// <see cref="UsesTeacher"/> is false) and the targets: class indices [B], or class probabilities
     /// [B, C] after mixup. The tensors belong to the caller's dispose scope.
@@ -28,6 +36,7 @@ public sealed record KdLossOptions(
     [RecipeArg(Doc = "softening temperature T", Min = 0, MinExclusive = true, Max = 100)] double Temperature = 4,
     [RecipeArg(Doc = "weight of the distillation term (1 = pure distillation)", Min = 0, Max = 1)] double Weight = 1) : DistillLossOptions
 {
+    public override double CacheTemperature => Temperature;
     public override bool UsesTeacher => Weight > 0;
 
     public override Tensor Compute(Tensor studentLogits, Tensor? teacherLogits, Tensor targets) =>
@@ -46,6 +55,7 @@ public sealed record DistLossOptions(
     [RecipeArg(Doc = "softening temperature T", Min = 0, MinExclusive = true, Max = 100)] double Temperature = 1,
     [RecipeArg(Doc = "weight of the distillation term (1 = pure distillation)", Min = 0, Max = 1)] double Weight = 1) : DistillLossOptions
 {
+    public override double CacheTemperature => Temperature;
     public override bool UsesTeacher => Weight > 0;
 
     public override Tensor Compute(Tensor studentLogits, Tensor? teacherLogits, Tensor targets) =>

@@ -255,6 +255,28 @@ public sealed record DistillOptions : ITrainingStageOptions
     /// <summary>The dtype of the frozen teacher's forward pass in distillation; the loss is float32 either way (see Training/Bf16Teacher.cs).</summary>
     [RecipeSetting("teacher_dtype", Doc = "dtype of the frozen teacher's forward pass: bfloat16 runs a bfloat16 copy of the teacher (for GPUs; its logits are within a few hundredths of float32's), the loss stays float32", Default = "float32")]
     public TeacherDType TeacherDType { get; init; } = TeacherDType.Float32;
+    /// <summary>
+    /// Teacher-output cache (docs/teacher-cache.md): augmentation views stored per training and
+    /// transfer image, each with the teacher's outputs on it, filled once per teacher, data and
+    /// augmentation; every epoch replays one stored view per image. 0 = off: the teacher runs every step.
+    /// </summary>
+    [RecipeSetting(Doc = "teacher-output cache: augmentation views stored per training and transfer image, with the teacher's outputs on each; every epoch replays one of them (0 = off: the teacher runs every step)", Min = 0, Max = 1024, Default = "0")]
+    public int TeacherCacheViews { get; init; }
+    /// <summary>The teacher's largest logits kept per view (0 = every class: exactly the live loss).</summary>
+    [RecipeSetting(Doc = "teacher-output cache: the teacher's largest logits kept per view, the other classes sharing the probability mass they leave evenly (0 = every class: the cached loss equals the live one)", Min = 0, Max = 65536, Default = "0")]
+    public int TeacherCacheTopK { get; init; }
+    /// <summary>How the cached logits are stored.</summary>
+    [RecipeSetting(Doc = "teacher-output cache: how the kept logits are stored", Default = "fp16")]
+    public CacheValues TeacherCacheValues { get; init; } = CacheValues.Fp16;
+}
+
+/// <summary>The precision of the teacher-output cache's logits.</summary>
+public enum CacheValues
+{
+    [RecipeName("fp16", "half precision, 2 bytes a logit (about 3 significant digits)")]
+    Fp16,
+    [RecipeName("fp32", "single precision, 4 bytes a logit: the cached loss matches the live one to float rounding")]
+    Fp32,
 }
 
 [RecipeSection("evaluate", "Held-out test evaluation of teacher and student.", Order = 5)]

@@ -204,8 +204,12 @@ public static class Stages
     }
 
     /// <summary>Distils the fine-tuned teacher into a new student; the teacher's reweighting stays in place.</summary>
-    /// <remarks><paramref name="teacher"/> may be null when the loss uses no teacher (<see cref="DistillLossOptions.UsesTeacher"/>): the labels-only baseline.</remarks>
-    public static nn.Module<Tensor, Tensor> Distill(RunContext context, ExperimentOptions options, ExperimentData data, VisionTransformer? teacher, StageFiles files)
+    /// <remarks>
+    /// <paramref name="teacher"/> may be null when the loss uses no teacher (<see cref="DistillLossOptions.UsesTeacher"/>): the labels-only baseline,
+    /// or when <paramref name="cached"/> holds the teacher's outputs (the teacher-output cache): each epoch then replays one stored view per image.
+    /// </remarks>
+    public static nn.Module<Tensor, Tensor> Distill(RunContext context, ExperimentOptions options, ExperimentData data, VisionTransformer? teacher, StageFiles files,
+        TeacherOutputs? cached = null)
     {
         var settings = options.Distill;
         DeviceRandom.ManualSeed(options.Run.TrainingSeed + DistillSeedOffset);
@@ -221,20 +225,31 @@ public static class Stages
             context.ModelReady("distill", options.Variant, options.Run.Seed, student);
             var teacherInput = InputAdapter.ForTeacher(options.Teacher, data.Train.Statistics);
             var studentInput = StudentInput(options, data);
-            if (teacher is null && settings.Loss.UsesTeacher)
+            if (teacher is null && cached is null && settings.Loss.UsesTeacher)
                 throw new ArgumentException($"the distillation loss {settings.Loss.GetType().Name} needs a teacher", nameof(teacher));
             teacher?.eval();
             using var optimizer = StageFit.Optimizer(settings, student);
-            using var bf16 = teacher is not null && settings.Loss.UsesTeacher && settings.TeacherDType == TeacherDType.BFloat16
+            using var bf16 = teacher is not null && cached is null && settings.Loss.UsesTeacher && settings.TeacherDType == TeacherDType.BFloat16
                 ? Bf16Teacher.Copy(teacher, () => options.Teacher.Model.Create(data.DownstreamClasses.Count))
                 : null;
             Func<Tensor, Tensor> teacherForward = teacher is null ? _ => throw new InvalidOperationException("this loss uses no teacher")
                 : bf16 is not null ? bf16.Forward : teacher.call;
             var loss = DistillationLoss(settings.Loss, teacherForward, student.call, teacherInput, studentInput);
+            CachedViews? views = null;
+            if (cached is not null)
+            {
+                views = CachedViews.Cached(cached, Augmenter(settings.Augment, data), options.Run.TrainingSeed + DistillSeedOffset, context.Device);
+                loss = CachedLoss(settings.Loss, views, student.call, studentInput);
+            }
             // The transfer set's images carry the teacher's predictions, never their own labels: the
             // student learns from the teacher only there (its soft outputs every step, as everywhere).
             var distillTrain = data.Train;
-            if (teacher is not null && data.Transfer.Count > 0)
+            if (cached is not null && data.Transfer.Count > 0)
+            {
+                distillTrain = data.Train.Concat(data.Transfer.WithLabels(cached.Predicted));
+                context.Output.WriteLine($"[distill/{options.Variant}] transfer set: {data.Transfer.Count} unlabeled images, labelled by the teacher (from the teacher-output cache)");
+            }
+            else if (teacher is not null && data.Transfer.Count > 0)
             {
                 distillTrain = data.Train.Concat(data.Transfer.WithLabels(Evaluator.Predict(teacher, data.Transfer, context.Device, teacherInput, context.Workers)));
                 context.Output.WriteLine($"[distill/{options.Variant}] transfer set: {data.Transfer.Count} unlabeled images, labelled by the teacher");
@@ -245,6 +260,7 @@ public static class Stages
                 Validate = data.Validation.Count == 0 ? null : () => Evaluator.Score(student, data.Validation, context.Device, studentInput, Evaluator.SelectionMetric(options.Evaluate), context.Workers),
                 CheckpointPath = files.Checkpoint,
                 CheckpointEverySteps = options.Run.CheckpointEverySteps,
+                PrepareBatch = views is null ? null : views.Prepare,
             });
             if (double.IsFinite(result.BestValidationAccuracy))
                 context.Output.WriteLine($"[distill/{options.Variant}] kept epoch {result.BestEpoch} (validation {Evaluator.ColumnSuffix(Evaluator.SelectionMetric(options.Evaluate))} {100 * result.BestValidationAccuracy:0.0}%)");
@@ -313,6 +329,15 @@ public static class Stages
             return (options.Compute(logits, teacherLogits, y), logits);
         };
     }
+
+    /// <summary>The distillation loss of one batch of replayed views: the teacher's logits are the cache's for exactly these views.</summary>
+    public static Func<Tensor, Tensor, (Tensor Loss, Tensor Logits)> CachedLoss(
+        DistillLossOptions options, CachedViews views, Func<Tensor, Tensor> student, InputAdapter studentInput) =>
+        (x, y) =>
+        {
+            var logits = student(studentInput.Apply(x));
+            return (options.Compute(logits, options.UsesTeacher ? views.Teacher : null, y), logits);
+        };
 
     /// <summary>The batch augmenter of a stage, or null when the recipe declares none; pads with black in the data's normalisation.</summary>
     public static BatchAugmenter? Augmenter(System.Collections.Generic.IReadOnlyList<AugmentOptions>? steps, ExperimentData data) =>

@@ -49,6 +49,12 @@ public sealed record FitSpec
     public double ClipGrad { get; init; }
     /// <summary>More values for each epoch's metrics line (e.g. the MLP alphas), read after the epoch; null = none.</summary>
     public Func<IReadOnlyDictionary<string, double>>? EpochMetrics { get; init; }
+    /// <summary>
+    /// Replaces <see cref="Augment"/> when set: given the batch's image indices into <see cref="Train"/>,
+    /// the epoch (0-based) and the decoded images and labels, gives the images and targets the loss
+    /// sees (the teacher-output cache replays each image's stored view here); null = the augmenter.
+    /// </summary>
+    public Func<int[], int, Tensor, Tensor, (Tensor Images, Tensor Targets)>? PrepareBatch { get; init; }
 }
 
 /// <summary>How a stage ended; <see cref="Lines"/> are its metrics lines, every epoch's, as written.</summary>
@@ -112,13 +118,13 @@ public sealed class Trainer
                 // Background workers decode the epoch's batches ahead of the steps, in plan order.
                 // Their leading random-resized-crop and flip are done per image there too, from each step's seed.
                 int first = state.NextBatch, seedEpoch = epoch;
-                using var stream = new BatchStream(spec.Train, batches[first..], _context.Workers, augment: spec.Augment,
+                using var stream = new BatchStream(spec.Train, batches[first..], _context.Workers, augment: spec.PrepareBatch is null ? spec.Augment : null,
                     augmentSeed: p => global::MiDistill.Runtime.Augment.BatchAugmenter.StepSeed(spec.Seed, seedEpoch, first + p));
                 for (int b = state.NextBatch; b < batches.Length; b++)
                 {
                     lr = spec.BaseLearningRate * LrSchedule.Factor(spec.Schedule, state.GlobalStep, totalSteps, steps);
                     OptimizerFactory.SetLearningRate(spec.Optimizer, lr);
-                    var (loss, hits) = Step(spec, stream, epoch, b);
+                    var (loss, hits) = Step(spec, stream, epoch, b, batches[b]);
                     if (double.IsNaN(loss) || double.IsInfinity(loss))
                         throw new TrainingDivergedException(
                             $"the {spec.Stage} loss of variant `{spec.Variant}` became {loss.ToString(CultureInfo.InvariantCulture)} at epoch {epoch + 1}, step {b + 1}; " +
@@ -195,7 +201,7 @@ public sealed class Trainer
     }
 
     /// <summary>One optimisation step inside its own dispose scope; returns the batch loss and correct count.</summary>
-    private (double Loss, long Correct) Step(FitSpec spec, BatchStream stream, int epoch, int step)
+    private (double Loss, long Correct) Step(FitSpec spec, BatchStream stream, int epoch, int step, int[] indices)
     {
         using var scope = NewDisposeScope();
         DeviceRandom.BeforeStep(_context.Device, spec.Seed, epoch, step);
@@ -206,7 +212,9 @@ public sealed class Trainer
         using (batch) (images, labels) = batch.ToTensors(_context.Device);
         // Targets are class indices, or class probabilities after mixup; train accuracy counts the original labels.
         var targets = labels;
-        if (spec.Augment is { IsEmpty: false } augment)
+        if (spec.PrepareBatch is not null)
+            (images, targets) = spec.PrepareBatch(indices, epoch, images, labels);
+        else if (spec.Augment is { IsEmpty: false } augment)
             (images, targets) = augment.Apply(batch, images, labels, global::MiDistill.Runtime.Augment.BatchAugmenter.StepSeed(spec.Seed, epoch, step));
         _dataTicks += Stopwatch.GetTimestamp() - dataStart;
         Tensor? firstLogits = null;

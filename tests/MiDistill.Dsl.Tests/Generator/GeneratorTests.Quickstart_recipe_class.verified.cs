@@ -134,6 +134,12 @@ namespace MiDistill.Recipes
                     Transfer = 0,
                     // quickstart.distill default: distill.teacher_dtype
                     TeacherDType = global::MiDistill.Runtime.Options.TeacherDType.Float32,
+                    // quickstart.distill default: distill.teacher_cache_views
+                    TeacherCacheViews = 0,
+                    // quickstart.distill default: distill.teacher_cache_top_k
+                    TeacherCacheTopK = 0,
+                    // quickstart.distill default: distill.teacher_cache_values
+                    TeacherCacheValues = global::MiDistill.Runtime.Options.CacheValues.Fp16,
                 },
                 Evaluate = new global::MiDistill.Runtime.Options.EvaluateOptions
                 {
@@ -279,6 +285,12 @@ namespace MiDistill.Recipes
                     Transfer = 0,
                     // quickstart.distill default: distill.teacher_dtype
                     TeacherDType = global::MiDistill.Runtime.Options.TeacherDType.Float32,
+                    // quickstart.distill default: distill.teacher_cache_views
+                    TeacherCacheViews = 0,
+                    // quickstart.distill default: distill.teacher_cache_top_k
+                    TeacherCacheTopK = 0,
+                    // quickstart.distill default: distill.teacher_cache_values
+                    TeacherCacheValues = global::MiDistill.Runtime.Options.CacheValues.Fp16,
                 },
                 Evaluate = new global::MiDistill.Runtime.Options.EvaluateOptions
                 {
@@ -424,6 +436,12 @@ namespace MiDistill.Recipes
                     Transfer = 0,
                     // quickstart.distill default: distill.teacher_dtype
                     TeacherDType = global::MiDistill.Runtime.Options.TeacherDType.Float32,
+                    // quickstart.distill default: distill.teacher_cache_views
+                    TeacherCacheViews = 0,
+                    // quickstart.distill default: distill.teacher_cache_top_k
+                    TeacherCacheTopK = 0,
+                    // quickstart.distill default: distill.teacher_cache_values
+                    TeacherCacheValues = global::MiDistill.Runtime.Options.CacheValues.Fp16,
                 },
                 Evaluate = new global::MiDistill.Runtime.Options.EvaluateOptions
                 {

@@ -389,6 +389,29 @@ public class DiagnosticTests
         "r.distill(9,33): error MD0133: `flip` follows `mixup` in `distill.augment`; mixup blends whole images, so crop and flip go first: write `mixup` last");
 
     [Fact]
+    public void MD0180_mixup_with_a_teacher_cache() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  distill {\n    teacher_cache_views 4\n    augment [flip, mixup(alpha: 0.2)]\n  }\n"),
+        "r.distill(10,20): error MD0180: `mixup` in `distill.augment` mixes pairs of a batch, which a teacher-output cache cannot replay from per-image views; remove `mixup`, or set `distill.teacher_cache_views 0`");
+
+    [Fact]
+    public void MD0180_mixup_without_a_cache_is_fine() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  distill {\n    teacher_cache_views 0\n    augment [flip, mixup(alpha: 0.2)]\n  }\n"));
+
+    [Fact]
+    public void MD0181_cache_keeps_more_logits_than_classes() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  distill {\n    teacher_cache_views 4\n    teacher_cache_top_k 7\n  }\n"),
+        "r.distill(10,25): error MD0181: `teacher_cache_top_k 7` keeps more logits than the 5 downstream classes; use at most 5, or 0 for every class");
+
+    [Fact]
+    public void MD0182_dist_needs_every_class_from_the_cache() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  distill {\n    loss dist(temperature: 4)\n    teacher_cache_views 4\n    teacher_cache_top_k 3\n  }\n"),
+        "r.distill(11,25): error MD0182: `dist` correlates every class's probability across the batch, but `teacher_cache_top_k 3` keeps 3 of 5 classes; set `teacher_cache_top_k 0` (every class) or 5");
+
+    [Fact]
+    public void MD0182_kd_may_keep_fewer_classes_and_dist_every_class() => AssertDiagnostics(
+        Recipe(Teacher + Data + "  distill {\n    teacher_cache_views 4\n    teacher_cache_top_k 3\n  }\n  variants {\n    d {\n      distill.loss = dist(temperature: 4)\n      distill.teacher_cache_top_k = 5\n    }\n  }\n"));
+
+    [Fact]
     public void MD0220_small_asam_radius_warns() => AssertDiagnostics(
         Recipe(Teacher + Data + "  finetune {\n    objective asam(rho: 0.05)\n  }\n"),
         "r.distill(9,25): warning MD0220: ASAM rho = 0.05 is below 0.1: adaptive SAM's radius is measured relative to the weights and is about 10x SAM's (0.5-2.0); at this size the climb barely moves, and the step still costs two passes");

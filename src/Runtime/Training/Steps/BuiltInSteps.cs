@@ -16,6 +16,7 @@ internal static class BuiltInSteps
         new FinetuneStep(),
         new AnalyzeTeacherStep(),
         new AnalyzeKeptStep(),
+        new TeacherCacheStep(),
         new DistillStep(),
         new EvaluateStep(),
         new PaperSelectionStep(),

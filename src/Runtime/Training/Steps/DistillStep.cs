@@ -16,7 +16,9 @@ internal sealed class DistillStep : KeptModelStep<nn.Module<Tensor, Tensor>>
     public override string Doc => "distil the teacher into a new student (labels only when the loss reads no teacher)";
     public override bool AppliesTo(PlanUnit unit) => !PaperSelectionStep.Selects(unit);
     public override IEnumerable<Artefact> Needs(PlanUnit unit) =>
-        unit.UsesTeacher ? new Artefact[] { StepArtefacts.Data, StepArtefacts.Teacher } : new Artefact[] { StepArtefacts.Data };
+        !unit.UsesTeacher ? new Artefact[] { StepArtefacts.Data }
+            : TeacherCacheStep.Caches(unit) ? new Artefact[] { StepArtefacts.Data, StepArtefacts.TeacherOutputs }
+            : new Artefact[] { StepArtefacts.Data, StepArtefacts.Teacher };
     protected override Artefact<nn.Module<Tensor, Tensor>> Model => StepArtefacts.Student;
     protected override string ModelName => "student";
 
@@ -27,6 +29,7 @@ internal sealed class DistillStep : KeptModelStep<nn.Module<Tensor, Tensor>>
     {
         if (!unit.Unit.UsesTeacher)
             unit.Run.Output.WriteLine($"[{unit.Name}] no teacher: the loss uses labels only, so the teacher is neither fine-tuned nor evaluated");
-        unit.Set(StepArtefacts.Student, Stages.Distill(unit.Run, unit.Options, unit.Get(StepArtefacts.Data), unit.Find(StepArtefacts.Teacher), new StageFiles(Checkpoint(unit))));
+        unit.Set(StepArtefacts.Student, Stages.Distill(unit.Run, unit.Options, unit.Get(StepArtefacts.Data), unit.Find(StepArtefacts.Teacher), new StageFiles(Checkpoint(unit)),
+            unit.Find(StepArtefacts.TeacherOutputs)));
     }
 }

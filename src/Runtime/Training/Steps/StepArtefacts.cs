@@ -17,6 +17,8 @@ public static class StepArtefacts
     public static readonly Artefact<IReadOnlyDictionary<string, double>?> PretrainedScores = new("pretrained scores");
     /// <summary>The fine-tuned teacher, in eval mode on the run's device.</summary>
     public static readonly Artefact<VisionTransformer> Teacher = new("teacher");
+    /// <summary>The teacher's outputs on stored augmentation views of the distillation images (the teacher-output cache).</summary>
+    public static readonly Artefact<Distill.TeacherOutputs> TeacherOutputs = new("teacher outputs");
     /// <summary>The distilled student, in eval mode on the run's device.</summary>
     public static readonly Artefact<nn.Module<Tensor, Tensor>> Student = new("student");
     /// <summary>The unit's test result: what the results table, metrics.jsonl and the report show.</summary>
