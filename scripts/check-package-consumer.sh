@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # What a user outside this repository does, with the packages `dotnet pack` makes:
 # install the template, create a project, build it, list and run its starter recipe, break a
-# recipe and see the located error, add a student of their own; then `dotnet add package
+# recipe and see the located error, add a student of their own; install the language server
+# `midistill-lsp` as a .NET tool and get the same error from it over stdio, format-check the
+# project's recipes with it; then `dotnet add package
 # MiDistill` in a plain console project with recipes in subfolders, one excluded with
 # <Distill Remove>, and EnableDefaultDistillItems=false. Exits non-zero at the first failed check.
 # Isolated: a temporary folder, a fresh NuGet packages folder (the machine's cache only as a
@@ -19,6 +21,7 @@ fail() { echo "FAILED: $*"; exit 1; }
 feed=$work/feed
 dotnet pack "$repo/src/Runtime/MiDistill.Runtime.csproj" -c Release -o "$feed" "${quiet[@]}"
 dotnet pack "$repo/templates/MiDistill.Templates/MiDistill.Templates.csproj" -c Release -o "$feed" "${quiet[@]}"
+dotnet pack "$repo/src/LanguageServer/MiDistill.LanguageServer.csproj" -c Release -o "$feed" "${quiet[@]}"
 ls "$feed"
 
 export NUGET_PACKAGES=$work/packages
@@ -95,6 +98,52 @@ sed -i 's/linear_probe(width: 4)/linear_probe(width: 99)/' starter.distill
 if dotnet build "${quiet[@]}" > "$work/bad2.txt" 2>&1; then fail "an out-of-range argument of the project's student built"; fi
 grep -E 'starter\.distill\([0-9]+,[0-9]+\): error MD0106: `distill\.student\.width` = 99 is out of range; expected 1\.\.64' "$work/bad2.txt" \
   || { cat "$work/bad2.txt"; fail "no located MD0106 for the project's student"; }
+
+check "the language server installs as a .NET tool from the feed and reports that error too"
+tools=$work/tools
+dotnet tool install MiDistill.LanguageServer --tool-path "$tools" --add-source "$feed" \
+  --version "$(ls "$feed" | sed -n 's/^MiDistill\.LanguageServer\.\([0-9][0-9.]*\)\.nupkg$/\1/p')" >/dev/null \
+  || fail "dotnet tool install MiDistill.LanguageServer failed"
+[ -x "$tools/midistill-lsp" ] || fail "the tool package did not install the command midistill-lsp"
+# A short LSP session over stdio: initialize, open the broken recipe, wait for its diagnostics, exit.
+lsp_send() { printf 'Content-Length: %d\r\n\r\n%s' "${#1}" "$1" >&"${LSP[1]}"; }
+lsp_read() { # one message's body into $body; false after 60 s without one
+  local line length=0
+  while IFS= read -r -t 60 line <&"${LSP[0]}"; do
+    line=${line%$'\r'}
+    [ -z "$line" ] && break
+    case "$line" in Content-Length:*) length=${line#Content-Length: } ;; esac
+  done
+  [ "$length" -gt 0 ] && IFS= read -r -d '' -N "$length" -t 60 body <&"${LSP[0]}"
+}
+json_string() { sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' "$1" | awk '{ printf "%s\\n", $0 }'; }
+root=$(pwd); uri="file://$root/starter.distill"
+export LC_ALL=C
+coproc LSP { exec "$tools/midistill-lsp" 2> "$work/lsp.err"; }
+lsp_send '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"processId":null,"rootUri":"file://'"$root"'","capabilities":{}}}'
+lsp_send '{"jsonrpc":"2.0","method":"initialized","params":{}}'
+lsp_send '{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"'"$uri"'","languageId":"distill","version":1,"text":"'"$(json_string starter.distill)"'"}}}'
+diagnostics=""
+while lsp_read; do
+  case "$body" in *'"textDocument/publishDiagnostics"'*"$uri"*) diagnostics=$body; break ;; esac
+done
+lsp_send '{"jsonrpc":"2.0","id":2,"method":"shutdown","params":null}'
+lsp_send '{"jsonrpc":"2.0","method":"exit","params":null}'
+wait "$LSP_PID" 2>/dev/null || true
+unset LC_ALL
+echo "$diagnostics"
+[ -n "$diagnostics" ] || { cat "$work/lsp.err"; fail "the installed midistill-lsp published no diagnostics for starter.distill"; }
+# (JSON may write the backticks around the path as \u0060.)
+grep -q '"code":"MD0106"' <<<"$diagnostics" && grep -qE 'distill\.student\.width(`|\\u0060) = 99 is out of range; expected 1\.\.64' <<<"$diagnostics" \
+  || fail "the installed midistill-lsp did not report the build's MD0106 for the project's student"
+# At the build's position: file(line,col) is 1-based, LSP positions 0-based.
+IFS=, read -r line col < <(grep -oE 'starter\.distill\([0-9]+,[0-9]+\): error MD0106' "$work/bad2.txt" | head -n 1 | sed -E 's/.*\(([0-9]+),([0-9]+)\).*/\1,\2/')
+grep -qF '"start":{"line":'$((line - 1))',"character":'$((col - 1))'}' <<<"$diagnostics" \
+  || fail "the installed midistill-lsp reported MD0106 elsewhere than the build's starter.distill($line,$col)"
+sed -i 's/linear_probe(width: 99)/linear_probe(width: 4)/' starter.distill
+check "midistill-lsp format --check on the project's recipe"
+"$tools/midistill-lsp" format --check starter.distill | tee "$work/format.txt" || fail "midistill-lsp format --check found an unformatted recipe"
+grep -q '^1 of 1 recipes formatted$' "$work/format.txt" || fail "midistill-lsp format --check did not check starter.distill"
 
 check "dotnet add package MiDistill in an existing console project"
 cd "$work"

@@ -27,6 +27,8 @@ internal sealed class RecipeLanguageServer
     private readonly SchemaCache _schemas = new();
     private readonly ProjectRecipes _projectRecipes = new();
     private readonly SemaphoreSlim _analysis = new(1, 1);
+    // Per project folder: the .cs files its [RecipeForm] declaration problems were last published on, with what was published.
+    private readonly ConcurrentDictionary<string, Dictionary<string, string>> _declarations = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private JsonRpc? _rpc;
     private bool _shutdown;
@@ -81,6 +83,11 @@ internal sealed class RecipeLanguageServer
     [JsonRpcMethod("textDocument/didOpen", UseSingleObjectParameterDeserialization = true)]
     public void DidOpen(DidOpenTextDocumentParams p)
     {
+        if (IsCSharp(p.TextDocument.Uri))
+        {
+            ScheduleDeclarations(p.TextDocument.Uri);
+            return;
+        }
         Update(new RecipeDocument(p.TextDocument.Uri, RecipeDocument.PathOf(p.TextDocument.Uri), p.TextDocument.Text, p.TextDocument.Version));
         Schedule(p.TextDocument.Uri, 0);
     }
@@ -90,17 +97,23 @@ internal sealed class RecipeLanguageServer
     {
         // Full sync: the last change holds the whole text.
         var text = p.ContentChanges.Count > 0 ? p.ContentChanges[^1].Text : null;
-        if (text is null) return;
+        if (text is null || IsCSharp(p.TextDocument.Uri)) return;
         Update(new RecipeDocument(p.TextDocument.Uri, RecipeDocument.PathOf(p.TextDocument.Uri), text, p.TextDocument.Version));
         Schedule(p.TextDocument.Uri, DebounceMilliseconds);
     }
 
     [JsonRpcMethod("textDocument/didSave", UseSingleObjectParameterDeserialization = true)]
-    public void DidSave(DidSaveTextDocumentParams p) => Schedule(p.TextDocument.Uri, 0, recheckSchema: true);
+    public void DidSave(DidSaveTextDocumentParams p)
+    {
+        if (IsCSharp(p.TextDocument.Uri)) ScheduleDeclarations(p.TextDocument.Uri);
+        else Schedule(p.TextDocument.Uri, 0, recheckSchema: true);
+    }
 
     [JsonRpcMethod("textDocument/didClose", UseSingleObjectParameterDeserialization = true)]
     public void DidClose(DidCloseTextDocumentParams p)
     {
+        // A closed .cs file keeps its declaration problems: the build reports them whether it is open or not.
+        if (IsCSharp(p.TextDocument.Uri)) return;
         _documents.TryRemove(p.TextDocument.Uri, out _);
         _lastTrees.TryRemove(p.TextDocument.Uri, out _);
         if (_pending.TryRemove(p.TextDocument.Uri, out var cts)) cts.Cancel();
@@ -179,6 +192,7 @@ internal sealed class RecipeLanguageServer
                     // A newer text was typed meanwhile: its own analysis publishes.
                     if (cts.IsCancellationRequested || !_documents.TryGetValue(uri, out var current) || current.Version != document.Version) return;
                     await Publish(new PublishDiagnosticsParams(uri, document.Version, diagnostics)).ConfigureAwait(false);
+                    await PublishDeclarations(_schemas.For(document.Path)).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -201,7 +215,59 @@ internal sealed class RecipeLanguageServer
         var project = _schemas.For(document.Path, recheckSchema);
         var compiled = RecipeDiagnostics.Compile(document.Path, document.Text, project);
         var acrossFiles = _projectRecipes.Check(document.Path, compiled, project.Directory, OpenText);
-        return RecipeDiagnostics.ToProtocol(compiled.Diagnostics.Concat(acrossFiles));
+        // Declaration problems of forms not declared in the project's sources have no place in a file (the build
+        // reports them without one): each recipe of the project shows them at its start.
+        var unplaced = project.DeclarationDiagnostics.Where(d => d.Path.Length == 0);
+        return RecipeDiagnostics.ToProtocol(compiled.Diagnostics.Concat(acrossFiles).Concat(unplaced));
+    }
+
+    private static bool IsCSharp(string uri) => uri.EndsWith(".cs", StringComparison.OrdinalIgnoreCase);
+
+    // A .cs file opened or saved in the editor: its project's declaration problems published again now.
+    private void ScheduleDeclarations(string uri) => _ = Task.Run(async () =>
+    {
+        try
+        {
+            await _analysis.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                var path = RecipeDocument.PathOf(uri);
+                await PublishDeclarations(_schemas.For(path, forceCheck: true), refresh: uri).ConfigureAwait(false);
+            }
+            finally
+            {
+                _analysis.Release();
+            }
+        }
+        catch (Exception e)
+        {
+            await Log("reading the forms of " + uri + ": " + e).ConfigureAwait(false);
+        }
+    });
+
+    /// <summary>
+    /// The project's [RecipeForm] declaration problems (MD0901) on the .cs files that declare them, where
+    /// the build reports them, with its id, range and text; a file whose problems are gone is cleared.
+    /// Only what changed is sent (under <see cref="_analysis"/>, like every analysis), and the file
+    /// <paramref name="refresh"/> (opened or saved in the editor) in any case, its empty list included.
+    /// </summary>
+    private async Task PublishDeclarations(ProjectSchema project, string? refresh = null)
+    {
+        var now = project.DeclarationDiagnostics.Where(d => d.Path.Length > 0)
+            .GroupBy(d => RecipeDocument.UriOf(d.Path), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => RecipeDiagnostics.ToProtocol(g), StringComparer.Ordinal);
+        var before = _declarations.TryGetValue(project.Directory, out var previous) ? previous : new Dictionary<string, string>(StringComparer.Ordinal);
+        var published = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (uri, diagnostics) in now)
+        {
+            var json = JsonSerializer.Serialize(diagnostics, ProtocolJson.Options);
+            published[uri] = json;
+            if (!before.TryGetValue(uri, out var sent) || sent != json || uri == refresh)
+                await Publish(new PublishDiagnosticsParams(uri, null, diagnostics)).ConfigureAwait(false);
+        }
+        foreach (var uri in before.Keys.Append(refresh).OfType<string>().Distinct(StringComparer.Ordinal).Where(u => !now.ContainsKey(u)))
+            await Publish(new PublishDiagnosticsParams(uri, null, Array.Empty<Diagnostic>())).ConfigureAwait(false);
+        _declarations[project.Directory] = published;
     }
 
     private string? OpenText(string path) =>

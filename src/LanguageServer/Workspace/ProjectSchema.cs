@@ -4,8 +4,10 @@ using System.IO;
 using System.Linq;
 using System.Reflection.PortableExecutable;
 using System.Threading;
+using MiDistill.Dsl.Diagnostics;
 using MiDistill.Dsl.Generator.Pipeline;
 using MiDistill.Dsl.Semantics.Schema;
+using MiDistill.Dsl.Syntax;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -28,6 +30,11 @@ internal sealed class ProjectSchema
     public IReadOnlyDictionary<string, DeclarationSite> FormSites { get; }
     /// <summary>What is wrong with a declaration (shown by the build at the C# record; here for the log).</summary>
     public IReadOnlyList<string> Problems { get; }
+    /// <summary>
+    /// The declaration problems as the build reports them (MD0901, the generator's ReportProblems): at
+    /// the C# record when it is declared in the project (Path is the .cs file), else without a place (Path empty).
+    /// </summary>
+    public IReadOnlyList<DslDiagnostic> DeclarationDiagnostics { get; }
     /// <summary>The runtime assembly the sections and built-in forms came from.</summary>
     public string RuntimeAssembly { get; }
 
@@ -38,6 +45,9 @@ internal sealed class ProjectSchema
         Schema = RecipeSchema.Create(reading.Catalog);
         FormSites = sites;
         Problems = reading.Problems.Select(p => p.Type + ": " + p.Message).ToList();
+        DeclarationDiagnostics = reading.Problems.Select(p => DslDiagnostic.Create(Descriptors.BadFormDeclaration, p.Site?.Path ?? "",
+            p.Site is { } site ? new SourceSpan(site.Start, site.Length, site.StartLine + 1, site.StartCharacter + 1, site.EndLine + 1, site.EndCharacter + 1) : new SourceSpan(0, 0, 1, 1, 1, 1),
+            p.Type.Length == 0 ? "catalog" : p.Type, p.Message)).ToList();
         RuntimeAssembly = runtime;
     }
 

@@ -30,6 +30,9 @@ public sealed class OnnxModel : IDisposable
         ClassNames = Metadata.TryGetValue(OnnxMetadata.Classes, out var classes)
             ? JsonSerializer.Deserialize<string[]>(classes) ?? Array.Empty<string>()
             : Array.Empty<string>();
+        Decoding = Metadata.TryGetValue(OnnxMetadata.Decoding, out var decoding) ? ImageDecoding.Parse(decoding, path) : null;
+        if (Decoding is { } d && d.Channels != Channels)
+            throw new InvalidDataException($"{path}: metadata `{OnnxMetadata.Decoding}` decodes {d.Channels} channels, but input `{OnnxExporter.InputName}` takes {Channels}");
     }
 
     public string Path { get; }
@@ -37,6 +40,8 @@ public sealed class OnnxModel : IDisposable
     public int ImageSize { get; }
     public IReadOnlyList<string> ClassNames { get; }
     public IReadOnlyDictionary<string, string> Metadata { get; }
+    /// <summary>How its training images were decoded; null in a file exported before MiDistill recorded it, or from data that was not an image folder.</summary>
+    public ImageDecoding? Decoding { get; }
 
     /// <summary>
     /// Loads <paramref name="path"/>; a missing, damaged or invalid file is an <see cref="InvalidDataException"/>
@@ -99,6 +104,8 @@ public static class OnnxMetadata
     public const string SettingsSha256 = "midistill.settings_sha256";
     /// <summary>The input contract in words.</summary>
     public const string Input = "midistill.input";
+    /// <summary>How the training images were decoded from files (<see cref="ImageDecoding"/>, JSON); only for an <c>image_folder</c> data set.</summary>
+    public const string Decoding = "midistill.decoding";
     /// <summary>Present on a weight-quantised model: what was quantised and how.</summary>
     public const string Quantization = "midistill.quantization";
 }

@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using MiDistill.Runtime.Data;
+using TorchSharp;
 
 namespace MiDistill.Runtime.Export;
 
@@ -12,8 +13,8 @@ namespace MiDistill.Runtime.Export;
 public sealed record Prediction(string File, string? Label, IReadOnlyList<(string Class, double Probability)> Top);
 
 /// <summary>
-/// `predict`: an exported model in ONNX Runtime on image files, decoded as an image-folder data set
-/// decodes them (SkiaSharp, to the model's channels, resized bilinearly to its input size).
+/// `predict`: an exported model in ONNX Runtime on image files, decoded as its training data decoded
+/// them (SkiaSharp, with the size, channels and resize filter the model's metadata records; see <see cref="Pixels"/>).
 /// </summary>
 public static class Predictor
 {
@@ -29,10 +30,7 @@ public static class Predictor
         {
             var pixels = new float[batch.Length * size];
             for (int i = 0; i < batch.Length; i++)
-            {
-                var bytes = ImageFiles.Decode(batch[i].File, model.ImageSize, model.Channels);
-                for (int j = 0; j < size; j++) pixels[i * size + j] = bytes[j] / 255f;
-            }
+                Pixels(batch[i].File, model).CopyTo(pixels, i * size);
             var logits = model.Run(pixels, batch.Length);
             for (int i = 0; i < batch.Length; i++)
                 predictions.Add(new Prediction(batch[i].File, batch[i].Label, TopClasses(logits[i], model.ClassNames, top)));
@@ -46,6 +44,9 @@ public static class Predictor
     public static void Run(string modelPath, string imagesPath, int top, string? csv, int threads, TextWriter output)
     {
         using var model = OnnxModel.Load(modelPath, threads);
+        if (model.Decoding is null)
+            output.WriteLine($"note: {modelPath} does not record how its training images were decoded (exported before MiDistill recorded it, "
+                + $"or its data was not an image folder): decoding with a bilinear resize straight to {model.ImageSize}x{model.ImageSize}");
         var (predictions, accuracy) = Predict(model, imagesPath, top);
         foreach (var p in predictions)
             output.WriteLine($"{p.File}: {string.Join(", ", p.Top.Select(t => $"{t.Class} {Percent(t.Probability)}"))}" + (p.Label is null ? "" : $"  (folder: {p.Label})"));
@@ -59,6 +60,24 @@ public static class Predictor
             File.WriteAllText(csv, text.ToString());
             output.WriteLine($"predictions: {Path.GetFullPath(csv)}");
         }
+    }
+
+    /// <summary>
+    /// One image as the model's input ([C, S, S] in [0, 1]), decoded as its training images were: to the
+    /// recorded size with the recorded filter, then, where the model's size differs, resized as the
+    /// input adapter resizes a batch (bilinear, antialiased when shrinking). A model without the
+    /// record (<see cref="OnnxModel.Decoding"/> null) gets a bilinear decode straight to its size.
+    /// </summary>
+    public static float[] Pixels(string file, OnnxModel model)
+    {
+        var decoding = model.Decoding ?? new ImageDecoding(model.ImageSize, model.Channels, ResizeFilter.Bilinear);
+        var bytes = ImageFiles.Decode(file, decoding.ImageSize, decoding.Channels, decoding.Resize);
+        if (decoding.ImageSize == model.ImageSize) return bytes.Select(b => b / 255f).ToArray();
+        using var scope = torch.NewDisposeScope();
+        var image = torch.tensor(bytes.Select(b => b / 255f).ToArray()).reshape(1, decoding.Channels, decoding.ImageSize, decoding.ImageSize);
+        var resized = torch.nn.functional.interpolate(image, new long[] { model.ImageSize, model.ImageSize }, mode: torch.InterpolationMode.Bilinear,
+            align_corners: false, antialias: decoding.ImageSize > model.ImageSize);
+        return resized.contiguous().data<float>().ToArray();
     }
 
     // A file; a folder of images; or a folder of class folders (names the model's classes: their images are labelled).

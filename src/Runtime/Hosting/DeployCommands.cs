@@ -55,6 +55,7 @@ public static class DeployCommands
         if (units.Count == 0) throw new UsageException($"the run has no seed {seed}");
 
         var checkpoints = Path.Combine(runFolder, RunFolder.CheckpointsFolderName);
+        RunState<VariantResult>? state = null;
         var loaded = new Dictionary<DataOptions, LoadedData>();
         var written = new List<ExportedModel>();
         var cpu = TorchSharp.torch.CPU;
@@ -62,6 +63,22 @@ public static class DeployCommands
         {
             var options = unit.Options;
             var student = unit.Stem(checkpoints) + "-student.safetensors";
+            var teacher = unit.Stem(checkpoints) + "-teacher.safetensors";
+            if (Training.Steps.PaperSelectionStep.Selects(unit))
+            {
+                // `protocol paper` keeps a student per teacher epoch; the one to ship is the one the selection reported.
+                state ??= RunState<VariantResult>.Load(checkpoints);
+                if (!state.Results.TryGetValue(unit.Name, out var result) || result.TeacherEpoch is not int epoch)
+                {
+                    output.WriteLine($"[{unit.Name}] under `protocol paper` the exported student is the one the selection reports, and this unit has no recorded selection yet "
+                        + $"({Path.Combine(RunFolder.CheckpointsFolderName, RunState<VariantResult>.FileName)}): skipped");
+                    continue;
+                }
+                output.WriteLine($"[{unit.Name}] `protocol paper` selected teacher epoch {epoch} on the test split: exporting the student distilled from it"
+                    + (withTeacher ? " and that teacher" : ""));
+                student = Training.Steps.PaperSelectionStep.StudentFile(unit.Stem(checkpoints), epoch);
+                teacher = Training.Steps.PaperSelectionStep.TeacherFile(unit.Stem(checkpoints), epoch);
+            }
             if (!File.Exists(student))
             {
                 output.WriteLine($"[{unit.Name}] no distilled student in the run folder ({Path.GetFileName(student)}): skipped");
@@ -70,7 +87,6 @@ public static class DeployCommands
             var data = Training.Steps.DataStep.Splits(options, loaded);
             using (var model = Stages.LoadStudent(options, data, student, cpu))
                 written.Add(Write(unit, data, model, Stages.StudentInput(options, data), "student", outputFolder, int8, output));
-            var teacher = unit.Stem(checkpoints) + "-teacher.safetensors";
             if (withTeacher && unit.UsesTeacher && File.Exists(teacher))
             {
                 using var model = Stages.LoadTeacher(options, data, teacher, cpu);

@@ -52,12 +52,12 @@ public static class ModelExport
         return new OnnxInputContract(data.Channels, adapter.ImageSize, adapter.Channels, mean, std);
     }
 
-    /// <summary>Class names, recipe, variant, seed, role and the SHA-256 of the unit's resolved settings.</summary>
+    /// <summary>Class names, recipe, variant, seed, role, the SHA-256 of the unit's resolved settings, and how image files were decoded.</summary>
     public static Dictionary<string, string> Metadata(ExperimentOptions unit, ExperimentData data, string role, OnnxInputContract contract)
     {
         var names = data.ClassNames ?? data.DownstreamClasses.Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         var settings = SettingsJson.Serialize(unit);
-        return new Dictionary<string, string>
+        var metadata = new Dictionary<string, string>
         {
             [OnnxMetadata.Classes] = JsonSerializer.Serialize(names),
             [OnnxMetadata.Recipe] = unit.Recipe,
@@ -68,7 +68,13 @@ public static class ModelExport
             [OnnxMetadata.Input] = $"pixels: float32 [batch, {contract.Channels}, {contract.ImageSize}, {contract.ImageSize}], values in [0, 1] "
                 + $"({(contract.Channels == 1 ? "grayscale" : "RGB")}), resized to {contract.ImageSize}x{contract.ImageSize}; normalisation is inside the graph",
         };
+        if (Decoding(unit.Data.Source) is { } decoding) metadata[OnnxMetadata.Decoding] = decoding.ToJson();
+        return metadata;
     }
+
+    /// <summary>How <paramref name="source"/> decodes its image files (what <c>predict</c> repeats); null for data that is not read from image files.</summary>
+    public static ImageDecoding? Decoding(DataSourceOptions source) =>
+        source is ImageFolderSource folder ? new ImageDecoding(folder.ImageSize, folder.Color.Channels(), folder.Resize.Filter()) : null;
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> and checks the file in ONNX Runtime on (at most 64) test images.</summary>
     public static ExportedModel Write(nn.Module<Tensor, Tensor> model, InputAdapter adapter, ExperimentOptions unit, ExperimentData data, string role, string path)

@@ -7,7 +7,9 @@ namespace MiDistill.Dsl.Tests.Packaging;
 /// <summary>
 /// MiDistill used the way a user outside this repository uses it: the packages `dotnet pack`
 /// makes, the `dotnet new midistill` template, a build, a run, a located recipe error, the
-/// user's own student, `dotnet add package` with Distill item globs (scripts/check-package-consumer.sh).
+/// user's own student, the language server installed as the .NET tool `midistill-lsp` (its
+/// diagnostics over stdio and `format --check`), `dotnet add package` with Distill item globs
+/// (scripts/check-package-consumer.sh).
 /// </summary>
 public class PackageConsumerTests
 {
@@ -38,5 +40,8 @@ public class PackageConsumerTests
         Assert.True(process.ExitCode == 0, "the package consumer checks failed:\n" + output);
         Assert.Contains("package consumer checks passed", output);
         Assert.Matches(@"starter\.distill\(\d+,\d+\): error MD0106: `finetune\.epochs` = 0 is out of range", output);
+        Assert.Contains("check: the language server installs as a .NET tool from the feed and reports that error too", output);
+        Assert.Contains("\"code\":\"MD0106\"", output);
+        Assert.Contains("1 of 1 recipes formatted", output);
     }
 }

@@ -46,6 +46,19 @@ public static class CompilerReference
             .OrderBy(d => d.StartLine).ThenBy(d => d.StartCharacter).ThenBy(d => d.Id, StringComparer.Ordinal)
             .ToList();
 
+    /// <summary>What the build reports in another file of the project for a recipe text: a C# file's [RecipeForm] declaration problems.</summary>
+    public static IReadOnlyList<ReportedDiagnostic> DiagnosticsIn(string projectDirectory, string recipePath, string text, string path) =>
+        Run(projectDirectory, recipePath, text).Diagnostics
+            .Where(d => d.Location.GetLineSpan().Path == path)
+            .Select(d =>
+            {
+                var span = d.Location.GetLineSpan();
+                return new ReportedDiagnostic(d.Id, span.StartLinePosition.Line, span.StartLinePosition.Character,
+                    span.EndLinePosition.Line, span.EndLinePosition.Character, d.GetMessage(CultureInfo.InvariantCulture));
+            })
+            .OrderBy(d => d.StartLine).ThenBy(d => d.StartCharacter).ThenBy(d => d.Message, StringComparer.Ordinal)
+            .ToList();
+
     /// <summary>The generated C# for a recipe text (the recipe classes, not the embedded source text).</summary>
     public static string GeneratedRecipeCode(string projectDirectory, string recipePath, string text) =>
         string.Join("\n", Run(projectDirectory, recipePath, text).GeneratedSources

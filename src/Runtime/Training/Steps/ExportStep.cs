@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using MiDistill.Runtime.Training.Plan;
@@ -8,15 +9,18 @@ namespace MiDistill.Runtime.Training.Steps;
 /// `export { onnx true }`: the unit's student (and with `teacher true` its teacher) as ONNX files in
 /// the run folder's export/, each checked in ONNX Runtime against TorchSharp on test images. It runs
 /// after the result, whenever it applies: a file is cheap to write again, and a resumed run's
-/// export/ then covers every unit.
+/// export/ then covers every unit. Under `protocol paper` the unit's student is the one the
+/// selection reported (distilled from the teacher of the selected epoch), read from its kept file,
+/// and its teacher that epoch's teacher.
 /// </summary>
 internal sealed class ExportStep : RunStep
 {
     public override string Name => "export";
     public override string Doc => "ONNX files of the student (and the teacher on request), checked in ONNX Runtime (export)";
-    public override bool AppliesTo(PlanUnit unit) => unit.Options.Export.Onnx && !PaperSelectionStep.Selects(unit);
-    public override IEnumerable<Artefact> Needs(PlanUnit unit) => WithTeacher(unit)
-        ? new Artefact[] { StepArtefacts.Data, StepArtefacts.Student, StepArtefacts.Teacher }
+    public override bool AppliesTo(PlanUnit unit) => unit.Options.Export.Onnx;
+    public override IEnumerable<Artefact> Needs(PlanUnit unit) =>
+        PaperSelectionStep.Selects(unit) ? new Artefact[] { StepArtefacts.Data, StepArtefacts.Result }
+        : WithTeacher(unit) ? new Artefact[] { StepArtefacts.Data, StepArtefacts.Student, StepArtefacts.Teacher }
         : new Artefact[] { StepArtefacts.Data, StepArtefacts.Student };
     public override bool AlwaysRuns => true;
 
@@ -26,9 +30,30 @@ internal sealed class ExportStep : RunStep
     {
         var data = unit.Get(StepArtefacts.Data);
         var folder = Path.Combine(unit.Run.Folder.Path, ModelExport.FolderName);
+        if (PaperSelectionStep.Selects(unit.Unit))
+        {
+            RunSelected(unit, folder);
+            return;
+        }
         Export(unit, unit.Get(StepArtefacts.Student), Stages.StudentInput(unit.Options, data), "student", folder);
         if (WithTeacher(unit.Unit))
             Export(unit, unit.Get(StepArtefacts.Teacher), InputAdapter.ForTeacher(unit.Options.Teacher, data.Train.Statistics), "teacher", folder);
+    }
+
+    private static void RunSelected(UnitContext unit, string folder)
+    {
+        var data = unit.Get(StepArtefacts.Data);
+        var epoch = unit.Get(StepArtefacts.Result).TeacherEpoch
+            ?? throw new InvalidOperationException($"[{unit.Name}] `protocol paper` recorded no selected teacher epoch: nothing to export");
+        unit.Run.Output.WriteLine($"[{unit.Name}] `protocol paper` selected teacher epoch {epoch} on the test split: exporting the student distilled from it"
+            + (WithTeacher(unit.Unit) ? " and that teacher" : ""));
+        using (var student = Stages.LoadStudent(unit.Options, data, PaperSelectionStep.StudentFile(unit.Stem, epoch), TorchSharp.torch.CPU))
+            Export(unit, student, Stages.StudentInput(unit.Options, data), "student", folder);
+        if (WithTeacher(unit.Unit))
+        {
+            using var teacher = Stages.LoadTeacher(unit.Options, data, PaperSelectionStep.TeacherFile(unit.Stem, epoch), TorchSharp.torch.CPU);
+            Export(unit, teacher, InputAdapter.ForTeacher(unit.Options.Teacher, data.Train.Statistics), "teacher", folder);
+        }
     }
 
     private static void Export(UnitContext unit, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> model, InputAdapter adapter, string role, string folder)
@@ -50,7 +75,7 @@ internal sealed class ExportCheckStep : RunStep
 {
     public override string Name => "export-check";
     public override string Doc => "before training: the student can be written as ONNX (export)";
-    public override bool AppliesTo(PlanUnit unit) => unit.Options.Export.Onnx && !PaperSelectionStep.Selects(unit);
+    public override bool AppliesTo(PlanUnit unit) => unit.Options.Export.Onnx;
     public override IEnumerable<Artefact> Needs(PlanUnit unit) => new Artefact[] { StepArtefacts.Data };
     public override bool AlwaysRuns => true;
 

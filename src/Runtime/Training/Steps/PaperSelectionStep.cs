@@ -18,6 +18,12 @@ internal sealed class PaperSelectionStep : RunStep
 
     internal static bool Selects(PlanUnit unit) => unit.UsesTeacher && unit.Options.Evaluate.Protocol is PaperProtocol;
 
+    /// <summary>The student distilled from the teacher kept after fine-tuning epoch <paramref name="epoch"/> (what export writes for the selected epoch).</summary>
+    internal static string StudentFile(string stem, int epoch) => $"{stem}-student-epoch{epoch}.safetensors";
+
+    /// <summary>The teacher kept after fine-tuning epoch <paramref name="epoch"/>.</summary>
+    internal static string TeacherFile(string stem, int epoch) => $"{stem}-teacher-epoch{epoch}.safetensors";
+
     public override bool AppliesTo(PlanUnit unit) => Selects(unit);
     public override IEnumerable<Artefact> Needs(PlanUnit unit) =>
         new Artefact[] { StepArtefacts.Data, StepArtefacts.PretrainedScores, StepArtefacts.Teacher };
@@ -38,11 +44,11 @@ internal sealed class PaperSelectionStep : RunStep
         VariantResult? best = null;
         foreach (var epoch in ((PaperProtocol)options.Evaluate.Protocol).Checkpoints)
         {
-            Checkpoints.ModelFile.Load(teacher, $"{stem}-teacher-epoch{epoch}.safetensors", Stages.DamagedRunFile);
+            Checkpoints.ModelFile.Load(teacher, TeacherFile(stem, epoch), Stages.DamagedRunFile);
             teacher.to(run.Device);
-            using var student = KeptModels.RunOrLoad(unit, $"{unit.Name}/epoch{epoch}/distill", $"{stem}-student-epoch{epoch}.safetensors", $"{stem}-distill-epoch{epoch}.ckpt",
+            using var student = KeptModels.RunOrLoad(unit, $"{unit.Name}/epoch{epoch}/distill", StudentFile(stem, epoch), $"{stem}-distill-epoch{epoch}.ckpt",
                 () => Stages.Distill(run, options with { Variant = $"{options.Variant}@{epoch}" }, data, teacher, new StageFiles($"{stem}-distill-epoch{epoch}.ckpt")),
-                () => Stages.LoadStudent(options, data, $"{stem}-student-epoch{epoch}.safetensors", run.Device));
+                () => Stages.LoadStudent(options, data, StudentFile(stem, epoch), run.Device));
             var candidate = EvaluateStep.Test(unit, data, teacher, student) with { TeacherEpoch = epoch };
             run.Output.WriteLine($"[{unit.Name}] teacher epoch {epoch}: student test acc {Percent(First(candidate.Student))}");
             if (best is null || First(candidate.Student) > First(best.Student)) best = candidate;
