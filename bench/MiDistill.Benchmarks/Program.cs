@@ -9,6 +9,7 @@ using MiDistill.Benchmarks;
 //   midistill-bench information [...]  Renyi estimator and MI per block timings (issue 5)
 //   midistill-bench loader [...]       streaming input pipeline: decode throughput vs PyTorch, data wait, memory (issue 12)
 //   midistill-bench threads [...]      step time of the thread defaults idle, with a core busy, and with load arriving mid-run (issue 12)
+//   midistill-bench conv [...]         conv2d forward+backward at ResNet-18's shapes, NCHW and channels-last, TorchSharp vs PyTorch (issue 25)
 //   midistill-bench deploy [...]       students in ONNX Runtime vs TorchSharp eval: latency, throughput, file size (issue 22)
 var mode = args.FirstOrDefault();
 var rest = args.Skip(1).ToArray();
@@ -20,11 +21,12 @@ return mode switch
     "loader" => Loader.Run(rest),
     "threads" => Threads.Run(rest),
     "deploy" => Deploy.Run(rest),
+    "conv" => Conv.Run(rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: midistill-bench throughput|training|information|loader|threads|deploy [options]  (see docs/performance.md)");
+    Console.Error.WriteLine("usage: midistill-bench throughput|training|information|loader|threads|deploy|conv [options]  (see docs/performance.md)");
     return 2;
 }

@@ -49,8 +49,17 @@ public sealed class StepReadTests : IDisposable
         int calls = 0;
         var result = new Trainer(context).Fit(new FitSpec
         {
-            Stage = "finetune", Variant = "v", Model = model, Optimizer = optimizer, BaseLearningRate = 0.5,
-            Schedule = new ConstantLr(), Train = Images(), Epochs = 3, BatchSize = 4, Seed = 3, RunSeed = 3,
+            Stage = "finetune",
+            Variant = "v",
+            Model = model,
+            Optimizer = optimizer,
+            BaseLearningRate = 0.5,
+            Schedule = new ConstantLr(),
+            Train = Images(),
+            Epochs = 3,
+            BatchSize = 4,
+            Seed = 3,
+            RunSeed = 3,
             Loss = (x, y) =>
             {
                 var logits = model.forward(x);
