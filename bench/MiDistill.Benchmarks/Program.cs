@@ -9,6 +9,7 @@ using MiDistill.Benchmarks;
 //   midistill-bench information [...]  Renyi estimator and MI per block timings (issue 5)
 //   midistill-bench loader [...]       streaming input pipeline: decode throughput vs PyTorch, data wait, memory (issue 12)
 //   midistill-bench threads [...]      step time of the thread defaults idle, with a core busy, and with load arriving mid-run (issue 12)
+//   midistill-bench conv [...]         conv2d forward+backward at ResNet-18's shapes, NCHW and channels-last, TorchSharp vs PyTorch (issue 25)
 //   midistill-bench deploy [...]       students in ONNX Runtime vs TorchSharp eval: latency, throughput, file size (issue 22)
 //   midistill-bench teacher-cache [...] distillation epoch time, live teacher against the teacher-output cache (issue 23)
 var mode = args.FirstOrDefault();
@@ -22,11 +23,12 @@ return mode switch
     "threads" => Threads.Run(rest),
     "deploy" => Deploy.Run(rest),
     "teacher-cache" => TeacherCacheBench.Run(rest),
+    "conv" => Conv.Run(rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: midistill-bench throughput|training|information|loader|threads|deploy|teacher-cache [options]  (see docs/performance.md)");
+    Console.Error.WriteLine("usage: midistill-bench throughput|training|information|loader|threads|deploy|teacher-cache|conv [options]  (see docs/performance.md)");
     return 2;
 }

@@ -23,7 +23,7 @@ internal static class Throughput
         // forward+backward; peak = cores x clock x FLOPs/cycle, the vector width read from the CPU's
         // flags (CpuPeak: AVX-512 64, AVX2 + FMA 32) unless --flops-per-cycle says otherwise.
         //
-        // usage: midistill-bench throughput [--models a,b] [--batch 64] [--steps 3] [--rounds 3] [--threads 2] [--ghz 2.1] [--flops-per-cycle N]
+        // usage: midistill-bench throughput [--models a,b] [--batch 64] [--steps 3] [--rounds 3] [--threads 2] [--layout nchw|channels_last|compare] [--ghz 2.1] [--flops-per-cycle N]
         var opts = args.Select((a, i) => (a, i)).Where(p => p.a.StartsWith("--")).ToDictionary(p => p.a[2..], p => args[p.i + 1]);
         string Opt(string k, string d) => opts.TryGetValue(k, out var v) ? v : d;
         var models = Opt("models", "vit_tiny_patch16_224,vit_small_patch16_224,tiny_28,resnet18,mobilenet_v2,efficientnetv2_b0,cnn_small").Split(',');
@@ -32,6 +32,10 @@ internal static class Throughput
         int rounds = int.Parse(Opt("rounds", "3"), CultureInfo.InvariantCulture);
         int threads = int.Parse(Opt("threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         double ghz = double.Parse(Opt("ghz", "2.1"), CultureInfo.InvariantCulture);
+        // channels_last: the input batch in NHWC strides (both sides), so the CNNs' convolutions run channels-last;
+        // compare: TorchSharp in NCHW against TorchSharp in channels-last, interleaved (no PyTorch).
+        string layout = Opt("layout", "nchw");
+        bool channelsLast = layout == "channels_last", compare = layout == "compare";
         var (flopsPerCycle, assumed) = CpuPeak.FromFlags(CpuPeak.Flags());
         if (opts.TryGetValue("flops-per-cycle", out var given))
             (flopsPerCycle, assumed) = (double.Parse(given, CultureInfo.InvariantCulture), "--flops-per-cycle " + given);
@@ -43,8 +47,10 @@ internal static class Throughput
 
         torch.set_num_threads(threads);
         Console.WriteLine($"threads {threads}, batch {batch}, {steps} steps x {rounds} interleaved rounds; peak {peak / 1e9:0} GFLOP/s ({threads} cores x {ghz} GHz x {flopsPerCycle} FLOPs/cycle)");
-        Console.WriteLine($"vector width assumed: {assumed}");
-        Console.WriteLine("| model | GFLOPs/img (fwd) | TorchSharp img/s | PyTorch img/s | time ratio TorchSharp/PyTorch | TorchSharp % of peak |");
+        Console.WriteLine($"vector width assumed: {assumed}; layout {layout}");
+        Console.WriteLine(compare
+            ? "| model | GFLOPs/img (fwd) | TorchSharp NCHW img/s | TorchSharp channels-last img/s | time ratio NCHW/channels-last | NCHW % of peak |"
+            : "| model | GFLOPs/img (fwd) | TorchSharp img/s | PyTorch img/s | time ratio TorchSharp/PyTorch | TorchSharp % of peak |");
         Console.WriteLine("|---|---|---|---|---|---|");
         foreach (var name in models)
         {
@@ -56,7 +62,12 @@ internal static class Throughput
                 var py = new double[rounds];
                 for (int r = 0; r < rounds; r++)
                 {
-                    ts[r] = TorchSharpRate(model, channels, image);
+                    ts[r] = TorchSharpRate(model, channels, image, channelsLast);
+                    if (compare)
+                    {
+                        py[r] = TorchSharpRate(model, channels, image, true);
+                        continue;
+                    }
                     (py[r], double pyFlops) = PyTorchRate(name);
                     // TorchSharp's hooks fire only through call(), which the models skip; count on the PyTorch side.
                     if (model is not VisionTransformer) flops = pyFlops;
@@ -64,7 +75,7 @@ internal static class Throughput
                 var ratios = ts.Zip(py, (t, p) => p / t).Order().ToArray();
                 double tsMedian = BenchStats.Median(ts), pyMedian = BenchStats.Median(py);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {name} | {flops / 1e9:0.000} | {tsMedian:0.0} | {pyMedian:0.0} | {BenchStats.Median(ratios):0.00} (range {ratios[0]:0.00}-{ratios[^1]:0.00}) | {100 * 3 * flops * tsMedian / peak:0.0}% |"));
+                    $"| {name} | {(flops > 0 ? (flops / 1e9).ToString("0.000", CultureInfo.InvariantCulture) : "n/a")} | {tsMedian:0.0} | {pyMedian:0.0} | {BenchStats.Median(ratios):0.00} (range {ratios[0]:0.00}-{ratios[^1]:0.00}) | {(flops > 0 ? (100 * 3 * flops * tsMedian / peak).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "n/a")} |"));
             }
         }
 
@@ -88,10 +99,11 @@ internal static class Throughput
             };
         }
 
-        double TorchSharpRate(nn.Module<Tensor, Tensor> model, int channels, int image)
+        double TorchSharpRate(nn.Module<Tensor, Tensor> model, int channels, int image, bool nhwc)
         {
             model.train();
-            using var x = randn(batch, channels, image, image);
+            using var nchw = randn(batch, channels, image, image);
+            using var x = nhwc ? Conv.ChannelsLast(nchw) : nchw.alias();
             using var y = randint(0, 10, new long[] { batch });
             void Step()
             {
@@ -107,7 +119,7 @@ internal static class Throughput
 
         (double Rate, double Flops) PyTorchRate(string name)
         {
-            var psi = new ProcessStartInfo("/usr/bin/python3", $"{script} {name} {batch} {steps} {threads}") { RedirectStandardOutput = true, RedirectStandardError = true };
+            var psi = new ProcessStartInfo("/usr/bin/python3", $"{script} {name} {batch} {steps} {threads}{(channelsLast ? " channels_last" : "")}") { RedirectStandardOutput = true, RedirectStandardError = true };
             using var p = Process.Start(psi)!;
             var output = p.StandardOutput.ReadToEnd();
             var error = p.StandardError.ReadToEnd();

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch side of the benchmark: times forward+backward of one model, prints one JSON line.
 
-usage: torch_bench.py MODEL BATCH STEPS THREADS
+usage: torch_bench.py MODEL BATCH STEPS THREADS [channels_last]
 Models are built exactly as MiDistill builds them (tools/reference/make_fixtures.py for the ViT,
 small CNN and EfficientNetV2-B0, torchvision for ResNet-18 and MobileNetV2), so both sides run the same graph.
 """
@@ -53,6 +53,8 @@ def main():
     model, (chans, image) = build(name)
     model.train()
     x = torch.randn(batch, chans, image, image)
+    if len(sys.argv) > 5 and sys.argv[5] == "channels_last":
+        x = x.to(memory_format=torch.channels_last)
     y = torch.randint(0, 10, (batch,))
     opt = torch.optim.SGD(model.parameters(), lr=0.0)
 

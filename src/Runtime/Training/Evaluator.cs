@@ -26,15 +26,21 @@ public static class Evaluator
         {
             using var _ = no_grad();
             using var stream = new BatchStream(set, plan, workers ?? BatchStream.AutoWorkers(get_num_threads()));
-            int start = 0;
+            // The batches' predictions stay on the device and are read once at the end: no
+            // host-device synchronisation per batch (issue 25).
+            using var kept = NewDisposeScope();
+            var predicted = new List<Tensor>(plan.Length);
             while (stream.Next() is { } batch)
             {
                 using var scope = NewDisposeScope();
                 Tensor images;
                 using (batch) images = batch.ImagesOn(device);
-                var predicted = model.call(adapter.Apply(images)).argmax(1).to(CPU).data<long>().ToArray();
-                for (int i = 0; i < batch.Count; i++) predictions[start + i] = (int)predicted[i];
-                start += batch.Count;
+                predicted.Add(model.call(adapter.Apply(images)).argmax(1).MoveToOuterDisposeScope());
+            }
+            if (predicted.Count > 0)
+            {
+                var all = cat(predicted, 0).to(CPU).data<long>().ToArray();
+                for (int i = 0; i < all.Length; i++) predictions[i] = (int)all[i];
             }
         }
         finally

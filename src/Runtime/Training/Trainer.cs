@@ -87,6 +87,7 @@ public sealed class Trainer
         long totalSteps = (long)steps * spec.Epochs;
         var stage = new StageStart(spec.Stage, spec.Variant, spec.Epochs, steps, spec.BatchSize);
         _context.Notify(o => o.StageStarted(stage));
+        bool stepsWanted = _context.Observers.Any(o => o.WantsSteps(stage));
         var state = new TrainerProgress
         {
             Stage = spec.Stage, Variant = spec.Variant, Epoch = 0, NextBatch = 0, GlobalStep = 0,
@@ -120,30 +121,29 @@ public sealed class Trainer
                 int first = state.NextBatch, seedEpoch = epoch;
                 using var stream = new BatchStream(spec.Train, batches[first..], _context.Workers, augment: spec.PrepareBatch is null ? spec.Augment : null,
                     augmentSeed: p => global::MiDistill.Runtime.Augment.BatchAugmenter.StepSeed(spec.Seed, seedEpoch, first + p));
+                // Each step's loss and correct count stay on the device; the host reads them (one
+                // synchronisation) per step only when an observer shows steps, else before a checkpoint
+                // and at the epoch's end, and sums them in step order as it always did.
+                using var tally = new StepTally(batches, first, _context.Device);
                 for (int b = state.NextBatch; b < batches.Length; b++)
                 {
                     lr = spec.BaseLearningRate * LrSchedule.Factor(spec.Schedule, state.GlobalStep, totalSteps, steps);
                     OptimizerFactory.SetLearningRate(spec.Optimizer, lr);
-                    var (loss, hits) = Step(spec, stream, epoch, b, batches[b]);
-                    if (double.IsNaN(loss) || double.IsInfinity(loss))
-                        throw new TrainingDivergedException(
-                            $"the {spec.Stage} loss of variant `{spec.Variant}` became {loss.ToString(CultureInfo.InvariantCulture)} at epoch {epoch + 1}, step {b + 1}; " +
-                            "training stopped" + (spec.CheckpointPath is null ? "" : $" and the last good checkpoint ({spec.CheckpointPath}) was kept") +
-                            ". Lower the learning rate, enable gradient clipping, or check the data, then start a new run: " +
-                            "`resume` continues with the run's saved settings and cannot change them.");
-                    state = state with
+                    Step(spec, stream, epoch, b, batches[b], tally);
+                    state = state with { Epoch = epoch, NextBatch = b + 1, GlobalStep = state.GlobalStep + 1 };
+                    bool checkpoint = spec.CheckpointEverySteps > 0 && state.GlobalStep % spec.CheckpointEverySteps == 0 && b + 1 < batches.Length;
+                    if (stepsWanted || checkpoint)
                     {
-                        Epoch = epoch, NextBatch = b + 1, GlobalStep = state.GlobalStep + 1,
-                        LossSum = state.LossSum + loss * batches[b].Length, Correct = state.Correct + hits, Seen = state.Seen + batches[b].Length,
-                    };
-                    double meanLoss = state.LossSum / state.Seen, trainAccuracy = (double)state.Correct / state.Seen;
-                    int shownEpoch = epoch + 1, shownStep = b + 1;
-                    _context.Notify(o => o.StepFinished(stage, shownEpoch, shownStep, meanLoss, trainAccuracy));
+                        state = Tally(spec, state, tally, epoch, b + 1);
+                        double meanLoss = state.LossSum / state.Seen, trainAccuracy = (double)state.Correct / state.Seen;
+                        int shownEpoch = epoch + 1, shownStep = b + 1;
+                        if (stepsWanted) _context.Notify(o => o.StepFinished(stage, shownEpoch, shownStep, meanLoss, trainAccuracy));
+                    }
                     _context.Threads?.CheckIfDue();
                     if (state.GlobalStep % CollectEverySteps == 0) GC.Collect();
-                    if (spec.CheckpointEverySteps > 0 && state.GlobalStep % spec.CheckpointEverySteps == 0 && b + 1 < batches.Length)
-                        Checkpoint(spec, state, best);
+                    if (checkpoint) Checkpoint(spec, state, best);
                 }
+                state = Tally(spec, state, tally, epoch, batches.Length);
 
                 var values = new Dictionary<string, double>
                 {
@@ -200,8 +200,32 @@ public sealed class Trainer
         TrainerCheckpoint.Save(spec.CheckpointPath, state, spec.Model, spec.Optimizer, best);
     }
 
-    /// <summary>One optimisation step inside its own dispose scope; returns the batch loss and correct count.</summary>
-    private (double Loss, long Correct) Step(FitSpec spec, BatchStream stream, int epoch, int step, int[] indices)
+    /// <summary>
+    /// Adds the tally's steps not yet read, up to <paramref name="end"/> (exclusive), to the epoch's
+    /// sums in step order, exactly as a per-step read did (float loss widened to double, times the
+    /// batch size); stops the stage at the first non-finite loss.
+    /// </summary>
+    private static TrainerProgress Tally(FitSpec spec, TrainerProgress state, StepTally tally, int epoch, int end)
+    {
+        double lossSum = state.LossSum;
+        long correct = state.Correct, seen = state.Seen;
+        foreach (var (b, loss, hits, size) in tally.Read(end))
+        {
+            if (float.IsNaN(loss) || float.IsInfinity(loss))
+                throw new TrainingDivergedException(
+                    $"the {spec.Stage} loss of variant `{spec.Variant}` became {loss.ToString(CultureInfo.InvariantCulture)} at epoch {epoch + 1}, step {b + 1}; " +
+                    "training stopped" + (spec.CheckpointPath is null ? "" : $" and the last good checkpoint ({spec.CheckpointPath}) was kept") +
+                    ". Lower the learning rate, enable gradient clipping, or check the data, then start a new run: " +
+                    "`resume` continues with the run's saved settings and cannot change them.");
+            lossSum += (double)loss * size;
+            correct += hits;
+            seen += size;
+        }
+        return state with { LossSum = lossSum, Correct = correct, Seen = seen };
+    }
+
+    /// <summary>One optimisation step inside its own dispose scope; its loss and correct count go to <paramref name="tally"/> on the device.</summary>
+    private void Step(FitSpec spec, BatchStream stream, int epoch, int step, int[] indices, StepTally tally)
     {
         using var scope = NewDisposeScope();
         DeviceRandom.BeforeStep(_context.Device, spec.Seed, epoch, step);
@@ -232,8 +256,7 @@ public sealed class Trainer
 
         // One path for every optimizer: each evaluates the closure as often as it needs (SAM twice).
         var batchLoss = spec.Optimizer.step(Closure);
-        long correct = firstLogits!.argmax(1).eq(labels).sum().item<long>();
-        return (batchLoss.item<float>(), correct);
+        tally.Record(step, batchLoss, firstLogits!.argmax(1).eq(labels).sum());
     }
 
     private static Dictionary<string, Tensor> Snapshot(nn.Module model)

@@ -24,6 +24,14 @@ public interface ITrainingObserver
 {
     void StageStarted(StageStart stage) { }
 
+    /// <summary>
+    /// Whether this observer needs <see cref="StepFinished"/> for the stage (asked once, after
+    /// <see cref="StageStarted"/>). Reading a step's loss and accuracy is a host-device
+    /// synchronisation; when no observer needs them, the trainer keeps them on the device and reads
+    /// them once per epoch (and before a checkpoint). Default: yes.
+    /// </summary>
+    bool WantsSteps(StageStart stage) => true;
+
     /// <summary>After each optimizer step (1-based epoch and step): the epoch's running mean loss and train accuracy so far.</summary>
     void StepFinished(StageStart stage, int epoch, int step, double loss, double accuracy) { }
 

@@ -25,6 +25,8 @@ public static class TrainingObservers
         public void StageStarted(StageStart stage) =>
             _stages[stage] = display.Start(stage.Stage, stage.Variant, stage.Epochs, stage.StepsPerEpoch, stage.BatchSize);
 
+        public bool WantsSteps(StageStart stage) => _stages[stage].ShowsSteps;
+
         public void StepFinished(StageStart stage, int epoch, int step, double loss, double accuracy) =>
             _stages[stage].Step(epoch, step, loss, accuracy);
 
@@ -39,6 +41,8 @@ public static class TrainingObservers
     /// <summary>metrics.jsonl: every line, flushed as it is written.</summary>
     private sealed class MetricsFileObserver(RunFolder folder) : ITrainingObserver
     {
+        public bool WantsSteps(StageStart stage) => false;
+
         public void EpochFinished(EpochEnd epoch) => folder.Metrics.Append(MetricsWriter.Format(epoch.Record));
 
         public void Recorded(MetricsRecord record) => folder.Metrics.Append(MetricsWriter.Format(record));
@@ -52,6 +56,8 @@ public static class TrainingObservers
     /// <summary>tensorboard/: the same values as scalars, rebuilt from metrics.jsonl when the file is cut back.</summary>
     private sealed class TensorBoardObserver(TensorBoardLog log) : ITrainingObserver
     {
+        public bool WantsSteps(StageStart stage) => false;
+
         public void EpochFinished(EpochEnd epoch) => log.Record(epoch.Record);
 
         public void Recorded(MetricsRecord record) => log.Record(record);
@@ -67,6 +73,8 @@ public static class TrainingObservers
     /// <summary>The recipe's <c>OnEpochCompleted</c>: every value of the epoch's line.</summary>
     private sealed class HooksObserver(ExperimentHooks hooks) : ITrainingObserver
     {
+        public bool WantsSteps(StageStart stage) => false;
+
         public void EpochFinished(EpochEnd epoch) =>
             hooks.EpochCompleted?.Invoke(new EpochReport(epoch.Stage.Stage, epoch.Stage.Variant, epoch.Epoch, epoch.Stage.Epochs, epoch.Record.Values));
     }

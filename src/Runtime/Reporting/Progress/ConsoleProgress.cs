@@ -47,6 +47,9 @@ public sealed class ConsoleProgress : IStageProgress
         _epochStart = seconds();
     }
 
+    /// <summary>Only the redrawn line of an interactive terminal shows steps.</summary>
+    public bool ShowsSteps => _interactive;
+
     public void Step(int epoch, int step, double loss, double accuracy)
     {
         if (!_interactive)

@@ -21,6 +21,9 @@ public interface IStageProgress : IDisposable
     /// <summary>After each step: the epoch's running mean loss and train accuracy so far.</summary>
     void Step(int epoch, int step, double loss, double accuracy);
 
+    /// <summary>Whether <see cref="Step"/> shows anything; when no one needs step values the trainer reads them once per epoch. Default: yes.</summary>
+    bool ShowsSteps => true;
+
     /// <summary>After each epoch, with the values printed on today's one epoch line.</summary>
     void EpochEnd(int epoch, IReadOnlyDictionary<string, double> values);
 }
