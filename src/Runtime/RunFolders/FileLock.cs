@@ -41,6 +41,25 @@ internal sealed class FileLock : IDisposable
         return new FileLock(stream, ownerFile);
     }
 
+    /// <summary>
+    /// The lock of a cache entry (<c>entry.lock</c>, <c>entry.owner</c> beside <paramref name="entry"/>),
+    /// waiting as long as another process holds it; <paramref name="waiting"/> is told each new holder.
+    /// </summary>
+    public static FileLock AcquireEntry(string entry, Action<string> waiting)
+    {
+        var lockFile = Path.ChangeExtension(entry, ".lock");
+        var ownerFile = Path.ChangeExtension(entry, ".owner");
+        string? reported = null;
+        while (true)
+        {
+            var held = TryAcquire(lockFile, ownerFile, out var holder);
+            if (held is not null) return held;
+            if (reported != holder) waiting(holder);
+            reported = holder;
+            System.Threading.Thread.Sleep(200);
+        }
+    }
+
     public void Dispose()
     {
         try { File.Delete(_owner); }

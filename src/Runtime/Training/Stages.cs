@@ -45,7 +45,7 @@ public static class Stages
         // One process at a time checks, pretrains and writes an entry: another run with the same
         // key waits here, then finds the finished teacher (or, if the holder was killed, continues
         // its checkpoint), never a half-trained one.
-        using var entryLock = LockEntry(context, path);
+        using var entryLock = FileLock.AcquireEntry(path, holder => context.Output.WriteLine($"[pretrain] waiting for {holder}, which is pretraining this teacher ({path})"));
         RemoveAbandonedWrites(path);
         if (File.Exists(path))
         {
@@ -91,23 +91,6 @@ public static class Stages
         context.State.Finished.Add("pretrain/" + entry);
         context.Commit();
         return path;
-    }
-
-    /// <summary>Takes the cache entry's lock (<c>entry.lock</c>), waiting as long as another process holds it.</summary>
-    private static FileLock LockEntry(RunContext context, string path)
-    {
-        var lockFile = Path.ChangeExtension(path, ".lock");
-        var ownerFile = Path.ChangeExtension(path, ".owner");
-        string? reported = null;
-        while (true)
-        {
-            var held = FileLock.TryAcquire(lockFile, ownerFile, out var holder);
-            if (held is not null) return held;
-            if (reported != holder)
-                context.Output.WriteLine($"[pretrain] waiting for {holder}, which is pretraining this teacher ({path})");
-            reported = holder;
-            System.Threading.Thread.Sleep(200);
-        }
     }
 
     /// <summary>

@@ -44,7 +44,7 @@ public static class TeacherCache
         var directory = Path.Combine(context.CacheDirectory, "teacher-outputs");
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, key + ".tcache");
-        using var entryLock = LockEntry(context, path);
+        using var entryLock = FileLock.AcquireEntry(path, holder => context.Output.WriteLine($"[teacher-cache] waiting for {holder}, which is filling this entry ({path})"));
         if (File.Exists(path))
         {
             try
@@ -184,23 +184,6 @@ public static class TeacherCache
             }
         }
         return outputs;
-    }
-
-    /// <summary>Takes the entry's lock (<c>key.lock</c>), waiting as long as another process fills it.</summary>
-    private static FileLock LockEntry(RunContext context, string path)
-    {
-        var lockFile = Path.ChangeExtension(path, ".lock");
-        var ownerFile = Path.ChangeExtension(path, ".owner");
-        string? reported = null;
-        while (true)
-        {
-            var held = FileLock.TryAcquire(lockFile, ownerFile, out var holder);
-            if (held is not null) return held;
-            if (reported != holder)
-                context.Output.WriteLine($"[teacher-cache] waiting for {holder}, which is filling this entry ({path})");
-            reported = holder;
-            System.Threading.Thread.Sleep(200);
-        }
     }
 }
 
